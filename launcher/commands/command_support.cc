@@ -1,0 +1,89 @@
+#include "launcher/commands/command_support.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "base/clock.h"
+#include "base/json_text.h"
+
+namespace knob {
+
+void AddStorageOption(CLI::App* command, std::string& storage) {
+  command->add_option("--storage", storage, "sqlite:///path.db or a path (or $KNOB_STORAGE)")
+      ->envname("KNOB_STORAGE")
+      ->required();
+}
+
+void AddStudyOptions(CLI::App* command, StudyLocation& location) {
+  AddStorageOption(command, location.storage);
+  command->add_option("--study", location.study, "study name")->required();
+}
+
+void AddFormatOption(CLI::App* command, std::string& format, const std::string& default_format) {
+  format = default_format;
+  command->add_option("--format", format, "table, json or csv (default " + default_format + ")");
+}
+
+Result<OpenedStudy> OpenStudyAt(const StudyLocation& location, StorageAccess access) {
+  OpenedStudy opened;
+  KNOB_ASSIGN_OR_RETURN(opened.storage, OpenStorage(location.storage, access));
+  KNOB_ASSIGN_OR_RETURN(Study study, Study::Open(*opened.storage, location.study));
+  opened.study = std::make_unique<Study>(std::move(study));
+  return opened;
+}
+
+Result<nlohmann::json> ParseJsonArgument(const std::string& what, const std::string& text) {
+  if (!text.empty() && text[0] == '@') {
+    std::string path = text.substr(1);
+    std::ifstream file(path);
+    if (!file) return Error::BadInput(what + ": cannot read file '" + path + "'");
+    std::stringstream content;
+    content << file.rdbuf();
+    return ParseJsonText(what + " (" + path + ")", content.str());
+  }
+  return ParseJsonText(what, text);
+}
+
+Result<double> ParseValueArgument(const std::string& what, const std::string& text) {
+  std::string lower;
+  for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "nan") return NAN;
+  if (lower == "inf" || lower == "infinity" || lower == "+inf" || lower == "+infinity") return INFINITY;
+  if (lower == "-inf" || lower == "-infinity") return -INFINITY;
+  char* end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size())
+    return Error::BadInput(what + " must be a number, got '" + text + "'");
+  return value;
+}
+
+nlohmann::ordered_json TrialRecord(const FrozenTrial& trial, bool detailed) {
+  nlohmann::ordered_json record;
+  record["number"] = trial.number;
+  record["state"] = TrialStateName(trial.state);
+  record["value"] = trial.value ? nlohmann::ordered_json(*trial.value) : nlohmann::ordered_json();
+  record["datetime_start"] = trial.datetime_start.substr(0, 19);
+  record["datetime_complete"] = trial.datetime_complete.substr(0, 19);
+  auto seconds = SecondsBetween(trial.datetime_start, trial.datetime_complete);
+  record["duration"] = seconds ? DurationText(*seconds) : "";
+  nlohmann::ordered_json params = nlohmann::ordered_json::object();
+  for (const auto& [name, param] : trial.params) params[name] = param.External();
+  record["params"] = params;
+  if (!trial.user_attrs.empty()) record["user_attrs"] = trial.user_attrs;
+  auto reason = trial.system_attrs.find("knob:fail_reason");
+  if (reason != trial.system_attrs.end()) record["fail_reason"] = *reason;
+  if (detailed) {
+    nlohmann::ordered_json steps = nlohmann::ordered_json::object();
+    for (const auto& [step, value] : trial.intermediate_values) steps[std::to_string(step)] = value;
+    record["intermediate_values"] = steps;
+    record["system_attrs"] = trial.system_attrs;
+  }
+  return record;
+}
+
+void Print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+}  // namespace knob

@@ -1,0 +1,66 @@
+// trials, best-trial: read-only views of a study.
+#include <memory>
+
+#include "launcher/commands/command_support.h"
+#include "launcher/commands/commands.h"
+
+namespace knob {
+namespace {
+
+struct QueryOptions {
+  StudyLocation location;
+  std::string format;
+  std::string state;
+};
+
+Status RunTrials(const QueryOptions& o) {
+  KNOB_ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(o.format));
+  std::optional<TrialState> only;
+  if (!o.state.empty()) {
+    std::string upper;
+    for (char c : o.state) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    only = ParseTrialState(upper);
+    if (!only)
+      return Error::BadInput("--state must be running, complete, pruned, fail or waiting, got '" +
+                             o.state + "'");
+  }
+  KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kRead));
+  KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, opened.study->Snapshot());
+  std::vector<nlohmann::ordered_json> rows;
+  for (const auto& trial : snapshot.trials)
+    if (!only || trial.state == *only)
+      rows.push_back(TrialRecord(trial, format == OutputFormat::kJson));
+  Print(RenderRecords(rows, format));
+  return {};
+}
+
+Status RunBestTrial(const QueryOptions& o) {
+  KNOB_ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(o.format));
+  KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kRead));
+  KNOB_ASSIGN_OR_RETURN(auto best, opened.study->BestTrial());
+  if (!best)
+    return Error::Runtime("study '" + o.location.study + "' has no COMPLETE trial yet");
+  Print(RenderRecords({TrialRecord(*best, format == OutputFormat::kJson)}, format, /*single=*/true));
+  return {};
+}
+
+}  // namespace
+
+void AddTrialsCommand(CLI::App& app, Status& status) {
+  auto o = std::make_shared<QueryOptions>();
+  auto* cmd = app.add_subcommand("trials", "List a study's trials");
+  AddStudyOptions(cmd, o->location);
+  AddFormatOption(cmd, o->format, "table");
+  cmd->add_option("--state", o->state, "only trials in this state");
+  cmd->callback([o, &status] { status = RunTrials(*o); });
+}
+
+void AddBestTrialCommand(CLI::App& app, Status& status) {
+  auto o = std::make_shared<QueryOptions>();
+  auto* cmd = app.add_subcommand("best-trial", "Show the best COMPLETE trial (exit 1 if none)");
+  AddStudyOptions(cmd, o->location);
+  AddFormatOption(cmd, o->format, "table");
+  cmd->callback([o, &status] { status = RunBestTrial(*o); });
+}
+
+}  // namespace knob

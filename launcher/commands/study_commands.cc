@@ -1,0 +1,122 @@
+// create-study, studies, delete-study.
+#include <memory>
+
+#include "launcher/commands/command_support.h"
+#include "launcher/commands/commands.h"
+
+namespace knob {
+namespace {
+
+struct CreateStudyOptions {
+  StudyLocation location;
+  std::string direction = "minimize";
+  std::string sampler = "random";
+  std::string sampler_options;
+  std::string space;
+  bool if_exists = false;
+};
+
+Result<StudyConfig> ConfigFrom(const CreateStudyOptions& o) {
+  StudyConfig config;
+  config.name = o.location.study;
+  KNOB_ASSIGN_OR_RETURN(config.direction, ParseDirection(o.direction));
+  config.sampler.name = o.sampler;
+  if (!o.sampler_options.empty()) {
+    KNOB_ASSIGN_OR_RETURN(config.sampler.options,
+                          ParseJsonArgument("--sampler-options", o.sampler_options));
+  }
+  if (!o.space.empty()) {
+    KNOB_ASSIGN_OR_RETURN(nlohmann::json space, ParseJsonArgument("--space", o.space));
+    KNOB_ASSIGN_OR_RETURN(config.space, ParseSearchSpace(space));
+  }
+  return config;
+}
+
+Status RunCreateStudy(const CreateStudyOptions& o) {
+  // Everything is checked before the storage is opened, so bad input creates nothing.
+  KNOB_ASSIGN_OR_RETURN(StudyConfig config, ConfigFrom(o));
+  KNOB_RETURN_IF_ERROR(Study::Validate(config));
+  KNOB_ASSIGN_OR_RETURN(auto storage, OpenStorage(o.location.storage, StorageAccess::kCreate));
+  if (o.if_exists) {
+    auto existing = storage->FindStudy(config.name);
+    if (existing.ok()) {
+      if (existing->direction != config.direction)
+        return Error::BadInput("study '" + config.name + "' exists with direction " +
+                               DirectionName(existing->direction));
+      Print(config.name + "\n");
+      return {};
+    }
+  }
+  KNOB_RETURN_IF_ERROR(Study::Create(*storage, config));
+  Print(config.name + "\n");
+  return {};
+}
+
+struct StudiesOptions {
+  std::string storage;
+  std::string format;
+};
+
+Status RunStudies(const StudiesOptions& o) {
+  KNOB_ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(o.format));
+  KNOB_ASSIGN_OR_RETURN(auto storage, OpenStorage(o.storage, StorageAccess::kRead));
+  KNOB_ASSIGN_OR_RETURN(auto records, storage->ListStudies());
+  std::vector<nlohmann::ordered_json> rows;
+  for (const auto& record : records) {
+    KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, storage->ReadStudy(record.study_id));
+    std::string start;
+    for (const auto& t : snapshot.trials)
+      if (!t.datetime_start.empty() && (start.empty() || t.datetime_start < start))
+        start = t.datetime_start;
+    const FrozenTrial* best = snapshot.BestTrial();
+    auto sampler = record.system_attrs.find("knob:sampler");
+    nlohmann::ordered_json row;
+    row["name"] = record.name;
+    row["direction"] = DirectionName(record.direction);
+    row["n_trials"] = snapshot.trials.size();
+    row["best_value"] = best ? nlohmann::ordered_json(*best->value) : nlohmann::ordered_json();
+    row["sampler"] = sampler != record.system_attrs.end() ? sampler->value("name", "") : "";
+    row["datetime_start"] = start.substr(0, 19);
+    rows.push_back(row);
+  }
+  Print(RenderRecords(rows, format));
+  return {};
+}
+
+}  // namespace
+
+void AddCreateStudyCommand(CLI::App& app, Status& status) {
+  auto o = std::make_shared<CreateStudyOptions>();
+  auto* cmd = app.add_subcommand("create-study", "Create a study (prints its name)");
+  AddStudyOptions(cmd, o->location);
+  cmd->add_option("--direction", o->direction, "minimize (default) or maximize");
+  cmd->add_option("--sampler", o->sampler, "random (default), grid or tpe");
+  cmd->add_option("--sampler-options", o->sampler_options,
+                  "sampler options as JSON or @file, e.g. {\"seed\": 1}");
+  cmd->add_option("--space", o->space, "search space as JSON or @file");
+  cmd->add_flag("--if-exists", o->if_exists, "succeed without change when the study exists");
+  cmd->callback([o, &status] { status = RunCreateStudy(*o); });
+}
+
+void AddStudiesCommand(CLI::App& app, Status& status) {
+  auto o = std::make_shared<StudiesOptions>();
+  auto* cmd = app.add_subcommand("studies", "List the studies of a storage");
+  AddStorageOption(cmd, o->storage);
+  AddFormatOption(cmd, o->format, "table");
+  cmd->callback([o, &status] { status = RunStudies(*o); });
+}
+
+void AddDeleteStudyCommand(CLI::App& app, Status& status) {
+  auto o = std::make_shared<StudyLocation>();
+  auto* cmd = app.add_subcommand("delete-study", "Delete a study and all its trials");
+  AddStudyOptions(cmd, *o);
+  cmd->callback([o, &status] {
+    status = [&]() -> Status {
+      KNOB_ASSIGN_OR_RETURN(auto storage, OpenStorage(o->storage, StorageAccess::kWrite));
+      KNOB_ASSIGN_OR_RETURN(StudyRecord record, storage->FindStudy(o->study));
+      return storage->DeleteStudy(record.study_id);
+    }();
+  });
+}
+
+}  // namespace knob

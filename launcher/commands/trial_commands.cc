@@ -1,0 +1,174 @@
+// ask, tell, report, enqueue, set-user-attr: the commands that change trials.
+#include <memory>
+
+#include "base/json_text.h"
+#include "launcher/commands/command_support.h"
+#include "launcher/commands/commands.h"
+
+namespace knob {
+namespace {
+
+struct AskOptions {
+  StudyLocation location;
+  std::string space;
+  std::string format;
+};
+
+Status RunAsk(const AskOptions& o) {
+  KNOB_ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(o.format));
+  std::optional<SearchSpace> space;
+  if (!o.space.empty()) {
+    KNOB_ASSIGN_OR_RETURN(nlohmann::json spec, ParseJsonArgument("--space", o.space));
+    KNOB_ASSIGN_OR_RETURN(space, ParseSearchSpace(spec));
+  }
+  KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kWrite));
+  KNOB_ASSIGN_OR_RETURN(FrozenTrial trial, opened.study->Ask(space));
+  nlohmann::ordered_json record;
+  record["number"] = trial.number;
+  nlohmann::ordered_json params = nlohmann::ordered_json::object();
+  for (const auto& [name, param] : trial.params) params[name] = param.External();
+  record["params"] = params;
+  Print(RenderRecords({record}, format, /*single=*/true));
+  return {};
+}
+
+struct TellOptions {
+  StudyLocation location;
+  int trial = -1;
+  std::string value;
+  std::string state;
+};
+
+Result<TellRequest> TellRequestFrom(const TellOptions& o) {
+  TellRequest request;
+  if (!o.value.empty()) {
+    KNOB_ASSIGN_OR_RETURN(request.value, ParseValueArgument("--value", o.value));
+  }
+  if (o.state.empty() || o.state == "complete") {
+    if (!request.value) return Error::BadInput("tell needs --value, or --state pruned or fail");
+    request.state = TrialState::kComplete;
+  } else if (o.state == "pruned") {
+    request.state = TrialState::kPruned;
+  } else if (o.state == "fail") {
+    if (request.value) return Error::BadInput("--state fail takes no --value");
+    request.state = TrialState::kFail;
+  } else {
+    return Error::BadInput("--state must be complete, pruned or fail, got '" + o.state + "'");
+  }
+  return request;
+}
+
+Status RunTell(const TellOptions& o) {
+  KNOB_ASSIGN_OR_RETURN(TellRequest request, TellRequestFrom(o));
+  KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kWrite));
+  KNOB_RETURN_IF_ERROR(opened.study->Tell(o.trial, request));
+  return {};
+}
+
+struct ReportOptions {
+  StudyLocation location;
+  int trial = -1;
+  int64_t step = -1;
+  std::string value;
+};
+
+Status RunReport(const ReportOptions& o) {
+  KNOB_ASSIGN_OR_RETURN(double value, ParseValueArgument("--value", o.value));
+  KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kWrite));
+  return opened.study->Report(o.trial, o.step, value);
+}
+
+struct EnqueueOptions {
+  StudyLocation location;
+  std::string params;
+  std::string user_attrs;
+};
+
+Status RunEnqueue(const EnqueueOptions& o) {
+  KNOB_ASSIGN_OR_RETURN(nlohmann::json params, ParseJsonArgument("--params", o.params));
+  nlohmann::json user_attrs = nlohmann::json::object();
+  if (!o.user_attrs.empty()) {
+    KNOB_ASSIGN_OR_RETURN(user_attrs, ParseJsonArgument("--user-attrs", o.user_attrs));
+  }
+  KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kWrite));
+  KNOB_ASSIGN_OR_RETURN(int number, opened.study->Enqueue(params, user_attrs));
+  Print(std::to_string(number) + "\n");
+  return {};
+}
+
+struct SetUserAttrOptions {
+  StudyLocation location;
+  std::optional<int> trial;
+  std::string key;
+  std::optional<std::string> value;
+  std::optional<std::string> json;
+};
+
+Status RunSetUserAttr(const SetUserAttrOptions& o) {
+  if (o.value.has_value() == o.json.has_value())
+    return Error::BadInput("set-user-attr needs exactly one of --value and --json");
+  nlohmann::json value;
+  if (o.json) {
+    KNOB_ASSIGN_OR_RETURN(value, ParseJsonText("--json", *o.json));
+  } else {
+    value = *o.value;
+  }
+  KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kWrite));
+  return opened.study->SetUserAttr(o.trial, o.key, value);
+}
+
+}  // namespace
+
+void AddAskCommand(CLI::App& app, Status& status) {
+  auto o = std::make_shared<AskOptions>();
+  auto* cmd = app.add_subcommand(
+      "ask", "Start a trial; prints {\"number\": N, \"params\": {...}} (exit 3: grid used up)");
+  AddStudyOptions(cmd, o->location);
+  cmd->add_option("--space", o->space, "search space as JSON or @file (default: the study's)");
+  AddFormatOption(cmd, o->format, "json");
+  cmd->callback([o, &status] { status = RunAsk(*o); });
+}
+
+void AddTellCommand(CLI::App& app, Status& status) {
+  auto o = std::make_shared<TellOptions>();
+  auto* cmd = app.add_subcommand("tell", "Finish a trial with a value, or as pruned or failed");
+  AddStudyOptions(cmd, o->location);
+  cmd->add_option("--trial", o->trial, "trial number")->required();
+  cmd->add_option("--value", o->value, "objective value (inf, -inf allowed; nan fails the trial)");
+  cmd->add_option("--state", o->state, "complete (default), pruned or fail");
+  cmd->callback([o, &status] { status = RunTell(*o); });
+}
+
+void AddReportCommand(CLI::App& app, Status& status) {
+  auto o = std::make_shared<ReportOptions>();
+  auto* cmd = app.add_subcommand("report", "Record an intermediate value of a running trial");
+  AddStudyOptions(cmd, o->location);
+  cmd->add_option("--trial", o->trial, "trial number")->required();
+  cmd->add_option("--step", o->step, "step (>= 0)")->required();
+  cmd->add_option("--value", o->value, "intermediate value")->required();
+  cmd->callback([o, &status] { status = RunReport(*o); });
+}
+
+void AddEnqueueCommand(CLI::App& app, Status& status) {
+  auto o = std::make_shared<EnqueueOptions>();
+  auto* cmd = app.add_subcommand(
+      "enqueue", "Queue a trial with fixed params; the next ask hands it out (prints its number)");
+  AddStudyOptions(cmd, o->location);
+  cmd->add_option("--params", o->params, "params as JSON or @file")->required();
+  cmd->add_option("--user-attrs", o->user_attrs, "user attributes as JSON or @file");
+  cmd->callback([o, &status] { status = RunEnqueue(*o); });
+}
+
+void AddSetUserAttrCommand(CLI::App& app, Status& status) {
+  auto o = std::make_shared<SetUserAttrOptions>();
+  auto* cmd = app.add_subcommand(
+      "set-user-attr", "Set a user attribute of the study, or of a running trial with --trial");
+  AddStudyOptions(cmd, o->location);
+  cmd->add_option("--trial", o->trial, "trial number (default: the study itself)");
+  cmd->add_option("--key", o->key, "attribute name")->required();
+  cmd->add_option("--value", o->value, "value, stored as a string");
+  cmd->add_option("--json", o->json, "value as JSON");
+  cmd->callback([o, &status] { status = RunSetUserAttr(*o); });
+}
+
+}  // namespace knob

@@ -1,0 +1,54 @@
+// The `knob` command line: parses arguments with CLI11, runs the chosen
+// subcommand, prints a failure as one line on stderr and maps it to the exit code
+// (0 ok, 1 runtime failure, 2 bad input, 3 nothing left to ask).
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "launcher/commands/commands.h"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+std::string OneLineFailure(const CLI::App* app, const CLI::Error& e) {
+  std::string message = e.what();
+  for (char& c : message)
+    if (c == '\n') c = ' ';
+  std::string name = app->get_name();
+  return "knob: " + message + " (see `" + name + " --help`)\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"knob: hyperparameter studies stored in SQLite that Optuna can open", "knob"};
+  app.set_version_flag("--version", kVersion);
+  app.require_subcommand(1);
+  app.failure_message(OneLineFailure);
+
+  knob::Status status;
+  knob::AddCreateStudyCommand(app, status);
+  knob::AddStudiesCommand(app, status);
+  knob::AddDeleteStudyCommand(app, status);
+  knob::AddAskCommand(app, status);
+  knob::AddTellCommand(app, status);
+  knob::AddReportCommand(app, status);
+  knob::AddEnqueueCommand(app, status);
+  knob::AddSetUserAttrCommand(app, status);
+  knob::AddTrialsCommand(app, status);
+  knob::AddBestTrialCommand(app, status);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (!status.ok()) {
+    std::fprintf(stderr, "knob: %s\n", status.error().message.c_str());
+    return status.error().ExitCode();
+  }
+  return 0;
+}

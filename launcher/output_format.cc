@@ -1,0 +1,130 @@
+#include "launcher/output_format.h"
+
+#include <algorithm>
+#include <map>
+
+#include "base/json_text.h"
+
+namespace knob {
+namespace {
+
+using Row = std::vector<std::pair<std::string, nlohmann::ordered_json>>;
+
+Row Flatten(const nlohmann::ordered_json& record) {
+  Row row;
+  for (const auto& [key, value] : record.items()) {
+    if (value.is_object()) {
+      for (const auto& [inner, v] : value.items()) row.emplace_back(key + "_" + inner, v);
+    } else {
+      row.emplace_back(key, value);
+    }
+  }
+  return row;
+}
+
+std::string Cell(const nlohmann::ordered_json& value) {
+  if (value.is_null()) return "";
+  if (value.is_string()) return value.get<std::string>();
+  return DumpJson(value);
+}
+
+std::string CsvQuote(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+struct Grid {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::pair<std::string, bool>>> cells;  // text, is_number
+};
+
+Grid ToGrid(const std::vector<nlohmann::ordered_json>& records) {
+  Grid grid;
+  std::vector<Row> rows;
+  for (const auto& record : records) {
+    rows.push_back(Flatten(record));
+    for (const auto& [column, value] : rows.back())
+      if (std::find(grid.columns.begin(), grid.columns.end(), column) == grid.columns.end())
+        grid.columns.push_back(column);
+  }
+  for (const auto& row : rows) {
+    std::map<std::string, const nlohmann::ordered_json*> by_column;
+    for (const auto& [column, value] : row) by_column[column] = &value;
+    std::vector<std::pair<std::string, bool>> cells;
+    for (const auto& column : grid.columns) {
+      auto it = by_column.find(column);
+      if (it == by_column.end()) cells.emplace_back("", false);
+      else cells.emplace_back(Cell(*it->second), it->second->is_number());
+    }
+    grid.cells.push_back(std::move(cells));
+  }
+  return grid;
+}
+
+std::string RenderTable(const Grid& grid) {
+  std::vector<size_t> widths;
+  for (size_t c = 0; c < grid.columns.size(); ++c) {
+    size_t w = grid.columns[c].size();
+    for (const auto& row : grid.cells) w = std::max(w, row[c].first.size());
+    widths.push_back(w);
+  }
+  std::string rule = "+";
+  for (size_t w : widths) rule += std::string(w + 2, '-') + "+";
+  rule += "\n";
+  auto line = [&](const std::vector<std::pair<std::string, bool>>& cells) {
+    std::string out = "|";
+    for (size_t c = 0; c < cells.size(); ++c) {
+      std::string pad(widths[c] - cells[c].first.size(), ' ');
+      out += " " + (cells[c].second ? pad + cells[c].first : cells[c].first + pad) + " |";
+    }
+    return out + "\n";
+  };
+  std::vector<std::pair<std::string, bool>> header;
+  for (const auto& column : grid.columns) header.emplace_back(column, false);
+  std::string out = rule + line(header) + rule;
+  for (const auto& row : grid.cells) out += line(row);
+  return out + rule;
+}
+
+std::string RenderCsv(const Grid& grid) {
+  std::string out;
+  for (size_t c = 0; c < grid.columns.size(); ++c)
+    out += (c ? "," : "") + CsvQuote(grid.columns[c]);
+  out += "\n";
+  for (const auto& row : grid.cells) {
+    for (size_t c = 0; c < row.size(); ++c) out += (c ? "," : "") + CsvQuote(row[c].first);
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<OutputFormat> ParseOutputFormat(const std::string& name) {
+  if (name == "table") return OutputFormat::kTable;
+  if (name == "json") return OutputFormat::kJson;
+  if (name == "csv") return OutputFormat::kCsv;
+  return Error::BadInput("--format must be table, json or csv, got '" + name + "'");
+}
+
+std::string RenderRecords(const std::vector<nlohmann::ordered_json>& records, OutputFormat format,
+                          bool single) {
+  switch (format) {
+    case OutputFormat::kJson: {
+      if (single) return (records.empty() ? std::string("null") : DumpJson(records.front())) + "\n";
+      nlohmann::ordered_json array = nlohmann::ordered_json::array();
+      for (const auto& r : records) array.push_back(r);
+      return DumpJson(array) + "\n";
+    }
+    case OutputFormat::kCsv: return RenderCsv(ToGrid(records));
+    case OutputFormat::kTable: break;
+  }
+  return records.empty() ? std::string() : RenderTable(ToGrid(records));
+}
+
+}  // namespace knob

@@ -1,0 +1,163 @@
+#include "search/distribution.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace knob {
+namespace {
+
+std::string Num(double x) {
+  std::ostringstream out;
+  out.precision(15);
+  out << x;
+  return out.str();
+}
+
+// Optuna's rule: (high - low) must be a whole number of steps.
+bool StepDividesRange(double low, double high, double step) {
+  double steps = (high - low) / step;
+  return std::fabs(steps - std::round(steps)) <= 1e-9 * std::max(1.0, std::fabs(steps));
+}
+
+Status ValidateFloat(const std::string& name, const FloatDistribution& d) {
+  if (!std::isfinite(d.low) || !std::isfinite(d.high))
+    return Error::BadInput("parameter '" + name + "': low and high must be finite numbers");
+  if (d.low > d.high)
+    return Error::BadInput("parameter '" + name + "': low " + Num(d.low) + " is greater than high " +
+                           Num(d.high));
+  if (d.log && d.step)
+    return Error::BadInput("parameter '" + name + "': log and step cannot be used together");
+  if (d.log && d.low <= 0)
+    return Error::BadInput("parameter '" + name + "': log needs low > 0, got low " + Num(d.low));
+  if (d.step) {
+    double step = *d.step;
+    if (!(step > 0) || !std::isfinite(step))
+      return Error::BadInput("parameter '" + name + "': step must be a positive number, got " +
+                             Num(step));
+    if (!StepDividesRange(d.low, d.high, step)) {
+      double fitted = d.low + std::floor((d.high - d.low) / step) * step;
+      return Error::BadInput("parameter '" + name + "': step " + Num(step) + " does not divide [" +
+                             Num(d.low) + ", " + Num(d.high) + "]; the last step ends at " +
+                             Num(fitted));
+    }
+  }
+  return {};
+}
+
+Status ValidateInt(const std::string& name, const IntDistribution& d) {
+  if (d.low > d.high)
+    return Error::BadInput("parameter '" + name + "': low " + std::to_string(d.low) +
+                           " is greater than high " + std::to_string(d.high));
+  if (d.step <= 0)
+    return Error::BadInput("parameter '" + name + "': step must be a positive integer, got " +
+                           std::to_string(d.step));
+  if (d.log && d.step != 1)
+    return Error::BadInput("parameter '" + name + "': log and step cannot be used together");
+  if (d.log && d.low <= 0)
+    return Error::BadInput("parameter '" + name + "': log needs low > 0, got low " +
+                           std::to_string(d.low));
+  if ((d.high - d.low) % d.step != 0) {
+    int64_t fitted = d.low + (d.high - d.low) / d.step * d.step;
+    return Error::BadInput("parameter '" + name + "': step " + std::to_string(d.step) +
+                           " does not divide [" + std::to_string(d.low) + ", " +
+                           std::to_string(d.high) + "]; the last step ends at " +
+                           std::to_string(fitted));
+  }
+  return {};
+}
+
+Status ValidateCategorical(const std::string& name, const CategoricalDistribution& d) {
+  if (d.choices.empty()) return Error::BadInput("parameter '" + name + "': choices is empty");
+  for (size_t i = 0; i < d.choices.size(); ++i) {
+    const auto& c = d.choices[i];
+    if (!(c.is_string() || c.is_number() || c.is_boolean() || c.is_null()))
+      return Error::BadInput("parameter '" + name + "': choice " + c.dump() +
+                             " is not a string, number, bool or null");
+    if (c.is_number_float() && !std::isfinite(c.get<double>()))
+      return Error::BadInput("parameter '" + name + "': choices must be finite numbers");
+    for (size_t j = 0; j < i; ++j)
+      if (d.choices[j] == c && d.choices[j].is_boolean() == c.is_boolean())
+        return Error::BadInput("parameter '" + name + "': choice " + c.dump() +
+                               " appears more than once");
+  }
+  return {};
+}
+
+// Index of `external` among the choices; numbers compare by value, bools only with bools.
+std::optional<size_t> ChoiceIndex(const CategoricalDistribution& d, const nlohmann::json& external) {
+  for (size_t i = 0; i < d.choices.size(); ++i)
+    if (d.choices[i] == external && d.choices[i].is_boolean() == external.is_boolean()) return i;
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool IsSingleValued(const Distribution& distribution) {
+  return std::visit(
+      [](const auto& d) -> bool {
+        using D = std::decay_t<decltype(d)>;
+        if constexpr (std::is_same_v<D, CategoricalDistribution>) {
+          return d.choices.size() == 1;
+        } else {
+          return d.low == d.high;
+        }
+      },
+      distribution);
+}
+
+nlohmann::json ToExternal(const Distribution& distribution, double internal) {
+  return std::visit(
+      [internal](const auto& d) -> nlohmann::json {
+        using D = std::decay_t<decltype(d)>;
+        if constexpr (std::is_same_v<D, CategoricalDistribution>) {
+          auto index = static_cast<size_t>(std::llround(internal));
+          return index < d.choices.size() ? d.choices[index] : nlohmann::json();
+        } else if constexpr (std::is_same_v<D, IntDistribution>) {
+          return static_cast<int64_t>(std::llround(internal));
+        } else {
+          return internal;
+        }
+      },
+      distribution);
+}
+
+Result<double> ToInternal(const std::string& name, const Distribution& distribution,
+                          const nlohmann::json& external) {
+  auto outside = [&] {
+    return Error::BadInput("parameter '" + name + "': value " + external.dump() +
+                           " is outside its distribution");
+  };
+  if (const auto* c = std::get_if<CategoricalDistribution>(&distribution)) {
+    auto index = ChoiceIndex(*c, external);
+    if (!index) return outside();
+    return static_cast<double>(*index);
+  }
+  if (!external.is_number() || external.is_boolean())
+    return Error::BadInput("parameter '" + name + "': value " + external.dump() +
+                           " is not a number");
+  double x = external.get<double>();
+  if (const auto* f = std::get_if<FloatDistribution>(&distribution)) {
+    if (!(x >= f->low && x <= f->high)) return outside();
+    return x;
+  }
+  const auto& i = std::get<IntDistribution>(distribution);
+  if (x != std::floor(x))
+    return Error::BadInput("parameter '" + name + "': value " + external.dump() +
+                           " is not an integer");
+  auto v = static_cast<int64_t>(x);
+  if (v < i.low || v > i.high || (v - i.low) % i.step != 0) return outside();
+  return x;
+}
+
+Status Validate(const std::string& name, const Distribution& distribution) {
+  return std::visit(
+      [&name](const auto& d) -> Status {
+        using D = std::decay_t<decltype(d)>;
+        if constexpr (std::is_same_v<D, FloatDistribution>) return ValidateFloat(name, d);
+        else if constexpr (std::is_same_v<D, IntDistribution>) return ValidateInt(name, d);
+        else return ValidateCategorical(name, d);
+      },
+      distribution);
+}
+
+}  // namespace knob

@@ -1,0 +1,170 @@
+#include "search/distribution_json.h"
+
+#include <cmath>
+#include <set>
+
+namespace knob {
+namespace {
+
+using nlohmann::json;
+
+Error KeyError(const std::string& name, const std::string& key, const std::string& what) {
+  return Error::BadInput("parameter '" + name + "': '" + key + "' " + what);
+}
+
+Result<double> NumberAt(const std::string& name, const json& spec, const std::string& key) {
+  auto it = spec.find(key);
+  if (it == spec.end()) return KeyError(name, key, "is missing");
+  if (!it->is_number()) return KeyError(name, key, "must be a number, got " + it->dump());
+  return it->get<double>();
+}
+
+Result<int64_t> IntegerAt(const std::string& name, const json& spec, const std::string& key) {
+  KNOB_ASSIGN_OR_RETURN(double x, NumberAt(name, spec, key));
+  if (x != std::floor(x) || std::fabs(x) > 9.0e15)
+    return KeyError(name, key, "must be an integer, got " + spec.at(key).dump());
+  return static_cast<int64_t>(x);
+}
+
+Result<bool> BoolAt(const std::string& name, const json& spec, const std::string& key) {
+  auto it = spec.find(key);
+  if (it == spec.end() || it->is_null()) return false;
+  if (!it->is_boolean()) return KeyError(name, key, "must be true or false, got " + it->dump());
+  return it->get<bool>();
+}
+
+Status CheckKeys(const std::string& name, const json& spec, const std::set<std::string>& allowed) {
+  for (const auto& [key, value] : spec.items())
+    if (!allowed.count(key)) return KeyError(name, key, "is not a known key");
+  return {};
+}
+
+Result<Distribution> ParseFloat(const std::string& name, const json& spec) {
+  KNOB_RETURN_IF_ERROR(CheckKeys(name, spec, {"type", "low", "high", "log", "step"}));
+  FloatDistribution d;
+  KNOB_ASSIGN_OR_RETURN(d.low, NumberAt(name, spec, "low"));
+  KNOB_ASSIGN_OR_RETURN(d.high, NumberAt(name, spec, "high"));
+  KNOB_ASSIGN_OR_RETURN(d.log, BoolAt(name, spec, "log"));
+  if (spec.contains("step") && !spec["step"].is_null()) {
+    KNOB_ASSIGN_OR_RETURN(d.step, NumberAt(name, spec, "step"));
+  }
+  return Distribution(d);
+}
+
+Result<Distribution> ParseInt(const std::string& name, const json& spec) {
+  KNOB_RETURN_IF_ERROR(CheckKeys(name, spec, {"type", "low", "high", "log", "step"}));
+  IntDistribution d;
+  KNOB_ASSIGN_OR_RETURN(d.low, IntegerAt(name, spec, "low"));
+  KNOB_ASSIGN_OR_RETURN(d.high, IntegerAt(name, spec, "high"));
+  KNOB_ASSIGN_OR_RETURN(d.log, BoolAt(name, spec, "log"));
+  if (spec.contains("step") && !spec["step"].is_null()) {
+    KNOB_ASSIGN_OR_RETURN(d.step, IntegerAt(name, spec, "step"));
+  }
+  return Distribution(d);
+}
+
+Result<Distribution> ParseCategorical(const std::string& name, const json& spec) {
+  KNOB_RETURN_IF_ERROR(CheckKeys(name, spec, {"type", "choices"}));
+  auto it = spec.find("choices");
+  if (it == spec.end()) return KeyError(name, "choices", "is missing");
+  if (!it->is_array()) return KeyError(name, "choices", "must be a list, got " + it->dump());
+  CategoricalDistribution d;
+  d.choices.assign(it->begin(), it->end());
+  return Distribution(d);
+}
+
+}  // namespace
+
+Result<Distribution> ParseDistribution(const std::string& name, const json& spec) {
+  if (!spec.is_object())
+    return Error::BadInput("parameter '" + name + "': expected an object like {\"type\": \"float\", ...}, got " +
+                           spec.dump());
+  auto type = spec.find("type");
+  if (type == spec.end()) return KeyError(name, "type", "is missing");
+  Result<Distribution> parsed = Error::BadInput("");
+  if (*type == "float") parsed = ParseFloat(name, spec);
+  else if (*type == "int") parsed = ParseInt(name, spec);
+  else if (*type == "categorical") parsed = ParseCategorical(name, spec);
+  else
+    return KeyError(name, "type", "must be float, int or categorical, got " + type->dump());
+  if (!parsed.ok()) return parsed;
+  KNOB_RETURN_IF_ERROR(Validate(name, *parsed));
+  return parsed;
+}
+
+json ToKnobJson(const Distribution& distribution) {
+  return std::visit(
+      [](const auto& d) -> json {
+        using D = std::decay_t<decltype(d)>;
+        if constexpr (std::is_same_v<D, FloatDistribution>) {
+          json j = {{"type", "float"}, {"low", d.low}, {"high", d.high}};
+          if (d.log) j["log"] = true;
+          if (d.step) j["step"] = *d.step;
+          return j;
+        } else if constexpr (std::is_same_v<D, IntDistribution>) {
+          json j = {{"type", "int"}, {"low", d.low}, {"high", d.high}};
+          if (d.log) j["log"] = true;
+          if (d.step != 1) j["step"] = d.step;
+          return j;
+        } else {
+          return json{{"type", "categorical"}, {"choices", d.choices}};
+        }
+      },
+      distribution);
+}
+
+std::string ToOptunaJson(const Distribution& distribution) {
+  json j = std::visit(
+      [](const auto& d) -> json {
+        using D = std::decay_t<decltype(d)>;
+        if constexpr (std::is_same_v<D, FloatDistribution>) {
+          json step = d.step ? json(*d.step) : json();
+          return {{"name", "FloatDistribution"},
+                  {"attributes", {{"step", step}, {"low", d.low}, {"high", d.high}, {"log", d.log}}}};
+        } else if constexpr (std::is_same_v<D, IntDistribution>) {
+          return {{"name", "IntDistribution"},
+                  {"attributes", {{"log", d.log}, {"step", d.step}, {"low", d.low}, {"high", d.high}}}};
+        } else {
+          return {{"name", "CategoricalDistribution"}, {"attributes", {{"choices", d.choices}}}};
+        }
+      },
+      distribution);
+  return j.dump();
+}
+
+Result<Distribution> ParseOptunaJson(const std::string& name, const std::string& text) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object())
+    return Error::BadInput("parameter '" + name + "': unreadable distribution_json " + text);
+  if (j.contains("type")) return ParseDistribution(name, j);
+  std::string cls = j.value("name", "");
+  json a = j.value("attributes", json::object());
+  Distribution d;
+  if (cls == "FloatDistribution" || cls == "UniformDistribution" ||
+      cls == "LogUniformDistribution" || cls == "DiscreteUniformDistribution") {
+    FloatDistribution f;
+    f.low = a.value("low", 0.0);
+    f.high = a.value("high", 0.0);
+    f.log = cls == "LogUniformDistribution" || (a.contains("log") && a["log"] == true);
+    if (a.contains("step") && a["step"].is_number()) f.step = a["step"].get<double>();
+    if (a.contains("q") && a["q"].is_number()) f.step = a["q"].get<double>();
+    d = f;
+  } else if (cls == "IntDistribution" || cls == "IntUniformDistribution" ||
+             cls == "IntLogUniformDistribution") {
+    IntDistribution i;
+    i.low = a.value("low", int64_t{0});
+    i.high = a.value("high", int64_t{0});
+    i.log = cls == "IntLogUniformDistribution" || (a.contains("log") && a["log"] == true);
+    if (a.contains("step") && a["step"].is_number()) i.step = a["step"].get<int64_t>();
+    d = i;
+  } else if (cls == "CategoricalDistribution") {
+    CategoricalDistribution c;
+    if (a.contains("choices") && a["choices"].is_array()) c.choices.assign(a["choices"].begin(), a["choices"].end());
+    d = c;
+  } else {
+    return Error::BadInput("parameter '" + name + "': unknown distribution class '" + cls + "'");
+  }
+  return d;
+}
+
+}  // namespace knob

@@ -1,0 +1,57 @@
+#include "search/samplers/sampler_factory.h"
+
+#include <set>
+
+#include "search/samplers/grid_sampler.h"
+#include "search/samplers/random_sampler.h"
+
+namespace knob {
+namespace {
+
+Status CheckOptionKeys(const SamplerSpec& spec, const std::set<std::string>& allowed) {
+  if (!spec.options.is_object())
+    return Error::BadInput("sampler options must be a JSON object, got " + spec.options.dump());
+  for (const auto& [key, value] : spec.options.items())
+    if (!allowed.count(key))
+      return Error::BadInput(spec.name + " sampler: unknown option '" + key + "'");
+  return {};
+}
+
+Result<std::optional<uint64_t>> SeedOf(const SamplerSpec& spec) {
+  auto it = spec.options.find("seed");
+  if (it == spec.options.end() || it->is_null()) return std::optional<uint64_t>();
+  if (!it->is_number_integer() || it->get<int64_t>() < 0)
+    return Error::BadInput(spec.name + " sampler: seed must be a non-negative integer, got " +
+                           it->dump());
+  return std::optional<uint64_t>(it->get<uint64_t>());
+}
+
+}  // namespace
+
+Status ValidateSamplerSpec(const SamplerSpec& spec) {
+  if (spec.name == "random") {
+    KNOB_RETURN_IF_ERROR(CheckOptionKeys(spec, {"seed"}));
+  } else if (spec.name == "grid") {
+    KNOB_RETURN_IF_ERROR(CheckOptionKeys(spec, {"seed", "values"}));
+  } else if (spec.name == "tpe") {
+    return Error::BadInput("sampler 'tpe' is not available in this version of knob; use random or grid");
+  } else {
+    return Error::BadInput("unknown sampler '" + spec.name + "'; choose random or grid");
+  }
+  auto seed = SeedOf(spec);
+  if (!seed.ok()) return seed.error();
+  return {};
+}
+
+Result<std::unique_ptr<Sampler>> MakeSampler(const SamplerSpec& spec, const SearchSpace& space) {
+  KNOB_RETURN_IF_ERROR(ValidateSamplerSpec(spec));
+  KNOB_ASSIGN_OR_RETURN(auto seed, SeedOf(spec));
+  if (spec.name == "grid") {
+    auto values = spec.options.contains("values") ? spec.options["values"] : nlohmann::json();
+    KNOB_ASSIGN_OR_RETURN(auto grid, GridSampler::Create(space, values, seed));
+    return std::unique_ptr<Sampler>(std::move(grid));
+  }
+  return std::unique_ptr<Sampler>(new RandomSampler(seed));
+}
+
+}  // namespace knob

@@ -1,0 +1,57 @@
+#include "search/trial.h"
+
+namespace knob {
+
+const char* TrialStateName(TrialState state) {
+  switch (state) {
+    case TrialState::kRunning: return "RUNNING";
+    case TrialState::kComplete: return "COMPLETE";
+    case TrialState::kPruned: return "PRUNED";
+    case TrialState::kFail: return "FAIL";
+    case TrialState::kWaiting: return "WAITING";
+  }
+  return "?";
+}
+
+std::optional<TrialState> ParseTrialState(const std::string& name) {
+  for (auto s : {TrialState::kRunning, TrialState::kComplete, TrialState::kPruned,
+                 TrialState::kFail, TrialState::kWaiting})
+    if (name == TrialStateName(s)) return s;
+  return std::nullopt;
+}
+
+bool IsFinished(TrialState state) {
+  return state == TrialState::kComplete || state == TrialState::kPruned ||
+         state == TrialState::kFail;
+}
+
+const char* DirectionName(StudyDirection direction) {
+  return direction == StudyDirection::kMaximize ? "maximize" : "minimize";
+}
+
+Result<StudyDirection> ParseDirection(const std::string& name) {
+  if (name == "minimize") return StudyDirection::kMinimize;
+  if (name == "maximize") return StudyDirection::kMaximize;
+  return Error::BadInput("direction must be minimize or maximize, got '" + name + "'");
+}
+
+nlohmann::json FrozenTrial::ParamsJson() const {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, param] : params) j[name] = param.External();
+  return j;
+}
+
+bool StudySnapshot::IsBetter(double a, double b) const {
+  return direction == StudyDirection::kMinimize ? a < b : a > b;
+}
+
+const FrozenTrial* StudySnapshot::BestTrial() const {
+  const FrozenTrial* best = nullptr;
+  for (const auto& t : trials) {
+    if (t.state != TrialState::kComplete || !t.value) continue;
+    if (!best || IsBetter(*t.value, *best->value)) best = &t;
+  }
+  return best;
+}
+
+}  // namespace knob

@@ -1,0 +1,67 @@
+// The trial and study model that samplers, pruners, the study and the storages
+// share: a FrozenTrial is an immutable copy of one trial as stored, a StudySnapshot
+// a copy of a whole study at one moment. Snapshots, never live objects, pass
+// between components. (It lives in search/ because samplers read it and search/
+// depends on nothing else of ours; studies/ owns storing it.)
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "search/distribution.h"
+
+namespace knob {
+
+enum class TrialState { kRunning, kComplete, kPruned, kFail, kWaiting };
+enum class StudyDirection { kMinimize, kMaximize };
+
+// Optuna's enum names: RUNNING, COMPLETE, PRUNED, FAIL, WAITING.
+const char* TrialStateName(TrialState state);
+std::optional<TrialState> ParseTrialState(const std::string& name);
+bool IsFinished(TrialState state);
+
+// "minimize" / "maximize" as users write it; Optuna stores MINIMIZE / MAXIMIZE.
+const char* DirectionName(StudyDirection direction);
+Result<StudyDirection> ParseDirection(const std::string& name);
+
+struct TrialParam {
+  Distribution distribution;
+  double internal = 0;  // Optuna's representation; categoricals by choice index
+  nlohmann::json External() const { return ToExternal(distribution, internal); }
+};
+
+struct FrozenTrial {
+  int64_t trial_id = -1;  // the storage's key
+  int number = -1;        // 0-based within its study
+  TrialState state = TrialState::kRunning;
+  std::map<std::string, TrialParam> params;
+  std::optional<double> value;  // may be +-inf, never NaN
+  std::map<int64_t, double> intermediate_values;
+  nlohmann::json user_attrs = nlohmann::json::object();
+  nlohmann::json system_attrs = nlohmann::json::object();
+  std::string datetime_start;     // "YYYY-MM-DD HH:MM:SS.ffffff", empty when unset
+  std::string datetime_complete;  // empty until finished
+
+  // {"name": external value, ...}
+  nlohmann::json ParamsJson() const;
+};
+
+struct StudySnapshot {
+  int64_t study_id = -1;
+  std::string name;
+  StudyDirection direction = StudyDirection::kMinimize;
+  std::vector<FrozenTrial> trials;  // ordered by number
+
+  // True when `a` is a better objective value than `b` in this study's direction.
+  bool IsBetter(double a, double b) const;
+  // The COMPLETE trial with the best value (lowest number on ties), if any.
+  const FrozenTrial* BestTrial() const;
+};
+
+}  // namespace knob

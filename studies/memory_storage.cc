@@ -1,0 +1,141 @@
+#include "studies/memory_storage.h"
+
+#include "base/clock.h"
+
+namespace knob {
+
+Result<MemoryStorage::StoredStudy*> MemoryStorage::Find(int64_t study_id) {
+  auto it = studies_.find(study_id);
+  if (it == studies_.end()) return Error::BadInput("no study with id " + std::to_string(study_id));
+  return &it->second;
+}
+
+Result<FrozenTrial*> MemoryStorage::FindRunning(int64_t study_id, int number) {
+  KNOB_ASSIGN_OR_RETURN(StoredStudy * study, Find(study_id));
+  if (number < 0 || number >= static_cast<int>(study->trials.size())) return UnknownTrialError(number);
+  FrozenTrial* trial = &study->trials[number];
+  if (trial->state != TrialState::kRunning) return NotRunningError(number, trial->state);
+  return trial;
+}
+
+Result<int64_t> MemoryStorage::CreateStudy(const std::string& name, StudyDirection direction,
+                                           const nlohmann::json& system_attrs) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, study] : studies_)
+    if (study.record.name == name) return Error::BadInput("study '" + name + "' already exists");
+  int64_t id = next_study_id_++;
+  StoredStudy& study = studies_[id];
+  study.record = {id, name, direction, nlohmann::json::object(), system_attrs};
+  return id;
+}
+
+Result<StudyRecord> MemoryStorage::FindStudy(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, study] : studies_)
+    if (study.record.name == name) return study.record;
+  return Error::BadInput("no study named '" + name + "' in this storage");
+}
+
+Result<std::vector<StudyRecord>> MemoryStorage::ListStudies() {
+  std::lock_guard lock(mutex_);
+  std::vector<StudyRecord> records;
+  for (const auto& [id, study] : studies_) records.push_back(study.record);
+  return records;
+}
+
+Status MemoryStorage::DeleteStudy(int64_t study_id) {
+  std::lock_guard lock(mutex_);
+  KNOB_RETURN_IF_ERROR(Find(study_id));
+  studies_.erase(study_id);
+  return {};
+}
+
+Status MemoryStorage::SetStudyUserAttr(int64_t study_id, const std::string& key,
+                                       const nlohmann::json& value) {
+  std::lock_guard lock(mutex_);
+  KNOB_ASSIGN_OR_RETURN(StoredStudy * study, Find(study_id));
+  study->record.user_attrs[key] = value;
+  return {};
+}
+
+Result<FrozenTrial> MemoryStorage::CreateTrial(int64_t study_id, const TrialPlanner& planner) {
+  std::lock_guard lock(mutex_);
+  KNOB_ASSIGN_OR_RETURN(StoredStudy * study, Find(study_id));
+  StudySnapshot snapshot{study_id, study->record.name, study->record.direction, study->trials};
+  KNOB_ASSIGN_OR_RETURN(TrialPlan plan, planner(snapshot));
+  FrozenTrial* trial = nullptr;
+  if (plan.waiting_number) {
+    int n = *plan.waiting_number;
+    if (n < 0 || n >= static_cast<int>(study->trials.size()) ||
+        study->trials[n].state != TrialState::kWaiting)
+      return Error::Runtime("planned WAITING trial " + std::to_string(n) + " is not waiting");
+    trial = &study->trials[n];
+  } else {
+    study->trials.emplace_back();
+    trial = &study->trials.back();
+    trial->trial_id = next_trial_id_++;
+    trial->number = static_cast<int>(study->trials.size()) - 1;
+  }
+  trial->state = TrialState::kRunning;
+  trial->datetime_start = NowText();
+  for (auto& [name, param] : plan.params) trial->params[name] = param;
+  for (auto& [key, value] : plan.system_attrs.items()) trial->system_attrs[key] = value;
+  return *trial;
+}
+
+Result<int> MemoryStorage::CreateWaitingTrial(int64_t study_id, const nlohmann::json& user_attrs,
+                                              const nlohmann::json& system_attrs) {
+  std::lock_guard lock(mutex_);
+  KNOB_ASSIGN_OR_RETURN(StoredStudy * study, Find(study_id));
+  FrozenTrial trial;
+  trial.trial_id = next_trial_id_++;
+  trial.number = static_cast<int>(study->trials.size());
+  trial.state = TrialState::kWaiting;
+  trial.user_attrs = user_attrs;
+  trial.system_attrs = system_attrs;
+  study->trials.push_back(trial);
+  return trial.number;
+}
+
+Status MemoryStorage::SetIntermediateValue(int64_t study_id, int number, int64_t step,
+                                           double value) {
+  std::lock_guard lock(mutex_);
+  KNOB_ASSIGN_OR_RETURN(FrozenTrial * trial, FindRunning(study_id, number));
+  trial->intermediate_values[step] = value;
+  return {};
+}
+
+Result<FrozenTrial> MemoryStorage::FinishTrial(int64_t study_id, int number, TrialState state,
+                                               std::optional<double> value,
+                                               const nlohmann::json& system_attrs) {
+  std::lock_guard lock(mutex_);
+  KNOB_ASSIGN_OR_RETURN(FrozenTrial * trial, FindRunning(study_id, number));
+  for (const auto& [key, v] : system_attrs.items()) trial->system_attrs[key] = v;
+  trial->state = state;
+  trial->value = value;
+  trial->datetime_complete = NowText();
+  return *trial;
+}
+
+Status MemoryStorage::SetTrialUserAttr(int64_t study_id, int number, const std::string& key,
+                                       const nlohmann::json& value) {
+  std::lock_guard lock(mutex_);
+  KNOB_ASSIGN_OR_RETURN(FrozenTrial * trial, FindRunning(study_id, number));
+  trial->user_attrs[key] = value;
+  return {};
+}
+
+Result<StudySnapshot> MemoryStorage::ReadStudy(int64_t study_id) {
+  std::lock_guard lock(mutex_);
+  KNOB_ASSIGN_OR_RETURN(StoredStudy * study, Find(study_id));
+  return StudySnapshot{study_id, study->record.name, study->record.direction, study->trials};
+}
+
+Result<FrozenTrial> MemoryStorage::ReadTrial(int64_t study_id, int number) {
+  std::lock_guard lock(mutex_);
+  KNOB_ASSIGN_OR_RETURN(StoredStudy * study, Find(study_id));
+  if (number < 0 || number >= static_cast<int>(study->trials.size())) return UnknownTrialError(number);
+  return study->trials[number];
+}
+
+}  // namespace knob

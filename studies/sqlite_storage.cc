@@ -1,0 +1,475 @@
+#include "studies/sqlite_storage.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <unordered_map>
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <sqlite3.h>
+
+#include "base/clock.h"
+#include "base/json_text.h"
+#include "search/distribution_json.h"
+#include "studies/sqlite_schema.h"
+
+namespace knob {
+namespace {
+
+constexpr int kBusyTimeoutMs = 60000;
+
+// File permission checks that also hold for root: a file with no write bit is
+// treated as read-only and one with no read bit as unreadable, whoever asks.
+bool Readable(const std::string& path, const struct stat& st) {
+  return access(path.c_str(), R_OK) == 0 && (geteuid() != 0 || (st.st_mode & 0444));
+}
+bool Writable(const std::string& path, const struct stat& st) {
+  return access(path.c_str(), W_OK) == 0 && (geteuid() != 0 || (st.st_mode & 0222));
+}
+
+Status CheckFile(const std::string& path, StorageAccess access) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    if (access != StorageAccess::kCreate)
+      return Error::BadInput("storage file '" + path + "' does not exist");
+    auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty() && !std::filesystem::is_directory(parent))
+      return Error::BadInput("storage folder '" + parent.string() + "' does not exist");
+    return {};
+  }
+  if (S_ISDIR(st.st_mode)) return Error::BadInput("storage '" + path + "' is a folder, not a file");
+  if (!Readable(path, st)) return Error::BadInput("storage file '" + path + "' is not readable");
+  if (access != StorageAccess::kRead && !Writable(path, st))
+    return Error::BadInput("storage file '" + path + "' is read-only");
+  return {};
+}
+
+const char* ValueType(double value) {
+  if (std::isnan(value)) return "NAN";
+  if (std::isinf(value)) return value > 0 ? "INF_POS" : "INF_NEG";
+  return "FINITE";
+}
+
+double ReadTypedValue(const SQLite::Column& value, const std::string& type) {
+  if (type == "INF_POS") return INFINITY;
+  if (type == "INF_NEG") return -INFINITY;
+  if (type == "NAN" || value.isNull()) return NAN;
+  return value.getDouble();
+}
+
+void BindValue(SQLite::Statement& statement, int index, double value) {
+  if (std::isfinite(value)) statement.bind(index, value);
+  else statement.bind(index);  // NULL; the type column says which non-finite value
+}
+
+// Binds an optional trial number to the two placeholders of "(? IS NULL OR number = ?)".
+void BindNumber(SQLite::Statement& statement, int index, std::optional<int> number) {
+  for (int i : {index, index + 1}) {
+    if (number) statement.bind(i, *number);
+    else statement.bind(i);
+  }
+}
+
+nlohmann::json ParseStoredJson(const std::string& text) {
+  auto parsed = ParseJsonText("stored attribute", text);
+  return parsed.ok() ? *parsed : nlohmann::json(text);
+}
+
+Error TranslateException(const std::string& path, const SQLite::Exception& e) {
+  int code = e.getErrorCode() & 0xff;
+  if (code == SQLITE_NOTADB)
+    return Error::BadInput("storage file '" + path + "' is not an SQLite database");
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+    return Error::BadInput("storage file '" + path + "' is locked by another process (waited " +
+                           std::to_string(kBusyTimeoutMs / 1000) + " s)");
+  if (code == SQLITE_READONLY)
+    return Error::BadInput("storage file '" + path + "' is read-only");
+  if (code == SQLITE_CANTOPEN || code == SQLITE_PERM || code == SQLITE_AUTH)
+    return Error::BadInput("storage file '" + path + "' cannot be opened: " + e.what());
+  if (code == SQLITE_CORRUPT)
+    return Error::BadInput("storage file '" + path + "' is corrupt: " + e.what());
+  return Error::Runtime("storage file '" + path + "': " + e.what());
+}
+
+}  // namespace
+
+template <class F>
+auto SqliteStorage::Guarded(F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const SQLite::Exception& e) {
+    return TranslateException(path_, e);
+  }
+}
+
+Result<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::string& path,
+                                                           StorageAccess access) {
+  KNOB_RETURN_IF_ERROR(CheckFile(path, access));
+  int flags = access == StorageAccess::kRead ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE;
+  bool existed = std::filesystem::exists(path);
+  if (access == StorageAccess::kCreate) flags |= SQLite::OPEN_CREATE;
+  try {
+    auto db = std::make_unique<SQLite::Database>(path, flags, kBusyTimeoutMs);
+    bool has_tables = sqlite_schema::HasTables(*db);  // reads the header: fails if not SQLite
+    if (!has_tables && access != StorageAccess::kCreate)
+      return Error::BadInput("storage file '" + path +
+                             "' holds no studies (it is not a knob or Optuna database)");
+    if (access != StorageAccess::kRead) {
+      db->exec("PRAGMA journal_mode=WAL");
+      db->exec("PRAGMA synchronous=NORMAL");
+      sqlite_schema::Ensure(*db);
+    }
+    return std::unique_ptr<SqliteStorage>(new SqliteStorage(path, std::move(db)));
+  } catch (const SQLite::Exception& e) {
+    if (!existed && access == StorageAccess::kCreate) std::filesystem::remove(path);
+    return TranslateException(path, e);
+  }
+}
+
+StudyRecord SqliteStorage::ReadStudyRecord(int64_t study_id) {
+  StudyRecord record;
+  record.study_id = study_id;
+  SQLite::Statement study(*db_, "SELECT study_name FROM studies WHERE study_id = ?");
+  study.bind(1, study_id);
+  if (study.executeStep()) record.name = study.getColumn(0).getString();
+  SQLite::Statement direction(*db_,
+      "SELECT direction FROM study_directions WHERE study_id = ? AND objective = 0");
+  direction.bind(1, study_id);
+  if (direction.executeStep() && direction.getColumn(0).getString() == "MAXIMIZE")
+    record.direction = StudyDirection::kMaximize;
+  for (auto [table, target] : {std::pair{"study_user_attributes", &record.user_attrs},
+                               std::pair{"study_system_attributes", &record.system_attrs}}) {
+    SQLite::Statement attrs(*db_, std::string("SELECT \"key\", value_json FROM ") + table +
+                                      " WHERE study_id = ?");
+    attrs.bind(1, study_id);
+    while (attrs.executeStep())
+      (*target)[attrs.getColumn(0).getString()] = ParseStoredJson(attrs.getColumn(1).getString());
+  }
+  return record;
+}
+
+Result<int64_t> SqliteStorage::CreateStudy(const std::string& name, StudyDirection direction,
+                                           const nlohmann::json& system_attrs) {
+  return Guarded([&]() -> Result<int64_t> {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement exists(*db_, "SELECT 1 FROM studies WHERE study_name = ?");
+    exists.bind(1, name);
+    if (exists.executeStep()) return Error::BadInput("study '" + name + "' already exists");
+    SQLite::Statement insert(*db_, "INSERT INTO studies (study_name) VALUES (?)");
+    insert.bind(1, name);
+    insert.exec();
+    int64_t study_id = db_->getLastInsertRowid();
+    SQLite::Statement dir(*db_,
+        "INSERT INTO study_directions (direction, study_id, objective) VALUES (?, ?, 0)");
+    dir.bind(1, direction == StudyDirection::kMaximize ? "MAXIMIZE" : "MINIMIZE");
+    dir.bind(2, study_id);
+    dir.exec();
+    for (const auto& [key, value] : system_attrs.items()) {
+      SQLite::Statement attr(*db_,
+          "INSERT INTO study_system_attributes (study_id, \"key\", value_json) VALUES (?, ?, ?)");
+      attr.bind(1, study_id);
+      attr.bind(2, key);
+      attr.bind(3, DumpJson(value));
+      attr.exec();
+    }
+    transaction.commit();
+    return study_id;
+  });
+}
+
+Result<StudyRecord> SqliteStorage::FindStudy(const std::string& name) {
+  return Guarded([&]() -> Result<StudyRecord> {
+    SQLite::Statement query(*db_, "SELECT study_id FROM studies WHERE study_name = ?");
+    query.bind(1, name);
+    if (!query.executeStep())
+      return Error::BadInput("no study named '" + name + "' in " + path_);
+    return ReadStudyRecord(query.getColumn(0).getInt64());
+  });
+}
+
+Result<std::vector<StudyRecord>> SqliteStorage::ListStudies() {
+  return Guarded([&]() -> Result<std::vector<StudyRecord>> {
+    std::vector<int64_t> ids;
+    SQLite::Statement query(*db_, "SELECT study_id FROM studies ORDER BY study_id");
+    while (query.executeStep()) ids.push_back(query.getColumn(0).getInt64());
+    std::vector<StudyRecord> records;
+    for (int64_t id : ids) records.push_back(ReadStudyRecord(id));
+    return records;
+  });
+}
+
+Status SqliteStorage::DeleteStudy(int64_t study_id) {
+  return Guarded([&]() -> Status {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    for (const char* table : {"trial_params", "trial_values", "trial_intermediate_values",
+                              "trial_user_attributes", "trial_system_attributes",
+                              "trial_heartbeats"}) {
+      SQLite::Statement del(*db_, std::string("DELETE FROM ") + table +
+                                      " WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?)");
+      del.bind(1, study_id);
+      del.exec();
+    }
+    for (const char* table : {"trials", "study_directions", "study_user_attributes",
+                              "study_system_attributes", "studies"}) {
+      SQLite::Statement del(*db_, std::string("DELETE FROM ") + table + " WHERE study_id = ?");
+      del.bind(1, study_id);
+      del.exec();
+    }
+    transaction.commit();
+    return {};
+  });
+}
+
+Status SqliteStorage::SetStudyUserAttr(int64_t study_id, const std::string& key,
+                                       const nlohmann::json& value) {
+  return Guarded([&]() -> Status {
+    SQLite::Statement upsert(*db_,
+        "INSERT INTO study_user_attributes (study_id, \"key\", value_json) VALUES (?, ?, ?) "
+        "ON CONFLICT (study_id, \"key\") DO UPDATE SET value_json = excluded.value_json");
+    upsert.bind(1, study_id);
+    upsert.bind(2, key);
+    upsert.bind(3, DumpJson(value));
+    upsert.exec();
+    return {};
+  });
+}
+
+StudySnapshot SqliteStorage::ReadSnapshot(int64_t study_id, std::optional<int> only_number) {
+  StudyRecord record = ReadStudyRecord(study_id);
+  StudySnapshot snapshot{study_id, record.name, record.direction, {}};
+  std::unordered_map<int64_t, size_t> index_of;
+  SQLite::Statement trials(*db_,
+      "SELECT trial_id, number, state, datetime_start, datetime_complete FROM trials "
+      "WHERE study_id = ? AND (? IS NULL OR number = ?) ORDER BY number, trial_id");
+  trials.bind(1, study_id);
+  BindNumber(trials, 2, only_number);
+  while (trials.executeStep()) {
+    FrozenTrial t;
+    t.trial_id = trials.getColumn(0).getInt64();
+    t.number = trials.getColumn(1).getInt();
+    t.state = ParseTrialState(trials.getColumn(2).getString()).value_or(TrialState::kFail);
+    t.datetime_start = trials.getColumn(3).getString();
+    t.datetime_complete = trials.getColumn(4).getString();
+    index_of[t.trial_id] = snapshot.trials.size();
+    snapshot.trials.push_back(std::move(t));
+  }
+  auto rows_of = [&](const char* columns, const char* table) {
+    auto statement = std::make_unique<SQLite::Statement>(*db_,
+        std::string("SELECT x.trial_id, ") + columns + " FROM " + table +
+            " x JOIN trials t ON x.trial_id = t.trial_id WHERE t.study_id = ?"
+            " AND (? IS NULL OR t.number = ?)");
+    statement->bind(1, study_id);
+    BindNumber(*statement, 2, only_number);
+    return statement;
+  };
+  // Many trials share a few distribution texts: parse each text once.
+  std::unordered_map<std::string, Distribution> distributions;
+  auto params = rows_of("x.param_name, x.param_value, x.distribution_json", "trial_params");
+  while (params->executeStep()) {
+    std::string name = params->getColumn(1).getString();
+    std::string text = params->getColumn(3).getString();
+    auto cached = distributions.find(text);
+    if (cached == distributions.end()) {
+      auto parsed = ParseOptunaJson(name, text);
+      if (!parsed.ok()) continue;  // a distribution knob cannot read is left out
+      cached = distributions.emplace(text, *parsed).first;
+    }
+    snapshot.trials[index_of.at(params->getColumn(0).getInt64())].params[name] =
+        TrialParam{cached->second, params->getColumn(2).getDouble()};
+  }
+  auto values = rows_of("x.value, x.value_type", "trial_values");
+  while (values->executeStep())
+    snapshot.trials[index_of.at(values->getColumn(0).getInt64())].value =
+        ReadTypedValue(values->getColumn(1), values->getColumn(2).getString());
+  auto intermediate = rows_of("x.step, x.intermediate_value, x.intermediate_value_type",
+                              "trial_intermediate_values");
+  while (intermediate->executeStep())
+    snapshot.trials[index_of.at(intermediate->getColumn(0).getInt64())]
+        .intermediate_values[intermediate->getColumn(1).getInt64()] =
+        ReadTypedValue(intermediate->getColumn(2), intermediate->getColumn(3).getString());
+  for (auto [table, is_user] : {std::pair{"trial_user_attributes", true},
+                                std::pair{"trial_system_attributes", false}}) {
+    auto attrs = rows_of("x.\"key\", x.value_json", table);
+    while (attrs->executeStep()) {
+      FrozenTrial& t = snapshot.trials[index_of.at(attrs->getColumn(0).getInt64())];
+      (is_user ? t.user_attrs : t.system_attrs)[attrs->getColumn(1).getString()] =
+          ParseStoredJson(attrs->getColumn(2).getString());
+    }
+  }
+  return snapshot;
+}
+
+void SqliteStorage::InsertParams(int64_t trial_id, const std::map<std::string, TrialParam>& params) {
+  SQLite::Statement insert(*db_,
+      "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
+      "VALUES (?, ?, ?, ?)");
+  for (const auto& [name, param] : params) {
+    insert.bind(1, trial_id);
+    insert.bind(2, name);
+    insert.bind(3, param.internal);
+    insert.bind(4, ToOptunaJson(param.distribution));
+    insert.exec();
+    insert.reset();
+  }
+}
+
+void SqliteStorage::InsertAttrs(const char* table, int64_t trial_id, const nlohmann::json& attrs) {
+  SQLite::Statement upsert(*db_, std::string("INSERT INTO ") + table +
+      " (trial_id, \"key\", value_json) VALUES (?, ?, ?) "
+      "ON CONFLICT (trial_id, \"key\") DO UPDATE SET value_json = excluded.value_json");
+  for (const auto& [key, value] : attrs.items()) {
+    upsert.bind(1, trial_id);
+    upsert.bind(2, key);
+    upsert.bind(3, DumpJson(value));
+    upsert.exec();
+    upsert.reset();
+  }
+}
+
+Result<FrozenTrial> SqliteStorage::CreateTrial(int64_t study_id, const TrialPlanner& planner) {
+  return Guarded([&]() -> Result<FrozenTrial> {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    StudySnapshot snapshot = ReadSnapshot(study_id, std::nullopt);
+    KNOB_ASSIGN_OR_RETURN(TrialPlan plan, planner(snapshot));
+    std::string now = NowText();
+    int64_t trial_id;
+    int number;
+    if (plan.waiting_number) {
+      number = *plan.waiting_number;
+      KNOB_ASSIGN_OR_RETURN(auto located, LocateTrial(study_id, number));
+      if (located.second != TrialState::kWaiting)
+        return Error::Runtime("planned WAITING trial " + std::to_string(number) + " is not waiting");
+      trial_id = located.first;
+      SQLite::Statement update(*db_,
+          "UPDATE trials SET state = 'RUNNING', datetime_start = ? WHERE trial_id = ?");
+      update.bind(1, now);
+      update.bind(2, trial_id);
+      update.exec();
+    } else {
+      number = static_cast<int>(snapshot.trials.size());
+      SQLite::Statement insert(*db_,
+          "INSERT INTO trials (number, study_id, state, datetime_start) VALUES (?, ?, 'RUNNING', ?)");
+      insert.bind(1, number);
+      insert.bind(2, study_id);
+      insert.bind(3, now);
+      insert.exec();
+      trial_id = db_->getLastInsertRowid();
+    }
+    InsertParams(trial_id, plan.params);
+    InsertAttrs("trial_system_attributes", trial_id, plan.system_attrs);
+    transaction.commit();
+    return ReadTrial(study_id, number);
+  });
+}
+
+Result<int> SqliteStorage::CreateWaitingTrial(int64_t study_id, const nlohmann::json& user_attrs,
+                                              const nlohmann::json& system_attrs) {
+  return Guarded([&]() -> Result<int> {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement count(*db_, "SELECT count(*) FROM trials WHERE study_id = ?");
+    count.bind(1, study_id);
+    count.executeStep();
+    int number = count.getColumn(0).getInt();
+    SQLite::Statement insert(*db_,
+        "INSERT INTO trials (number, study_id, state) VALUES (?, ?, 'WAITING')");
+    insert.bind(1, number);
+    insert.bind(2, study_id);
+    insert.exec();
+    int64_t trial_id = db_->getLastInsertRowid();
+    InsertAttrs("trial_user_attributes", trial_id, user_attrs);
+    InsertAttrs("trial_system_attributes", trial_id, system_attrs);
+    transaction.commit();
+    return number;
+  });
+}
+
+Result<std::pair<int64_t, TrialState>> SqliteStorage::LocateTrial(int64_t study_id, int number) {
+  SQLite::Statement query(*db_,
+      "SELECT trial_id, state FROM trials WHERE study_id = ? AND number = ? ORDER BY trial_id");
+  query.bind(1, study_id);
+  query.bind(2, number);
+  if (!query.executeStep()) return UnknownTrialError(number);
+  auto state = ParseTrialState(query.getColumn(1).getString()).value_or(TrialState::kFail);
+  return std::pair{query.getColumn(0).getInt64(), state};
+}
+
+Result<int64_t> SqliteStorage::LocateRunningTrial(int64_t study_id, int number) {
+  KNOB_ASSIGN_OR_RETURN(auto located, LocateTrial(study_id, number));
+  if (located.second != TrialState::kRunning) return NotRunningError(number, located.second);
+  return located.first;
+}
+
+Status SqliteStorage::SetIntermediateValue(int64_t study_id, int number, int64_t step,
+                                           double value) {
+  return Guarded([&]() -> Status {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    KNOB_ASSIGN_OR_RETURN(int64_t trial_id, LocateRunningTrial(study_id, number));
+    SQLite::Statement upsert(*db_,
+        "INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, "
+        "intermediate_value_type) VALUES (?, ?, ?, ?) ON CONFLICT (trial_id, step) DO UPDATE SET "
+        "intermediate_value = excluded.intermediate_value, "
+        "intermediate_value_type = excluded.intermediate_value_type");
+    upsert.bind(1, trial_id);
+    upsert.bind(2, step);
+    BindValue(upsert, 3, value);
+    upsert.bind(4, ValueType(value));
+    upsert.exec();
+    transaction.commit();
+    return {};
+  });
+}
+
+Result<FrozenTrial> SqliteStorage::FinishTrial(int64_t study_id, int number, TrialState state,
+                                               std::optional<double> value,
+                                               const nlohmann::json& system_attrs) {
+  return Guarded([&]() -> Result<FrozenTrial> {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    KNOB_ASSIGN_OR_RETURN(int64_t trial_id, LocateRunningTrial(study_id, number));
+    SQLite::Statement update(*db_,
+        "UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ?");
+    update.bind(1, TrialStateName(state));
+    update.bind(2, NowText());
+    update.bind(3, trial_id);
+    update.exec();
+    if (value) {
+      SQLite::Statement insert(*db_,
+          "INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, 0, ?, ?)");
+      insert.bind(1, trial_id);
+      BindValue(insert, 2, *value);
+      insert.bind(3, ValueType(*value));
+      insert.exec();
+    }
+    InsertAttrs("trial_system_attributes", trial_id, system_attrs);
+    transaction.commit();
+    return ReadTrial(study_id, number);
+  });
+}
+
+Status SqliteStorage::SetTrialUserAttr(int64_t study_id, int number, const std::string& key,
+                                       const nlohmann::json& value) {
+  return Guarded([&]() -> Status {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    KNOB_ASSIGN_OR_RETURN(int64_t trial_id, LocateRunningTrial(study_id, number));
+    InsertAttrs("trial_user_attributes", trial_id, nlohmann::json{{key, value}});
+    transaction.commit();
+    return {};
+  });
+}
+
+Result<StudySnapshot> SqliteStorage::ReadStudy(int64_t study_id) {
+  return Guarded([&]() -> Result<StudySnapshot> { return ReadSnapshot(study_id, std::nullopt); });
+}
+
+Result<FrozenTrial> SqliteStorage::ReadTrial(int64_t study_id, int number) {
+  // The same reading code as a snapshot, restricted to one number.
+  return Guarded([&]() -> Result<FrozenTrial> {
+    StudySnapshot snapshot = ReadSnapshot(study_id, number);
+    if (snapshot.trials.empty()) return UnknownTrialError(number);
+    return std::move(snapshot.trials.front());
+  });
+}
+
+}  // namespace knob

@@ -1,0 +1,80 @@
+// The Storage interface: where studies and their trials live. Implementations
+// (SQLite, in memory; later PostgreSQL) keep Optuna's data model and are safe for
+// many processes (or threads) at once: trial numbers are handed out atomically and
+// no write is lost. Rules every implementation enforces: a finished trial never
+// changes; a WAITING trial takes no values until it is asked for.
+// Called by Study (ask/tell) and by the command line's read-only listings.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "search/trial.h"
+
+namespace knob {
+
+// A study as stored, without its trials.
+struct StudyRecord {
+  int64_t study_id = -1;
+  std::string name;
+  StudyDirection direction = StudyDirection::kMinimize;
+  nlohmann::json user_attrs = nlohmann::json::object();
+  nlohmann::json system_attrs = nlohmann::json::object();
+};
+
+// What an ask decided, from a snapshot read inside the storage's write transaction.
+struct TrialPlan {
+  std::optional<int> waiting_number;  // hand out this WAITING trial; else create a new one
+  std::map<std::string, TrialParam> params;
+  nlohmann::json system_attrs = nlohmann::json::object();  // added to the trial's
+};
+
+// Decides a new trial from the study as it is inside the transaction.
+using TrialPlanner = std::function<Result<TrialPlan>(const StudySnapshot&)>;
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // Bad input when a study of that name exists.
+  virtual Result<int64_t> CreateStudy(const std::string& name, StudyDirection direction,
+                                      const nlohmann::json& system_attrs) = 0;
+  // Bad input when no study has that name.
+  virtual Result<StudyRecord> FindStudy(const std::string& name) = 0;
+  virtual Result<std::vector<StudyRecord>> ListStudies() = 0;
+  virtual Status DeleteStudy(int64_t study_id) = 0;
+  virtual Status SetStudyUserAttr(int64_t study_id, const std::string& key,
+                                  const nlohmann::json& value) = 0;
+
+  // Atomically: reads the study, asks `planner` what to create, and creates a RUNNING
+  // trial (new, numbered next, or the planned WAITING one) with the planned params.
+  virtual Result<FrozenTrial> CreateTrial(int64_t study_id, const TrialPlanner& planner) = 0;
+  // Adds a WAITING trial (for enqueue); returns its number.
+  virtual Result<int> CreateWaitingTrial(int64_t study_id, const nlohmann::json& user_attrs,
+                                         const nlohmann::json& system_attrs) = 0;
+
+  // Each of these fails with bad input for an unknown trial or one not RUNNING.
+  virtual Status SetIntermediateValue(int64_t study_id, int number, int64_t step, double value) = 0;
+  // `value` may be +-inf, never NaN.
+  // `system_attrs` (a failure's reason, say) are written in the same transaction.
+  virtual Result<FrozenTrial> FinishTrial(int64_t study_id, int number, TrialState state,
+                                          std::optional<double> value,
+                                          const nlohmann::json& system_attrs) = 0;
+  virtual Status SetTrialUserAttr(int64_t study_id, int number, const std::string& key,
+                                  const nlohmann::json& value) = 0;
+
+  virtual Result<StudySnapshot> ReadStudy(int64_t study_id) = 0;
+  virtual Result<FrozenTrial> ReadTrial(int64_t study_id, int number) = 0;
+};
+
+// Shared wording of the storage rules, so every implementation says the same.
+Error UnknownTrialError(int number);
+Error NotRunningError(int number, TrialState state);
+
+}  // namespace knob

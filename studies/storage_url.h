@@ -1,0 +1,20 @@
+// Opens a Storage from a URL named like Optuna's: `sqlite:///relative.db`,
+// `sqlite:////absolute.db`, or a bare path meaning the same. The command line and
+// the orchestrator call this; nothing else needs to know which storage it got.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "studies/sqlite_storage.h"
+#include "studies/storage.h"
+
+namespace knob {
+
+// The file path of an SQLite storage URL, or bad input for another scheme.
+Result<std::string> SqlitePathOf(const std::string& url);
+
+Result<std::unique_ptr<Storage>> OpenStorage(const std::string& url, StorageAccess access);
+
+}  // namespace knob

@@ -1,0 +1,79 @@
+// Study: the one place that joins a study's sampler and its storage. It creates or
+// opens a study, hands out trials (ask), records what trainers report (report,
+// tell) and answers which trial is best. A study's sampler and search space are
+// stored with it (system attributes `knob:sampler`, `knob:space`), so any process
+// that opens the study by name behaves the same.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "search/samplers/sampler_factory.h"
+#include "search/search_space.h"
+#include "studies/storage.h"
+
+namespace knob {
+
+struct StudyConfig {
+  std::string name;
+  StudyDirection direction = StudyDirection::kMinimize;
+  SamplerSpec sampler;
+  std::optional<SearchSpace> space;
+};
+
+// What a trainer or user says about a finished trial.
+struct TellRequest {
+  TrialState state = TrialState::kComplete;  // kComplete, kPruned or kFail
+  std::optional<double> value;               // needed for kComplete; NaN fails the trial
+  nlohmann::json system_attrs = nlohmann::json::object();  // e.g. a failure's reason
+};
+
+class Study {
+ public:
+  // Checks the config fully before writing; bad input leaves the storage unchanged.
+  static Status Validate(const StudyConfig& config);
+  static Result<Study> Create(Storage& storage, const StudyConfig& config);
+  static Result<Study> Open(Storage& storage, const std::string& name);
+
+  const StudyRecord& record() const { return record_; }
+  const SamplerSpec& sampler_spec() const { return sampler_; }
+  const std::optional<SearchSpace>& space() const { return space_; }
+
+  // A RUNNING trial with its params: the oldest WAITING trial if any, else a new
+  // one. `space` overrides the stored space; without either, the space is inferred
+  // from the params of earlier trials (a study made by Optuna). kExhausted when the
+  // grid is used up.
+  Result<FrozenTrial> Ask(const std::optional<SearchSpace>& space = std::nullopt);
+  Status Report(int number, int64_t step, double value);
+  // COMPLETE needs a value; a NaN value fails the trial; PRUNED without a value
+  // takes the last intermediate value.
+  Result<FrozenTrial> Tell(int number, const TellRequest& request);
+  // Adds a WAITING trial with these fixed params (external values); returns its number.
+  Result<int> Enqueue(const nlohmann::json& params,
+                      const nlohmann::json& user_attrs = nlohmann::json::object());
+  Status SetUserAttr(std::optional<int> number, const std::string& key, const nlohmann::json& value);
+
+  Result<StudySnapshot> Snapshot() { return storage_->ReadStudy(record_.study_id); }
+  // Nothing when no trial is COMPLETE yet.
+  Result<std::optional<FrozenTrial>> BestTrial();
+
+ private:
+  Study(Storage& storage, StudyRecord record);
+  // The stored space, else the one the study's trials imply.
+  Result<SearchSpace> EffectiveSpace();
+
+  Storage* storage_;
+  StudyRecord record_;
+  SamplerSpec sampler_;
+  std::optional<SearchSpace> space_;
+};
+
+// The search space implied by the params of a study's trials (the latest
+// distribution of each name).
+SearchSpace InferSpaceFromTrials(const StudySnapshot& snapshot);
+
+}  // namespace knob

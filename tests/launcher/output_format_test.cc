@@ -1,0 +1,31 @@
+#include <doctest/doctest.h>
+
+#include "launcher/output_format.h"
+
+namespace knob {
+
+TEST_CASE("records render as a table, CSV and JSON") {
+  nlohmann::ordered_json a, b;
+  a["number"] = 0;
+  a["state"] = "COMPLETE";
+  a["params"] = {{"x", 0.5}};
+  b["number"] = 12;
+  b["state"] = "FAIL";
+  b["params"] = {{"x", 1.25}, {"y", "a,b"}};
+  CHECK(RenderRecords({a, b}, OutputFormat::kTable) ==
+        "+--------+----------+----------+----------+\n"
+        "| number | state    | params_x | params_y |\n"
+        "+--------+----------+----------+----------+\n"
+        "|      0 | COMPLETE |      0.5 |          |\n"
+        "|     12 | FAIL     |     1.25 | a,b      |\n"
+        "+--------+----------+----------+----------+\n");
+  CHECK(RenderRecords({a, b}, OutputFormat::kCsv) ==
+        "number,state,params_x,params_y\n0,COMPLETE,0.5,\n12,FAIL,1.25,\"a,b\"\n");
+  CHECK(RenderRecords({a}, OutputFormat::kJson) ==
+        "[{\"number\":0,\"state\":\"COMPLETE\",\"params\":{\"x\":0.5}}]\n");
+  CHECK(RenderRecords({a}, OutputFormat::kJson, true) ==
+        "{\"number\":0,\"state\":\"COMPLETE\",\"params\":{\"x\":0.5}}\n");
+  CHECK(ParseOutputFormat("yaml").error().message == "--format must be table, json or csv, got 'yaml'");
+}
+
+}  // namespace knob

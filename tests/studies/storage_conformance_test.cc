@@ -1,0 +1,231 @@
+// One suite of Storage rules, run against every implementation.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <set>
+#include <thread>
+
+#include "studies/memory_storage.h"
+#include "studies/sqlite_storage.h"
+#include "test_support.h"
+
+namespace knob {
+namespace {
+
+struct MemoryFixture {
+  MemoryStorage storage;
+  MemoryStorage& Get() { return storage; }
+  // Another handle on the same data (for concurrency): the same object.
+  Storage& Another() { return storage; }
+};
+
+struct SqliteFixture {
+  testing::TempDir dir;
+  std::unique_ptr<SqliteStorage> storage = Open();
+  std::vector<std::unique_ptr<SqliteStorage>> others;
+  std::unique_ptr<SqliteStorage> Open() {
+    auto opened = SqliteStorage::Open(dir.File("s.db"), StorageAccess::kCreate);
+    REQUIRE(opened.ok());
+    return std::move(opened).value();
+  }
+  SqliteStorage& Get() { return *storage; }
+  // A separate connection to the same file, as another process would have.
+  Storage& Another() {
+    others.push_back(Open());
+    return *others.back();
+  }
+};
+
+TrialPlan PlanWith(double x) {
+  TrialPlan plan;
+  plan.params["x"] = TrialParam{FloatDistribution{0, 10, false, std::nullopt}, x};
+  return plan;
+}
+
+TrialPlanner FixedPlanner(double x) {
+  return [x](const StudySnapshot&) -> Result<TrialPlan> { return PlanWith(x); };
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("storage: studies are created, found, listed and deleted", F, MemoryFixture,
+                   SqliteFixture) {
+  F f;
+  Storage& s = f.Get();
+  auto id = s.CreateStudy("a", StudyDirection::kMaximize, {{"knob:space", {{"k", 1}}}});
+  REQUIRE(id.ok());
+  auto again = s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().kind == ErrorKind::kBadInput);
+  CHECK(again.error().message == "study 'a' already exists");
+  REQUIRE(s.CreateStudy("b", StudyDirection::kMinimize, nlohmann::json::object()).ok());
+
+  auto found = s.FindStudy("a");
+  REQUIRE(found.ok());
+  CHECK(found->study_id == *id);
+  CHECK(found->direction == StudyDirection::kMaximize);
+  CHECK(found->system_attrs["knob:space"]["k"] == 1);
+  CHECK(s.FindStudy("nope").error().kind == ErrorKind::kBadInput);
+
+  REQUIRE(s.SetStudyUserAttr(*id, "owner", "ada").ok());
+  REQUIRE(s.SetStudyUserAttr(*id, "owner", "grace").ok());
+  CHECK(s.FindStudy("a")->user_attrs["owner"] == "grace");
+
+  REQUIRE(s.CreateTrial(*id, FixedPlanner(1)).ok());
+  REQUIRE(s.DeleteStudy(*id).ok());
+  CHECK_FALSE(s.FindStudy("a").ok());
+  auto list = s.ListStudies();
+  REQUIRE(list.ok());
+  REQUIRE(list->size() == 1);
+  CHECK(list->front().name == "b");
+}
+
+TEST_CASE_TEMPLATE("storage: trials are numbered in order and keep what was planned", F,
+                   MemoryFixture, SqliteFixture) {
+  F f;
+  Storage& s = f.Get();
+  int64_t id = *s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
+  for (int i = 0; i < 3; ++i) {
+    auto trial = s.CreateTrial(id, [&](const StudySnapshot& snap) -> Result<TrialPlan> {
+      CHECK(snap.trials.size() == static_cast<size_t>(i));
+      TrialPlan plan = PlanWith(i + 0.5);
+      plan.system_attrs["grid_id"] = i;
+      return plan;
+    });
+    REQUIRE(trial.ok());
+    CHECK(trial->number == i);
+    CHECK(trial->state == TrialState::kRunning);
+    CHECK(trial->params.at("x").internal == i + 0.5);
+    CHECK(trial->system_attrs["grid_id"] == i);
+    CHECK_FALSE(trial->datetime_start.empty());
+    CHECK(trial->datetime_complete.empty());
+  }
+  // A planner's error leaves nothing behind.
+  auto failed = s.CreateTrial(id, [](const StudySnapshot&) -> Result<TrialPlan> {
+    return Error::Exhausted("nothing left");
+  });
+  CHECK(failed.error().kind == ErrorKind::kExhausted);
+  CHECK(s.ReadStudy(id)->trials.size() == 3);
+}
+
+TEST_CASE_TEMPLATE("storage: values, intermediate values and attributes round-trip", F,
+                   MemoryFixture, SqliteFixture) {
+  F f;
+  Storage& s = f.Get();
+  int64_t id = *s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
+  for (int i = 0; i < 3; ++i) REQUIRE(s.CreateTrial(id, FixedPlanner(i)).ok());
+  REQUIRE(s.SetIntermediateValue(id, 0, 0, 0.5).ok());
+  REQUIRE(s.SetIntermediateValue(id, 0, 3, NAN).ok());
+  REQUIRE(s.SetIntermediateValue(id, 0, 5, -INFINITY).ok());
+  REQUIRE(s.SetIntermediateValue(id, 0, 0, 0.25).ok());  // a step reported again: last wins
+  REQUIRE(s.SetTrialUserAttr(id, 0, "note", {{"a", {1, 2}}}).ok());
+  REQUIRE(s.FinishTrial(id, 0, TrialState::kComplete, INFINITY, nlohmann::json::object()).ok());
+  REQUIRE(s.FinishTrial(id, 1, TrialState::kComplete, -INFINITY, nlohmann::json::object()).ok());
+  REQUIRE(s.FinishTrial(id, 2, TrialState::kFail, std::nullopt, {{"knob:fail_reason", "crash"}}).ok());
+
+  auto snap = s.ReadStudy(id);
+  REQUIRE(snap.ok());
+  const auto& t0 = snap->trials[0];
+  CHECK(t0.state == TrialState::kComplete);
+  CHECK(*t0.value == INFINITY);
+  CHECK(t0.intermediate_values.size() == 3);
+  CHECK(t0.intermediate_values.at(0) == 0.25);
+  CHECK(std::isnan(t0.intermediate_values.at(3)));
+  CHECK(t0.intermediate_values.at(5) == -INFINITY);
+  CHECK(t0.user_attrs["note"]["a"][1] == 2);
+  CHECK_FALSE(t0.datetime_complete.empty());
+  CHECK(*snap->trials[1].value == -INFINITY);
+  CHECK(snap->trials[2].state == TrialState::kFail);
+  CHECK_FALSE(snap->trials[2].value.has_value());
+  CHECK(snap->trials[2].system_attrs["knob:fail_reason"] == "crash");
+  CHECK(snap->BestTrial()->number == 1);
+  auto one = s.ReadTrial(id, 2);
+  REQUIRE(one.ok());
+  CHECK(one->number == 2);
+  CHECK(one->params.at("x").internal == 2);
+}
+
+TEST_CASE_TEMPLATE("storage: a finished trial never changes", F, MemoryFixture, SqliteFixture) {
+  F f;
+  Storage& s = f.Get();
+  int64_t id = *s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
+  REQUIRE(s.CreateTrial(id, FixedPlanner(1)).ok());
+  REQUIRE(s.FinishTrial(id, 0, TrialState::kPruned, 0.5, nlohmann::json::object()).ok());
+  auto before = s.ReadTrial(id, 0);
+  auto again = s.FinishTrial(id, 0, TrialState::kComplete, 0.1, nlohmann::json::object());
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().kind == ErrorKind::kBadInput);
+  CHECK(again.error().message == "trial 0 is already PRUNED; a finished trial never changes");
+  CHECK_FALSE(s.SetIntermediateValue(id, 0, 1, 0.3).ok());
+  CHECK_FALSE(s.SetTrialUserAttr(id, 0, "k", 1).ok());
+  auto after = s.ReadTrial(id, 0);
+  CHECK(after->state == TrialState::kPruned);
+  CHECK(*after->value == 0.5);
+  CHECK(after->intermediate_values.empty());
+  CHECK(after->user_attrs.empty());
+  CHECK(after->datetime_complete == before->datetime_complete);
+  auto unknown = s.FinishTrial(id, 7, TrialState::kComplete, 1.0, nlohmann::json::object());
+  CHECK(unknown.error().message == "no trial number 7 in this study");
+}
+
+TEST_CASE_TEMPLATE("storage: a WAITING trial is handed out by number and takes no values before", F,
+                   MemoryFixture, SqliteFixture) {
+  F f;
+  Storage& s = f.Get();
+  int64_t id = *s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
+  REQUIRE(s.CreateTrial(id, FixedPlanner(1)).ok());
+  auto waiting = s.CreateWaitingTrial(id, {{"who", "me"}}, {{"fixed_params", {{"x", 3}}}});
+  REQUIRE(waiting.ok());
+  CHECK(*waiting == 1);
+  auto told = s.FinishTrial(id, 1, TrialState::kComplete, 1.0, nlohmann::json::object());
+  CHECK(told.error().message == "trial 1 is WAITING: it has not been asked for yet");
+  auto read = s.ReadTrial(id, 1);
+  CHECK(read->state == TrialState::kWaiting);
+  CHECK(read->datetime_start.empty());
+  CHECK(read->user_attrs["who"] == "me");
+  auto taken = s.CreateTrial(id, [](const StudySnapshot& snap) -> Result<TrialPlan> {
+    TrialPlan plan = PlanWith(snap.trials[1].system_attrs["fixed_params"]["x"].get<double>());
+    plan.waiting_number = 1;
+    return plan;
+  });
+  REQUIRE(taken.ok());
+  CHECK(taken->number == 1);
+  CHECK(taken->state == TrialState::kRunning);
+  CHECK(taken->params.at("x").internal == 3);
+  CHECK_FALSE(taken->datetime_start.empty());
+  CHECK(s.ReadStudy(id)->trials.size() == 2);
+}
+
+TEST_CASE_TEMPLATE("storage: concurrent creators never share a trial number", F, MemoryFixture,
+                   SqliteFixture) {
+  F f;
+  int64_t id = *f.Get().CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
+  std::vector<Storage*> handles;
+  for (int w = 0; w < 4; ++w) handles.push_back(&f.Another());
+  std::vector<std::thread> workers;
+  std::vector<std::vector<int>> numbers(4);
+  for (int w = 0; w < 4; ++w)
+    workers.emplace_back([&, w] {
+      for (int i = 0; i < 25; ++i) {
+        auto trial = handles[w]->CreateTrial(id, FixedPlanner(w));
+        if (trial.ok()) {
+          numbers[w].push_back(trial->number);
+          (void)handles[w]->FinishTrial(id, trial->number, TrialState::kComplete, i, nlohmann::json::object());
+        }
+      }
+    });
+  for (auto& t : workers) t.join();
+  std::set<int> all;
+  size_t count = 0;
+  for (const auto& n : numbers) {
+    all.insert(n.begin(), n.end());
+    count += n.size();
+  }
+  CHECK(count == 100);
+  CHECK(all.size() == 100);
+  CHECK(*all.rbegin() == 99);
+  auto snap = f.Get().ReadStudy(id);
+  for (const auto& t : snap->trials) CHECK(t.state == TrialState::kComplete);
+}
+
+}  // namespace knob

@@ -1,0 +1,112 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "studies/memory_storage.h"
+#include "studies/study.h"
+
+namespace knob {
+namespace {
+
+StudyConfig Config(StudyDirection direction) {
+  return {"s", direction, {"random", {{"seed", 1}}},
+          *ParseSearchSpaceText(R"({"x": {"type": "float", "low": 0, "high": 1},
+                                    "c": {"type": "categorical", "choices": ["a", "b"]}})")};
+}
+
+}  // namespace
+
+TEST_CASE("ask, tell and best trial, minimizing and maximizing") {
+  for (auto direction : {StudyDirection::kMinimize, StudyDirection::kMaximize}) {
+    MemoryStorage storage;
+    auto study = Study::Create(storage, Config(direction));
+    REQUIRE(study.ok());
+    CHECK(study->BestTrial()->has_value() == false);
+    double values[] = {3, 1, 4, 1.5, 9, 2};
+    for (double v : values) {
+      auto trial = study->Ask();
+      REQUIRE(trial.ok());
+      CHECK(trial->params.size() == 2);
+      REQUIRE(study->Tell(trial->number, {TrialState::kComplete, v}).ok());
+    }
+    auto best = study->BestTrial();
+    REQUIRE(best->has_value());
+    CHECK((*best)->number == (direction == StudyDirection::kMinimize ? 1 : 4));
+  }
+}
+
+TEST_CASE("a NaN value fails the trial with its reason; infinities are values") {
+  MemoryStorage storage;
+  Study study = *Study::Create(storage, Config(StudyDirection::kMinimize));
+  for (int i = 0; i < 3; ++i) REQUIRE(study.Ask().ok());
+  auto nan = study.Tell(0, {TrialState::kComplete, NAN});
+  REQUIRE(nan.ok());
+  CHECK(nan->state == TrialState::kFail);
+  CHECK_FALSE(nan->value.has_value());
+  CHECK(nan->system_attrs["knob:fail_reason"] == "the objective value is NaN");
+  CHECK(study.Tell(1, {TrialState::kComplete, INFINITY})->value == INFINITY);
+  CHECK(study.Tell(2, {TrialState::kComplete, 5.0}).ok());
+  CHECK((*study.BestTrial())->number == 2);
+}
+
+TEST_CASE("a pruned trial keeps its last intermediate value") {
+  MemoryStorage storage;
+  Study study = *Study::Create(storage, Config(StudyDirection::kMinimize));
+  auto trial = study.Ask();
+  REQUIRE(study.Report(trial->number, 0, 0.9).ok());
+  REQUIRE(study.Report(trial->number, 4, 0.7).ok());
+  CHECK(study.Report(trial->number, -1, 0.7).error().message == "step must be >= 0, got -1");
+  auto pruned = study.Tell(trial->number, {TrialState::kPruned, std::nullopt});
+  REQUIRE(pruned.ok());
+  CHECK(pruned->state == TrialState::kPruned);
+  CHECK(*pruned->value == 0.7);
+  CHECK(study.Tell(trial->number, {TrialState::kComplete, 1.0}).error().kind == ErrorKind::kBadInput);
+}
+
+TEST_CASE("an enqueued trial is handed out first with its fixed params") {
+  MemoryStorage storage;
+  Study study = *Study::Create(storage, Config(StudyDirection::kMinimize));
+  REQUIRE(study.Ask().ok());
+  auto number = study.Enqueue({{"x", 0.25}}, {{"source", "manual"}});
+  REQUIRE(number.ok());
+  CHECK(*number == 1);
+  auto trial = study.Ask();
+  REQUIRE(trial.ok());
+  CHECK(trial->number == 1);
+  CHECK(trial->ParamsJson()["x"] == 0.25);
+  CHECK(trial->params.count("c") == 1);  // the rest is sampled
+  CHECK(trial->user_attrs["source"] == "manual");
+  CHECK(study.Ask()->number == 2);
+  CHECK(study.Enqueue({{"y", 1}}).error().message ==
+        "parameter 'y' is not in the search space of study 's'");
+  CHECK(study.Enqueue({{"x", 2.0}}).error().message ==
+        "parameter 'x': value 2.0 is outside its distribution");
+}
+
+TEST_CASE("a study without a stored space infers it from its trials") {
+  MemoryStorage storage;
+  StudyConfig config{"s", StudyDirection::kMinimize, {}, std::nullopt};
+  Study study = *Study::Create(storage, config);
+  CHECK(study.Ask().error().message == "study 's' has no search space: give one with --space");
+  auto space = *ParseSearchSpaceText(R"({"x": {"type": "int", "low": 0, "high": 3}})");
+  REQUIRE(study.Ask(space).ok());
+  auto inferred = study.Ask();
+  REQUIRE(inferred.ok());
+  CHECK(inferred->ParamsJson()["x"].is_number_integer());
+}
+
+TEST_CASE("study config is checked before anything is written") {
+  MemoryStorage storage;
+  StudyConfig config = Config(StudyDirection::kMinimize);
+  config.sampler = {"tpe", nlohmann::json::object()};
+  CHECK(Study::Create(storage, config).error().message ==
+        "sampler 'tpe' is not available in this version of knob; use random or grid");
+  config.sampler = {"random", {{"seeed", 1}}};
+  CHECK(Study::Create(storage, config).error().message == "random sampler: unknown option 'seeed'");
+  config.sampler = {"grid", nlohmann::json::object()};
+  CHECK(Study::Create(storage, config).error().message.rfind(
+            "grid sampler: float parameter 'x' needs a step", 0) == 0);
+  CHECK(storage.ListStudies()->empty());
+}
+
+}  // namespace knob

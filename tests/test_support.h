@@ -1,0 +1,45 @@
+// Helpers for knob's tests: temporary folders, running the real `knob` binary (or
+// any program) as a subprocess and capturing its exit code and output, and a
+// logical dump of an SQLite file to check that a command changed nothing.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace knob::testing {
+
+// A fresh folder under the system temp dir, removed with everything in it.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string File(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct ProcessResult {
+  int exit_code = -1;  // 128 + signal when killed by one
+  std::string out;
+  std::string err;
+};
+
+// Runs argv (no shell) and waits for it.
+ProcessResult RunProcess(const std::vector<std::string>& argv);
+
+// Runs the `knob` binary built with these tests.
+ProcessResult RunKnob(const std::vector<std::string>& args);
+
+// Every row of every table of an SQLite file as text, in a fixed order
+// (an empty string for a missing file).
+std::string DumpDatabase(const std::string& path);
+
+// Number of lines in `text` (a last line without newline counts).
+int LineCount(const std::string& text);
+
+}  // namespace knob::testing
