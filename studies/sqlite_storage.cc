@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <unordered_map>
 
@@ -19,7 +20,13 @@
 namespace knob {
 namespace {
 
-constexpr int kBusyTimeoutMs = 60000;
+// How long a write waits for another process's lock before giving up; tests
+// shorten it with $KNOB_SQLITE_BUSY_TIMEOUT_MS.
+int BusyTimeoutMs() {
+  const char* text = std::getenv("KNOB_SQLITE_BUSY_TIMEOUT_MS");
+  int ms = text ? std::atoi(text) : 0;
+  return ms > 0 ? ms : 60000;
+}
 
 // File permission checks that also hold for root: a file with no write bit is
 // treated as read-only and one with no read bit as unreadable, whoever asks.
@@ -84,7 +91,7 @@ Error TranslateException(const std::string& path, const SQLite::Exception& e) {
     return Error::BadInput("storage file '" + path + "' is not an SQLite database");
   if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
     return Error::BadInput("storage file '" + path + "' is locked by another process (waited " +
-                           std::to_string(kBusyTimeoutMs / 1000) + " s)");
+                           std::to_string(BusyTimeoutMs()) + " ms)");
   if (code == SQLITE_READONLY)
     return Error::BadInput("storage file '" + path + "' is read-only");
   if (code == SQLITE_CANTOPEN || code == SQLITE_PERM || code == SQLITE_AUTH)
@@ -112,7 +119,7 @@ Result<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::string& pa
   bool existed = std::filesystem::exists(path);
   if (access == StorageAccess::kCreate) flags |= SQLite::OPEN_CREATE;
   try {
-    auto db = std::make_unique<SQLite::Database>(path, flags, kBusyTimeoutMs);
+    auto db = std::make_unique<SQLite::Database>(path, flags, BusyTimeoutMs());
     bool has_tables = sqlite_schema::HasTables(*db);  // reads the header: fails if not SQLite
     if (!has_tables && access != StorageAccess::kCreate)
       return Error::BadInput("storage file '" + path +
