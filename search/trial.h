@@ -52,6 +52,19 @@ struct FrozenTrial {
   nlohmann::json ParamsJson() const;
 };
 
+// Which parts of its trials a reader of a study needs. Numbers, states, times and
+// system attributes are always read; the rest only when asked for, so that an ask
+// whose sampler ignores history does not pay for reading it.
+struct SnapshotParts {
+  bool params = true;
+  bool values = true;
+  bool intermediate_values = true;
+  bool user_attrs = true;
+
+  static SnapshotParts All() { return {}; }
+  static SnapshotParts StatesOnly() { return {false, false, false, false}; }
+};
+
 struct StudySnapshot {
   int64_t study_id = -1;
   std::string name;

@@ -58,29 +58,27 @@ Status MemoryStorage::SetStudyUserAttr(int64_t study_id, const std::string& key,
   return {};
 }
 
-Result<FrozenTrial> MemoryStorage::CreateTrial(int64_t study_id, const TrialPlanner& planner) {
+Result<FrozenTrial> MemoryStorage::CreateTrial(int64_t study_id, const SnapshotParts&,
+                                               const TrialPlanner& planner) {
   std::lock_guard lock(mutex_);
   KNOB_ASSIGN_OR_RETURN(StoredStudy * study, Find(study_id));
   StudySnapshot snapshot{study_id, study->record.name, study->record.direction, study->trials};
   KNOB_ASSIGN_OR_RETURN(TrialPlan plan, planner(snapshot));
-  FrozenTrial* trial = nullptr;
+  FrozenTrial base;
   if (plan.waiting_number) {
     int n = *plan.waiting_number;
     if (n < 0 || n >= static_cast<int>(study->trials.size()) ||
         study->trials[n].state != TrialState::kWaiting)
       return Error::Runtime("planned WAITING trial " + std::to_string(n) + " is not waiting");
-    trial = &study->trials[n];
+    base = study->trials[n];
   } else {
+    base.trial_id = next_trial_id_++;
+    base.number = static_cast<int>(study->trials.size());
     study->trials.emplace_back();
-    trial = &study->trials.back();
-    trial->trial_id = next_trial_id_++;
-    trial->number = static_cast<int>(study->trials.size()) - 1;
   }
-  trial->state = TrialState::kRunning;
-  trial->datetime_start = NowText();
-  for (auto& [name, param] : plan.params) trial->params[name] = param;
-  for (auto& [key, value] : plan.system_attrs.items()) trial->system_attrs[key] = value;
-  return *trial;
+  FrozenTrial& trial = study->trials[base.number];
+  trial = ApplyPlan(std::move(base), plan, NowText());
+  return trial;
 }
 
 Result<int> MemoryStorage::CreateWaitingTrial(int64_t study_id, const nlohmann::json& user_attrs,

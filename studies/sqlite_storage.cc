@@ -3,9 +3,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <string_view>
 #include <unordered_map>
 
 #include <SQLiteCpp/Statement.h>
@@ -72,14 +75,6 @@ void BindValue(SQLite::Statement& statement, int index, double value) {
   else statement.bind(index);  // NULL; the type column says which non-finite value
 }
 
-// Binds an optional trial number to the two placeholders of "(? IS NULL OR number = ?)".
-void BindNumber(SQLite::Statement& statement, int index, std::optional<int> number) {
-  for (int i : {index, index + 1}) {
-    if (number) statement.bind(i, *number);
-    else statement.bind(i);
-  }
-}
-
 nlohmann::json ParseStoredJson(const std::string& text) {
   auto parsed = ParseJsonText("stored attribute", text);
   return parsed.ok() ? *parsed : nlohmann::json(text);
@@ -115,11 +110,15 @@ auto SqliteStorage::Guarded(F&& body) -> decltype(body()) {
 Result<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::string& path,
                                                            StorageAccess access) {
   KNOB_RETURN_IF_ERROR(CheckFile(path, access));
-  int flags = access == StorageAccess::kRead ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE;
+  // One connection per SqliteStorage, used by one thread at a time: no SQLite mutex.
+  int flags = SQLITE_OPEN_NOMUTEX |
+              (access == StorageAccess::kRead ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE);
   bool existed = std::filesystem::exists(path);
   if (access == StorageAccess::kCreate) flags |= SQLite::OPEN_CREATE;
   try {
     auto db = std::make_unique<SQLite::Database>(path, flags, BusyTimeoutMs());
+    // Reads through a memory map: one CLI call reads the whole study once.
+    db->exec("PRAGMA mmap_size=268435456");
     bool has_tables = sqlite_schema::HasTables(*db);  // reads the header: fails if not SQLite
     if (!has_tables && access != StorageAccess::kCreate)
       return Error::BadInput("storage file '" + path +
@@ -244,15 +243,16 @@ Status SqliteStorage::SetStudyUserAttr(int64_t study_id, const std::string& key,
   });
 }
 
-StudySnapshot SqliteStorage::ReadSnapshot(int64_t study_id, std::optional<int> only_number) {
+StudySnapshot SqliteStorage::ReadSnapshot(int64_t study_id, std::optional<int> only_number,
+                                          const SnapshotParts& parts) {
   StudyRecord record = ReadStudyRecord(study_id);
   StudySnapshot snapshot{study_id, record.name, record.direction, {}};
   std::unordered_map<int64_t, size_t> index_of;
-  SQLite::Statement trials(*db_,
+  SQLite::Statement trials(*db_, std::string(
       "SELECT trial_id, number, state, datetime_start, datetime_complete FROM trials "
-      "WHERE study_id = ? AND (? IS NULL OR number = ?) ORDER BY number, trial_id");
+      "WHERE study_id = ?") + (only_number ? " AND number = ?" : "") + " ORDER BY number, trial_id");
   trials.bind(1, study_id);
-  BindNumber(trials, 2, only_number);
+  if (only_number) trials.bind(2, *only_number);
   while (trials.executeStep()) {
     FrozenTrial t;
     t.trial_id = trials.getColumn(0).getInt64();
@@ -262,50 +262,54 @@ StudySnapshot SqliteStorage::ReadSnapshot(int64_t study_id, std::optional<int> o
     t.datetime_complete = trials.getColumn(4).getString();
     index_of[t.trial_id] = snapshot.trials.size();
     snapshot.trials.push_back(std::move(t));
+    if (only_number) break;  // the first trial of that number, as Optuna reads it
   }
-  auto rows_of = [&](const char* columns, const char* table) {
-    auto statement = std::make_unique<SQLite::Statement>(*db_,
-        std::string("SELECT x.trial_id, ") + columns + " FROM " + table +
-            " x JOIN trials t ON x.trial_id = t.trial_id WHERE t.study_id = ?"
-            " AND (? IS NULL OR t.number = ?)");
-    statement->bind(1, study_id);
-    BindNumber(*statement, 2, only_number);
-    return statement;
+  if (snapshot.trials.empty()) return snapshot;
+  // Visits each row of a trial table with its trial: for one trial by the trial's id,
+  // for the whole study through a join.
+  auto for_each_row = [&](const char* columns, const char* table, auto&& visit) {
+    std::string sql = std::string("SELECT x.trial_id, ") + columns + " FROM " + table + " x ";
+    sql += only_number ? "WHERE x.trial_id = ?"
+                       : "JOIN trials t ON x.trial_id = t.trial_id WHERE t.study_id = ?";
+    SQLite::Statement rows(*db_, sql);
+    rows.bind(1, only_number ? snapshot.trials.front().trial_id : study_id);
+    while (rows.executeStep()) visit(snapshot.trials[index_of.at(rows.getColumn(0).getInt64())], rows);
   };
-  // Many trials share a few distribution texts: parse each text once.
-  std::unordered_map<std::string, Distribution> distributions;
-  auto params = rows_of("x.param_name, x.param_value, x.distribution_json", "trial_params");
-  while (params->executeStep()) {
-    std::string name = params->getColumn(1).getString();
-    std::string text = params->getColumn(3).getString();
-    auto cached = distributions.find(text);
-    if (cached == distributions.end()) {
-      auto parsed = ParseOptunaJson(name, text);
-      if (!parsed.ok()) continue;  // a distribution knob cannot read is left out
-      cached = distributions.emplace(text, *parsed).first;
-    }
-    snapshot.trials[index_of.at(params->getColumn(0).getInt64())].params[name] =
-        TrialParam{cached->second, params->getColumn(2).getDouble()};
+  if (parts.params) {
+    // Many trials share a few distribution texts: parse each text once.
+    std::map<std::string, Distribution, std::less<>> distributions;
+    for_each_row("x.param_name, x.param_value, x.distribution_json", "trial_params",
+                 [&](FrozenTrial& t, SQLite::Statement& row) {
+      std::string name = row.getColumn(1).getString();
+      std::string_view text = row.getColumn(3).getText();
+      auto cached = distributions.find(text);
+      if (cached == distributions.end()) {
+        auto parsed = ParseOptunaJson(name, std::string(text));
+        if (!parsed.ok()) return;  // a distribution knob cannot read is left out
+        cached = distributions.emplace(std::string(text), *parsed).first;
+      }
+      t.params[name] = TrialParam{cached->second, row.getColumn(2).getDouble()};
+    });
   }
-  auto values = rows_of("x.value, x.value_type", "trial_values");
-  while (values->executeStep())
-    snapshot.trials[index_of.at(values->getColumn(0).getInt64())].value =
-        ReadTypedValue(values->getColumn(1), values->getColumn(2).getString());
-  auto intermediate = rows_of("x.step, x.intermediate_value, x.intermediate_value_type",
-                              "trial_intermediate_values");
-  while (intermediate->executeStep())
-    snapshot.trials[index_of.at(intermediate->getColumn(0).getInt64())]
-        .intermediate_values[intermediate->getColumn(1).getInt64()] =
-        ReadTypedValue(intermediate->getColumn(2), intermediate->getColumn(3).getString());
-  for (auto [table, is_user] : {std::pair{"trial_user_attributes", true},
-                                std::pair{"trial_system_attributes", false}}) {
-    auto attrs = rows_of("x.\"key\", x.value_json", table);
-    while (attrs->executeStep()) {
-      FrozenTrial& t = snapshot.trials[index_of.at(attrs->getColumn(0).getInt64())];
-      (is_user ? t.user_attrs : t.system_attrs)[attrs->getColumn(1).getString()] =
-          ParseStoredJson(attrs->getColumn(2).getString());
-    }
-  }
+  if (parts.values)
+    for_each_row("x.value, x.value_type", "trial_values", [](FrozenTrial& t, SQLite::Statement& row) {
+      t.value = ReadTypedValue(row.getColumn(1), row.getColumn(2).getString());
+    });
+  if (parts.intermediate_values)
+    for_each_row("x.step, x.intermediate_value, x.intermediate_value_type",
+                 "trial_intermediate_values", [](FrozenTrial& t, SQLite::Statement& row) {
+      t.intermediate_values[row.getColumn(1).getInt64()] =
+          ReadTypedValue(row.getColumn(2), row.getColumn(3).getString());
+    });
+  if (parts.user_attrs)
+    for_each_row("x.\"key\", x.value_json", "trial_user_attributes",
+                 [](FrozenTrial& t, SQLite::Statement& row) {
+      t.user_attrs[row.getColumn(1).getString()] = ParseStoredJson(row.getColumn(2).getString());
+    });
+  for_each_row("x.\"key\", x.value_json", "trial_system_attributes",
+               [](FrozenTrial& t, SQLite::Statement& row) {
+    t.system_attrs[row.getColumn(1).getString()] = ParseStoredJson(row.getColumn(2).getString());
+  });
   return snapshot;
 }
 
@@ -336,39 +340,41 @@ void SqliteStorage::InsertAttrs(const char* table, int64_t trial_id, const nlohm
   }
 }
 
-Result<FrozenTrial> SqliteStorage::CreateTrial(int64_t study_id, const TrialPlanner& planner) {
+Result<FrozenTrial> SqliteStorage::CreateTrial(int64_t study_id, const SnapshotParts& parts,
+                                               const TrialPlanner& planner) {
   return Guarded([&]() -> Result<FrozenTrial> {
     SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-    StudySnapshot snapshot = ReadSnapshot(study_id, std::nullopt);
+    StudySnapshot snapshot = ReadSnapshot(study_id, std::nullopt, parts);
     KNOB_ASSIGN_OR_RETURN(TrialPlan plan, planner(snapshot));
     std::string now = NowText();
-    int64_t trial_id;
-    int number;
+    FrozenTrial base;
     if (plan.waiting_number) {
-      number = *plan.waiting_number;
-      KNOB_ASSIGN_OR_RETURN(auto located, LocateTrial(study_id, number));
-      if (located.second != TrialState::kWaiting)
-        return Error::Runtime("planned WAITING trial " + std::to_string(number) + " is not waiting");
-      trial_id = located.first;
+      auto waiting = std::find_if(snapshot.trials.begin(), snapshot.trials.end(),
+                                  [&](const FrozenTrial& t) { return t.number == *plan.waiting_number; });
+      if (waiting == snapshot.trials.end() || waiting->state != TrialState::kWaiting)
+        return Error::Runtime("planned WAITING trial " + std::to_string(*plan.waiting_number) +
+                              " is not waiting");
+      // The snapshot may lack parts of it; the trial handed back is whole.
+      base = ReadSnapshot(study_id, waiting->number, SnapshotParts::All()).trials.front();
       SQLite::Statement update(*db_,
           "UPDATE trials SET state = 'RUNNING', datetime_start = ? WHERE trial_id = ?");
       update.bind(1, now);
-      update.bind(2, trial_id);
+      update.bind(2, base.trial_id);
       update.exec();
     } else {
-      number = static_cast<int>(snapshot.trials.size());
+      base.number = static_cast<int>(snapshot.trials.size());
       SQLite::Statement insert(*db_,
           "INSERT INTO trials (number, study_id, state, datetime_start) VALUES (?, ?, 'RUNNING', ?)");
-      insert.bind(1, number);
+      insert.bind(1, base.number);
       insert.bind(2, study_id);
       insert.bind(3, now);
       insert.exec();
-      trial_id = db_->getLastInsertRowid();
+      base.trial_id = db_->getLastInsertRowid();
     }
-    InsertParams(trial_id, plan.params);
-    InsertAttrs("trial_system_attributes", trial_id, plan.system_attrs);
+    InsertParams(base.trial_id, plan.params);
+    InsertAttrs("trial_system_attributes", base.trial_id, plan.system_attrs);
     transaction.commit();
-    return ReadTrial(study_id, number);
+    return ApplyPlan(std::move(base), plan, now);
   });
 }
 
@@ -467,13 +473,15 @@ Status SqliteStorage::SetTrialUserAttr(int64_t study_id, int number, const std::
 }
 
 Result<StudySnapshot> SqliteStorage::ReadStudy(int64_t study_id) {
-  return Guarded([&]() -> Result<StudySnapshot> { return ReadSnapshot(study_id, std::nullopt); });
+  return Guarded([&]() -> Result<StudySnapshot> {
+    return ReadSnapshot(study_id, std::nullopt, SnapshotParts::All());
+  });
 }
 
 Result<FrozenTrial> SqliteStorage::ReadTrial(int64_t study_id, int number) {
   // The same reading code as a snapshot, restricted to one number.
   return Guarded([&]() -> Result<FrozenTrial> {
-    StudySnapshot snapshot = ReadSnapshot(study_id, number);
+    StudySnapshot snapshot = ReadSnapshot(study_id, number, SnapshotParts::All());
     if (snapshot.trials.empty()) return UnknownTrialError(number);
     return std::move(snapshot.trials.front());
   });

@@ -33,7 +33,8 @@ class SqliteStorage : public Storage {
   Status DeleteStudy(int64_t study_id) override;
   Status SetStudyUserAttr(int64_t study_id, const std::string& key,
                           const nlohmann::json& value) override;
-  Result<FrozenTrial> CreateTrial(int64_t study_id, const TrialPlanner& planner) override;
+  Result<FrozenTrial> CreateTrial(int64_t study_id, const SnapshotParts& parts,
+                                         const TrialPlanner& planner) override;
   Result<int> CreateWaitingTrial(int64_t study_id, const nlohmann::json& user_attrs,
                                  const nlohmann::json& system_attrs) override;
   Status SetIntermediateValue(int64_t study_id, int number, int64_t step, double value) override;
@@ -55,7 +56,8 @@ class SqliteStorage : public Storage {
 
   StudyRecord ReadStudyRecord(int64_t study_id);
   // The whole study, or only the trial numbered `only_number`.
-  StudySnapshot ReadSnapshot(int64_t study_id, std::optional<int> only_number);
+  StudySnapshot ReadSnapshot(int64_t study_id, std::optional<int> only_number,
+                             const SnapshotParts& parts);
   // The trial's id and state, or an error for an unknown number.
   Result<std::pair<int64_t, TrialState>> LocateTrial(int64_t study_id, int number);
   Result<int64_t> LocateRunningTrial(int64_t study_id, int number);

@@ -52,9 +52,11 @@ class Storage {
   virtual Status SetStudyUserAttr(int64_t study_id, const std::string& key,
                                   const nlohmann::json& value) = 0;
 
-  // Atomically: reads the study, asks `planner` what to create, and creates a RUNNING
-  // trial (new, numbered next, or the planned WAITING one) with the planned params.
-  virtual Result<FrozenTrial> CreateTrial(int64_t study_id, const TrialPlanner& planner) = 0;
+  // Atomically: reads the study (at least `parts` of its trials), asks `planner`
+  // what to create, and creates a RUNNING trial (new, numbered next, or the planned
+  // WAITING one) with the planned params.
+  virtual Result<FrozenTrial> CreateTrial(int64_t study_id, const SnapshotParts& parts,
+                                         const TrialPlanner& planner) = 0;
   // Adds a WAITING trial (for enqueue); returns its number.
   virtual Result<int> CreateWaitingTrial(int64_t study_id, const nlohmann::json& user_attrs,
                                          const nlohmann::json& system_attrs) = 0;
@@ -72,6 +74,11 @@ class Storage {
   virtual Result<StudySnapshot> ReadStudy(int64_t study_id) = 0;
   virtual Result<FrozenTrial> ReadTrial(int64_t study_id, int number) = 0;
 };
+
+// The trial that `plan` makes of `base` (a WAITING trial, or a new one already
+// numbered): RUNNING since `now`, with the planned params and system attributes.
+// Storages return it from CreateTrial without reading it back.
+FrozenTrial ApplyPlan(FrozenTrial base, const TrialPlan& plan, const std::string& now);
 
 // Shared wording of the storage rules, so every implementation says the same.
 Error UnknownTrialError(int number);

@@ -58,26 +58,34 @@ Result<Study> Study::Open(Storage& storage, const std::string& name) {
 Study::Study(Storage& storage, StudyRecord record)
     : storage_(&storage), record_(std::move(record)) {}
 
+Error Study::NoSpaceError() const {
+  return Error::BadInput("study '" + record_.name + "' has no search space: give one with --space");
+}
+
 Result<SearchSpace> Study::EffectiveSpace() {
   if (space_) return *space_;
   KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, Snapshot());
   SearchSpace inferred = InferSpaceFromTrials(snapshot);
-  if (inferred.empty())
-    return Error::BadInput("study '" + record_.name +
-                           "' has no search space: give one with --space");
+  if (inferred.empty()) return NoSpaceError();
   return inferred;
 }
 
 Result<FrozenTrial> Study::Ask(const std::optional<SearchSpace>& space) {
-  SearchSpace chosen;
-  if (space) {
-    chosen = *space;
-  } else {
-    KNOB_ASSIGN_OR_RETURN(chosen, EffectiveSpace());
+  std::optional<SearchSpace> chosen = space ? space : space_;
+  std::unique_ptr<Sampler> sampler;
+  if (chosen) {
+    // Built before the transaction so that a bad space or sampler writes nothing.
+    KNOB_ASSIGN_OR_RETURN(sampler, MakeSampler(sampler_, *chosen));
   }
-  KNOB_ASSIGN_OR_RETURN(auto sampler, MakeSampler(sampler_, chosen));
-  return storage_->CreateTrial(record_.study_id, [&](const StudySnapshot& snapshot) {
-    return PlanTrial(snapshot, chosen, *sampler);
+  // Inferring the space needs every trial's params.
+  SnapshotParts parts = sampler ? sampler->PartsNeeded() : SnapshotParts::All();
+  return storage_->CreateTrial(record_.study_id, parts, [&](const StudySnapshot& snapshot) -> Result<TrialPlan> {
+    if (chosen) return PlanTrial(snapshot, *chosen, *sampler);
+    // No space given or stored (a study made by Optuna): the trials imply it.
+    SearchSpace inferred = InferSpaceFromTrials(snapshot);
+    if (inferred.empty()) return NoSpaceError();
+    KNOB_ASSIGN_OR_RETURN(auto inferred_sampler, MakeSampler(sampler_, inferred));
+    return PlanTrial(snapshot, inferred, *inferred_sampler);
   });
 }
 

@@ -65,6 +65,7 @@ class Study {
   Study(Storage& storage, StudyRecord record);
   // The stored space, else the one the study's trials imply.
   Result<SearchSpace> EffectiveSpace();
+  Error NoSpaceError() const;
 
   Storage* storage_;
   StudyRecord record_;

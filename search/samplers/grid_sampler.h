@@ -31,6 +31,8 @@ class GridSampler : public Sampler {
 
   uint64_t size() const { return size_; }
 
+  // Reads only the `grid_id` system attribute of earlier trials.
+  SnapshotParts PartsNeeded() const override { return SnapshotParts::StatesOnly(); }
   SearchSpace InferRelativeSearchSpace(const StudySnapshot&, const SearchSpace& space) const override;
   Result<RelativeSample> SampleRelative(const StudySnapshot& study, int trial_number,
                                         const SearchSpace& relative_space,

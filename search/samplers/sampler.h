@@ -28,6 +28,9 @@ class Sampler {
  public:
   virtual ~Sampler() = default;
 
+  // What of the study's trials this sampler reads.
+  virtual SnapshotParts PartsNeeded() const { return SnapshotParts::All(); }
+
   // The part of `space` this sampler draws jointly, from what the study holds.
   virtual SearchSpace InferRelativeSearchSpace(const StudySnapshot& study,
                                                const SearchSpace& space) const = 0;

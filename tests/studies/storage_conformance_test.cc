@@ -71,7 +71,7 @@ TEST_CASE_TEMPLATE("storage: studies are created, found, listed and deleted", F,
   REQUIRE(s.SetStudyUserAttr(*id, "owner", "grace").ok());
   CHECK(s.FindStudy("a")->user_attrs["owner"] == "grace");
 
-  REQUIRE(s.CreateTrial(*id, FixedPlanner(1)).ok());
+  REQUIRE(s.CreateTrial(*id, SnapshotParts::All(), FixedPlanner(1)).ok());
   REQUIRE(s.DeleteStudy(*id).ok());
   CHECK_FALSE(s.FindStudy("a").ok());
   auto list = s.ListStudies();
@@ -86,7 +86,7 @@ TEST_CASE_TEMPLATE("storage: trials are numbered in order and keep what was plan
   Storage& s = f.Get();
   int64_t id = *s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
   for (int i = 0; i < 3; ++i) {
-    auto trial = s.CreateTrial(id, [&](const StudySnapshot& snap) -> Result<TrialPlan> {
+    auto trial = s.CreateTrial(id, SnapshotParts::All(), [&](const StudySnapshot& snap) -> Result<TrialPlan> {
       CHECK(snap.trials.size() == static_cast<size_t>(i));
       TrialPlan plan = PlanWith(i + 0.5);
       plan.system_attrs["grid_id"] = i;
@@ -101,7 +101,7 @@ TEST_CASE_TEMPLATE("storage: trials are numbered in order and keep what was plan
     CHECK(trial->datetime_complete.empty());
   }
   // A planner's error leaves nothing behind.
-  auto failed = s.CreateTrial(id, [](const StudySnapshot&) -> Result<TrialPlan> {
+  auto failed = s.CreateTrial(id, SnapshotParts::All(), [](const StudySnapshot&) -> Result<TrialPlan> {
     return Error::Exhausted("nothing left");
   });
   CHECK(failed.error().kind == ErrorKind::kExhausted);
@@ -113,7 +113,7 @@ TEST_CASE_TEMPLATE("storage: values, intermediate values and attributes round-tr
   F f;
   Storage& s = f.Get();
   int64_t id = *s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
-  for (int i = 0; i < 3; ++i) REQUIRE(s.CreateTrial(id, FixedPlanner(i)).ok());
+  for (int i = 0; i < 3; ++i) REQUIRE(s.CreateTrial(id, SnapshotParts::All(), FixedPlanner(i)).ok());
   REQUIRE(s.SetIntermediateValue(id, 0, 0, 0.5).ok());
   REQUIRE(s.SetIntermediateValue(id, 0, 3, NAN).ok());
   REQUIRE(s.SetIntermediateValue(id, 0, 5, -INFINITY).ok());
@@ -149,7 +149,7 @@ TEST_CASE_TEMPLATE("storage: a finished trial never changes", F, MemoryFixture, 
   F f;
   Storage& s = f.Get();
   int64_t id = *s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
-  REQUIRE(s.CreateTrial(id, FixedPlanner(1)).ok());
+  REQUIRE(s.CreateTrial(id, SnapshotParts::All(), FixedPlanner(1)).ok());
   REQUIRE(s.FinishTrial(id, 0, TrialState::kPruned, 0.5, nlohmann::json::object()).ok());
   auto before = s.ReadTrial(id, 0);
   auto again = s.FinishTrial(id, 0, TrialState::kComplete, 0.1, nlohmann::json::object());
@@ -173,7 +173,7 @@ TEST_CASE_TEMPLATE("storage: a WAITING trial is handed out by number and takes n
   F f;
   Storage& s = f.Get();
   int64_t id = *s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
-  REQUIRE(s.CreateTrial(id, FixedPlanner(1)).ok());
+  REQUIRE(s.CreateTrial(id, SnapshotParts::All(), FixedPlanner(1)).ok());
   auto waiting = s.CreateWaitingTrial(id, {{"who", "me"}}, {{"fixed_params", {{"x", 3}}}});
   REQUIRE(waiting.ok());
   CHECK(*waiting == 1);
@@ -183,7 +183,7 @@ TEST_CASE_TEMPLATE("storage: a WAITING trial is handed out by number and takes n
   CHECK(read->state == TrialState::kWaiting);
   CHECK(read->datetime_start.empty());
   CHECK(read->user_attrs["who"] == "me");
-  auto taken = s.CreateTrial(id, [](const StudySnapshot& snap) -> Result<TrialPlan> {
+  auto taken = s.CreateTrial(id, SnapshotParts::All(), [](const StudySnapshot& snap) -> Result<TrialPlan> {
     TrialPlan plan = PlanWith(snap.trials[1].system_attrs["fixed_params"]["x"].get<double>());
     plan.waiting_number = 1;
     return plan;
@@ -207,7 +207,7 @@ TEST_CASE_TEMPLATE("storage: concurrent creators never share a trial number", F,
   for (int w = 0; w < 4; ++w)
     workers.emplace_back([&, w] {
       for (int i = 0; i < 25; ++i) {
-        auto trial = handles[w]->CreateTrial(id, FixedPlanner(w));
+        auto trial = handles[w]->CreateTrial(id, SnapshotParts::All(), FixedPlanner(w));
         if (trial.ok()) {
           numbers[w].push_back(trial->number);
           (void)handles[w]->FinishTrial(id, trial->number, TrialState::kComplete, i, nlohmann::json::object());
