@@ -50,6 +50,14 @@ Result<TrialPlan> PlanTrial(const StudySnapshot& snapshot, const SearchSpace& sp
     }
     plan.params[name] = TrialParam{distribution, internal};
   }
+  if (!space.conditions.empty()) {
+    // Conditional parameters whose condition does not hold are not part of the trial.
+    nlohmann::json values = nlohmann::json::object();
+    for (const auto& [name, param] : plan.params) values[name] = param.External();
+    std::map<std::string, TrialParam> active;
+    for (const auto& name : ActiveParams(space, values)) active[name] = plan.params[name];
+    plan.params = std::move(active);
+  }
   return plan;
 }
 

@@ -63,6 +63,8 @@ Result<std::unique_ptr<GridSampler>> GridSampler::Create(const SearchSpace& spac
   if (!explicit_values.is_null() && !explicit_values.is_object())
     return Error::BadInput("grid sampler: 'values' must be an object of lists");
   if (space.empty()) return Error::BadInput("grid sampler: the search space is empty");
+  if (!space.conditions.empty())
+    return Error::BadInput("grid sampler: conditional parameters ('when') are not supported");
   if (explicit_values.is_object())
     for (const auto& [name, list] : explicit_values.items())
       if (!space.count(name))

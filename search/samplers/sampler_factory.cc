@@ -4,6 +4,7 @@
 
 #include "search/samplers/grid_sampler.h"
 #include "search/samplers/random_sampler.h"
+#include "search/samplers/tpe/tpe_sampler.h"
 
 namespace knob {
 namespace {
@@ -34,9 +35,11 @@ Status ValidateSamplerSpec(const SamplerSpec& spec) {
   } else if (spec.name == "grid") {
     KNOB_RETURN_IF_ERROR(CheckOptionKeys(spec, {"seed", "values"}));
   } else if (spec.name == "tpe") {
-    return Error::BadInput("sampler 'tpe' is not available in this version of knob; use random or grid");
+    auto options = ParseTpeOptions(spec.options);
+    if (!options.ok()) return options.error();
+    return {};
   } else {
-    return Error::BadInput("unknown sampler '" + spec.name + "'; choose random or grid");
+    return Error::BadInput("unknown sampler '" + spec.name + "'; choose random, grid or tpe");
   }
   auto seed = SeedOf(spec);
   if (!seed.ok()) return seed.error();
@@ -45,6 +48,10 @@ Status ValidateSamplerSpec(const SamplerSpec& spec) {
 
 Result<std::unique_ptr<Sampler>> MakeSampler(const SamplerSpec& spec, const SearchSpace& space) {
   KNOB_RETURN_IF_ERROR(ValidateSamplerSpec(spec));
+  if (spec.name == "tpe") {
+    KNOB_ASSIGN_OR_RETURN(TpeOptions options, ParseTpeOptions(spec.options));
+    return std::unique_ptr<Sampler>(new TpeSampler(std::move(options)));
+  }
   KNOB_ASSIGN_OR_RETURN(auto seed, SeedOf(spec));
   if (spec.name == "grid") {
     auto values = spec.options.contains("values") ? spec.options["values"] : nlohmann::json();

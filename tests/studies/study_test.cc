@@ -98,9 +98,9 @@ TEST_CASE("a study without a stored space infers it from its trials") {
 TEST_CASE("study config is checked before anything is written") {
   MemoryStorage storage;
   StudyConfig config = Config(StudyDirection::kMinimize);
-  config.sampler = {"tpe", nlohmann::json::object()};
+  config.sampler = {"cmaes", nlohmann::json::object()};
   CHECK(Study::Create(storage, config).error().message ==
-        "sampler 'tpe' is not available in this version of knob; use random or grid");
+        "unknown sampler 'cmaes'; choose random, grid or tpe");
   config.sampler = {"random", {{"seeed", 1}}};
   CHECK(Study::Create(storage, config).error().message == "random sampler: unknown option 'seeed'");
   config.sampler = {"grid", nlohmann::json::object()};

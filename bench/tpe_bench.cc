@@ -1,0 +1,134 @@
+// knob's side of the TPE benchmarks (bench/tpe_quality.py and bench/tpe_speed.py
+// drive it and measure Optuna in the same run).
+//
+//   knob_tpe_bench quality SAMPLER_JSON SEEDS TRIALS   -> one JSON line per (function, seed)
+//   knob_tpe_bench speed SAMPLER_JSON N REPS           -> in-process ask+tell latency at N trials
+//
+// SAMPLER_JSON is {"name": "tpe", "options": {...}}; the seed option is set per run.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "objectives/objectives.h"
+#include "studies/memory_storage.h"
+#include "studies/study.h"
+
+namespace knob {
+namespace {
+
+SamplerSpec SpecWithSeed(const nlohmann::json& sampler, int seed) {
+  SamplerSpec spec{sampler.at("name").get<std::string>(), sampler.value("options", nlohmann::json::object())};
+  spec.options["seed"] = seed;
+  return spec;
+}
+
+int Quality(const nlohmann::json& sampler, int seeds, int trials) {
+  for (int f = 0; f < knob_objective_count(); ++f) {
+    auto info = nlohmann::json::parse(knob_objective_info(f));
+    // Conditional parameters become knob's "when" conditions.
+    nlohmann::json space_json = info["space"];
+    const nlohmann::json conditional = info.value("conditional", nlohmann::json::object());
+    for (const auto& [child, rule] : conditional.items())
+      space_json[child]["when"] = nlohmann::json::object({{rule[0].get<std::string>(), rule[1]}});
+    auto space = ParseSearchSpace(space_json);
+    if (!space.ok()) {
+      std::fprintf(stderr, "%s\n", space.error().message.c_str());
+      return 2;
+    }
+    for (int seed = 0; seed < seeds; ++seed) {
+      MemoryStorage storage;
+      auto study = Study::Create(storage, {"bench", StudyDirection::kMinimize, SpecWithSeed(sampler, seed), *space});
+      if (!study.ok()) {
+        std::fprintf(stderr, "%s\n", study.error().message.c_str());
+        return 2;
+      }
+      double best_observed = INFINITY, best_true = INFINITY;
+      for (int i = 0; i < trials; ++i) {
+        auto trial = study->Ask();
+        std::vector<double> x;  // sorted names, NaN for inactive conditional parameters
+        for (const auto& [name, d] : *space) {
+          auto p = trial->params.find(name);
+          x.push_back(p == trial->params.end() ? NAN : p->second.internal);
+        }
+        long noise_seed = seed * 100000L + trial->number;
+        double observed = knob_objective_eval(f, x.data(), static_cast<int>(x.size()), noise_seed);
+        (void)study->Tell(trial->number, {TrialState::kComplete, observed});
+        if (observed < best_observed) {
+          best_observed = observed;
+          best_true = knob_objective_eval(f, x.data(), static_cast<int>(x.size()), -1);
+        }
+      }
+      std::printf("%s\n", nlohmann::json{{"function", info["name"]}, {"seed", seed},
+                                         {"best", best_true}}.dump().c_str());
+    }
+  }
+  return 0;
+}
+
+// 3 float, 3 log-float, 2 int, 2 categorical(4): the space of reference/optuna.md 8.2.
+SearchSpace SpeedSpace() {
+  return *ParseSearchSpaceText(R"({
+    "f0": {"type": "float", "low": 0, "high": 1}, "f1": {"type": "float", "low": 0, "high": 1},
+    "f2": {"type": "float", "low": 0, "high": 1},
+    "l0": {"type": "float", "low": 1e-5, "high": 1, "log": true},
+    "l1": {"type": "float", "low": 1e-5, "high": 1, "log": true},
+    "l2": {"type": "float", "low": 1e-5, "high": 1, "log": true},
+    "i0": {"type": "int", "low": 0, "high": 100}, "i1": {"type": "int", "low": 1, "high": 1000, "log": true},
+    "c0": {"type": "categorical", "choices": ["a", "b", "c", "d"]},
+    "c1": {"type": "categorical", "choices": ["a", "b", "c", "d"]}})");
+}
+
+int Speed(const nlohmann::json& sampler, int n, int reps) {
+  SearchSpace space = SpeedSpace();
+  MemoryStorage storage;
+  // Fill the history with random trials quickly, then switch to the measured sampler.
+  auto filler = Study::Create(storage, {"speed", StudyDirection::kMinimize, {"random", {{"seed", 1}}}, space});
+  for (int i = 0; i < n; ++i) {
+    auto t = filler->Ask();
+    double v = 0;
+    for (const auto& [name, p] : t->params) v += p.internal;
+    (void)filler->Tell(t->number, {TrialState::kComplete, std::fmod(v, 7.0)});
+  }
+  auto measured = Study::Create(storage, {"measured", StudyDirection::kMinimize, SpecWithSeed(sampler, 0), space});
+  // Share the history: copy the filled trials into the measured study.
+  auto snapshot = filler->Snapshot();
+  int64_t id = measured->record().study_id;
+  for (const auto& t : snapshot->trials) {
+    (void)storage.CreateTrial(id, SnapshotParts::StatesOnly(), [&](const StudySnapshot&) -> Result<TrialPlan> {
+      TrialPlan plan;
+      plan.params = t.params;
+      return plan;
+    });
+    (void)storage.FinishTrial(id, t.number, TrialState::kComplete, t.value, nlohmann::json::object());
+  }
+  std::vector<double> ms;
+  for (int r = 0; r < reps; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    auto t = measured->Ask();
+    (void)measured->Tell(t->number, {TrialState::kComplete, 1.0});
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  std::printf("%s\n", nlohmann::json{{"trials", n}, {"median_ms", ms[ms.size() / 2]}}.dump().c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace knob
+
+int main(int argc, char** argv) {
+  if (argc != 5) {
+    std::fprintf(stderr, "usage: knob_tpe_bench quality|speed SAMPLER_JSON A B\n");
+    return 2;
+  }
+  std::string mode = argv[1];
+  auto sampler = nlohmann::json::parse(argv[2]);
+  int a = std::atoi(argv[3]), b = std::atoi(argv[4]);
+  return mode == "quality" ? knob::Quality(sampler, a, b) : knob::Speed(sampler, a, b);
+}

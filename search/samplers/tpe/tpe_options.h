@@ -1,0 +1,40 @@
+// The TPE sampler's options, as given in `--sampler-options` / a study file's
+// `sampler:` and stored with the study. Parsing names the offending option.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "search/samplers/tpe/parzen_estimator.h"
+
+namespace knob {
+
+enum class TpeWeights {
+  kOptuna,   // 1 for the newest 25 observations, a linear ramp below for older ones
+  kUniform,  // every observation alike
+};
+
+struct TpeOptions {
+  std::optional<uint64_t> seed;
+  int n_startup_trials = 10;
+  int n_ei_candidates = 24;
+  double gamma = 0.2;  // the share of finished trials that forms the "good" side...
+  int gamma_max = 25;  // ...at most this many: n_below = min(ceil(gamma * n), gamma_max)
+  TpeWeights weights = TpeWeights::kOptuna;
+  ParzenOptions parzen;
+  bool multivariate = true;   // draw all parameters jointly (grouped when spaces differ)
+  bool group = true;          // split parameters into groups that always appear together
+  bool constant_liar = true;  // running trials count as bad, so parallel asks spread out
+
+  int NumberBelow(int n_finished) const;
+  // Mixture weights for m observations ordered oldest first.
+  std::vector<double> ObservationWeights(size_t m) const;
+};
+
+// Options from JSON; unknown keys and wrong types are bad input naming the option.
+Result<TpeOptions> ParseTpeOptions(const nlohmann::json& options);
+
+}  // namespace knob

@@ -1,0 +1,42 @@
+// TpeSampler: the Tree-structured Parzen Estimator. After `n_startup_trials`
+// finished trials (random before), it ranks the history (trial_ranking.h), splits it
+// into a good and a bad side, fits a Parzen estimator to each, draws candidates
+// from the good one and keeps the candidate with the highest log l(x) - log g(x).
+// Parameters are drawn jointly per group (group_decomposition.h); with the constant
+// liar, running trials count as bad, so parallel asks spread out. Seeded, the draw
+// is a pure function of seed, trial number and history. Created by the factory.
+#pragma once
+
+#include "search/samplers/sampler.h"
+#include "search/samplers/tpe/tpe_options.h"
+
+namespace knob {
+
+class TpeSampler : public Sampler {
+ public:
+  explicit TpeSampler(TpeOptions options) : options_(std::move(options)) {}
+
+  SnapshotParts PartsNeeded() const override {
+    SnapshotParts parts = SnapshotParts::All();
+    parts.user_attrs = false;
+    return parts;
+  }
+  SearchSpace InferRelativeSearchSpace(const StudySnapshot& study,
+                                       const SearchSpace& space) const override;
+  Result<RelativeSample> SampleRelative(const StudySnapshot& study, int trial_number,
+                                        const SearchSpace& relative_space,
+                                        const InternalParams& fixed) const override;
+  Result<double> SampleIndependent(const StudySnapshot& study, int trial_number,
+                                   const std::string& name,
+                                   const Distribution& distribution) const override;
+
+ private:
+  // Draws one group of parameters; writes the chosen internal values into `out`.
+  void SampleGroup(const std::vector<std::string>& names, const SearchSpace& space,
+                   const std::vector<const FrozenTrial*>& ranked, size_t n_below,
+                   const InternalParams& fixed, Rng& rng, InternalParams* out) const;
+
+  TpeOptions options_;
+};
+
+}  // namespace knob
