@@ -107,6 +107,26 @@ TEST_CASE("a study made with knob commands: ask, tell, enqueue, attributes, quer
   CHECK(twin["params"] == first["params"]);
 }
 
+TEST_CASE("a seeded TPE study suggests the same in separate processes and files") {
+  testing::TempDir dir;
+  std::vector<std::string> runs[2];
+  for (int r = 0; r < 2; ++r) {
+    std::string db = dir.File("tpe" + std::to_string(r) + ".db");
+    REQUIRE(RunKnob({"create-study", "--storage", db, "--study", "t", "--sampler", "tpe",
+                     "--sampler-options", R"({"seed": 11, "n_startup_trials": 4})", "--space", kSpace})
+                .exit_code == 0);
+    for (int i = 0; i < 10; ++i) {
+      json t = RunJson({"ask", "--storage", db, "--study", "t"});
+      runs[r].push_back(t["params"].dump());
+      double x = t["params"]["x"].get<double>();
+      REQUIRE(RunKnob({"tell", "--storage", db, "--study", "t", "--trial", std::to_string(i),
+                       "--value", std::to_string(x * x)}).exit_code == 0);
+    }
+  }
+  CHECK(runs[0] == runs[1]);
+  CHECK(std::set<std::string>(runs[0].begin(), runs[0].end()).size() == 10);
+}
+
 TEST_CASE("create-study --if-exists leaves an existing study as it is") {
   testing::TempDir dir;
   std::string db = dir.File("s.db");

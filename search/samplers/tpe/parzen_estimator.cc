@@ -89,8 +89,6 @@ ParzenEstimator::ParzenEstimator(std::vector<TpeDimension> dims,
   double total = std::accumulate(weights_.begin(), weights_.end(), 0.0);
   for (double& w : weights_) w /= total;
 
-  size_t n_numeric = 0;
-  for (const auto& d : dims_) n_numeric += d.kind != TpeDimension::Kind::kCategorical;
   size_t n_dims = dims_.size();
   mus_.resize(n_dims);
   sigmas_.resize(n_dims);
@@ -101,7 +99,7 @@ ParzenEstimator::ParzenEstimator(std::vector<TpeDimension> dims,
     std::vector<double> values(n);
     for (size_t i = 0; i < n; ++i) values[i] = observations[i][d];
     if (dims_[d].kind == TpeDimension::Kind::kCategorical) BuildCategorical(d, values, options);
-    else BuildNumeric(d, values, options, n_numeric);
+    else BuildNumeric(d, values, options, n_dims);
   }
   kernel_constant_.resize(weights_.size());
   for (size_t k = 0; k < weights_.size(); ++k) {
@@ -114,13 +112,13 @@ ParzenEstimator::ParzenEstimator(std::vector<TpeDimension> dims,
 }
 
 void ParzenEstimator::BuildNumeric(size_t d, const std::vector<double>& values,
-                                   const ParzenOptions& options, size_t n_dims_numeric) {
+                                   const ParzenOptions& options, size_t n_dims) {
   const TpeDimension& dim = dims_[d];
   double low = dim.low, high = dim.high, range = high - low;
   size_t n = values.size();
   std::vector<double> mus(values), sigmas(n);
   if (options.bandwidth == TpeBandwidth::kScott) {
-    double s = 0.2 * std::pow(std::max<double>(n, 1), -1.0 / (n_dims_numeric + 4)) * range;
+    double s = 0.2 * std::pow(std::max<double>(n, 1), -1.0 / (n_dims + 4)) * range;
     std::fill(sigmas.begin(), sigmas.end(), s);
   } else if (n > 0) {
     // Distance to the farther neighbour among the sorted observations, the range's

@@ -35,7 +35,7 @@ struct TpeDimension {
 
 enum class TpeBandwidth {
   kNeighbor,  // per dimension, from the distances to neighbouring observations
-  kScott,     // 0.2 * n^(-1/(d+4)) * range, the same for every kernel (Optuna 3.1 multivariate)
+  kScott,     // 0.2 * n^(-1/(d+4)) * range, d = all dimensions (Optuna 3.1 multivariate)
 };
 
 struct ParzenOptions {
@@ -66,7 +66,7 @@ class ParzenEstimator {
 
  private:
   void BuildNumeric(size_t d, const std::vector<double>& values, const ParzenOptions& options,
-                    size_t n_dims_numeric);
+                    size_t n_dims);
   void BuildCategorical(size_t d, const std::vector<double>& values, const ParzenOptions& options);
 
   std::vector<TpeDimension> dims_;

@@ -1,0 +1,147 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <set>
+
+#include "search/samplers/tpe/trial_ranking.h"
+#include "studies/memory_storage.h"
+#include "studies/study.h"
+
+namespace knob {
+namespace {
+
+SearchSpace Space2d() {
+  return *ParseSearchSpaceText(R"({"x": {"type": "float", "low": -5, "high": 5},
+                                   "y": {"type": "float", "low": -5, "high": 5}})");
+}
+
+double Sphere(const FrozenTrial& t) {
+  double x = t.params.at("x").internal, y = t.params.at("y").internal;
+  return (x - 1) * (x - 1) + (y + 2) * (y + 2);
+}
+
+Study TpeStudy(MemoryStorage& storage, nlohmann::json options, const std::string& name = "t") {
+  auto study = Study::Create(storage, {name, StudyDirection::kMinimize, {"tpe", options}, Space2d()});
+  REQUIRE(study.ok());
+  return std::move(study).value();
+}
+
+}  // namespace
+
+TEST_CASE("TPE beats random search on a smooth function") {
+  double tpe_total = 0, random_total = 0;
+  for (int seed = 0; seed < 5; ++seed) {
+    for (const char* sampler : {"tpe", "random"}) {
+      MemoryStorage storage;
+      auto study = *Study::Create(storage, {"s", StudyDirection::kMinimize, {sampler, {{"seed", seed}}}, Space2d()});
+      double best = INFINITY;
+      for (int i = 0; i < 60; ++i) {
+        auto t = study.Ask();
+        REQUIRE(t.ok());
+        best = std::min(best, Sphere(*t));
+        REQUIRE(study.Tell(t->number, {TrialState::kComplete, Sphere(*t)}).ok());
+      }
+      (std::string(sampler) == "tpe" ? tpe_total : random_total) += best;
+    }
+  }
+  CHECK(tpe_total < random_total / 3);
+}
+
+TEST_CASE("four workers asking before any tells get clearly different suggestions (constant liar)") {
+  MemoryStorage storage;
+  Study study = TpeStudy(storage, {{"seed", 0}});
+  for (int i = 0; i < 20; ++i) {
+    auto t = study.Ask();
+    REQUIRE(study.Tell(t->number, {TrialState::kComplete, Sphere(*t)}).ok());
+  }
+  std::vector<std::pair<double, double>> points;
+  for (int w = 0; w < 4; ++w) {
+    auto t = study.Ask();
+    REQUIRE(t.ok());
+    points.emplace_back(t->params.at("x").internal, t->params.at("y").internal);
+  }
+  for (size_t a = 0; a < points.size(); ++a)
+    for (size_t b = 0; b < a; ++b)
+      CHECK(std::hypot(points[a].first - points[b].first, points[a].second - points[b].second) > 0.05);
+
+}
+
+TEST_CASE("seeded TPE gives the same suggestions for the same history") {
+  std::vector<std::string> runs[2];
+  for (auto& run : runs) {
+    MemoryStorage storage;
+    Study study = TpeStudy(storage, {{"seed", 7}, {"n_startup_trials", 5}});
+    for (int i = 0; i < 15; ++i) {
+      auto t = study.Ask();
+      run.push_back(t->ParamsJson().dump());
+      REQUIRE(study.Tell(t->number, {TrialState::kComplete, Sphere(*t)}).ok());
+    }
+  }
+  CHECK(runs[0] == runs[1]);
+}
+
+TEST_CASE("conditional parameters exist only while their condition holds") {
+  MemoryStorage storage;
+  auto space = *ParseSearchSpaceText(R"({
+    "model": {"type": "categorical", "choices": ["linear", "net"]},
+    "alpha": {"type": "float", "low": 0.001, "high": 1, "log": true, "when": {"model": "linear"}},
+    "width": {"type": "int", "low": 8, "high": 64, "when": {"model": ["net"]}},
+    "act":   {"type": "categorical", "choices": ["relu", "tanh"], "when": {"width": [8, 9, 10]}}})");
+  auto study = *Study::Create(storage, {"c", StudyDirection::kMinimize, {"tpe", {{"seed", 1}}}, space});
+  std::set<std::string> shapes;
+  for (int i = 0; i < 60; ++i) {
+    auto t = study.Ask();
+    REQUIRE(t.ok());
+    auto p = t->ParamsJson();
+    if (p["model"] == "linear") {
+      CHECK(p.contains("alpha"));
+      CHECK_FALSE(p.contains("width"));
+      CHECK_FALSE(p.contains("act"));
+    } else {
+      CHECK_FALSE(p.contains("alpha"));
+      CHECK(p.contains("width"));
+      CHECK(p.contains("act") == (p["width"].get<int>() <= 10));
+    }
+    std::string shape;
+    for (const auto& [k, v] : p.items()) shape += k + ",";
+    shapes.insert(shape);
+    double value = p["model"] == "net" ? std::abs(p["width"].get<double>() - 32) : 10.0;
+    REQUIRE(study.Tell(t->number, {TrialState::kComplete, value}).ok());
+  }
+  CHECK(shapes.size() >= 2);
+  // TPE learnt that "net" is better: most trials after startup use it.
+  auto snapshot = study.Snapshot();
+  int late_net = 0;
+  for (const auto& t : snapshot->trials)
+    if (t.number >= 30 && t.ParamsJson()["model"] == "net") ++late_net;
+  CHECK(late_net >= 20);
+}
+
+TEST_CASE("ranking: complete by value, then pruned by progress, then running") {
+  StudySnapshot s;
+  s.direction = StudyDirection::kMaximize;
+  auto add = [&](TrialState state, std::optional<double> value, std::map<int64_t, double> steps) {
+    FrozenTrial t;
+    t.number = static_cast<int>(s.trials.size());
+    t.state = state;
+    t.value = value;
+    t.intermediate_values = steps;
+    t.params["x"] = TrialParam{FloatDistribution{0, 1, false, std::nullopt}, 0.5};
+    s.trials.push_back(t);
+  };
+  add(TrialState::kComplete, 1.0, {});                       // 0
+  add(TrialState::kPruned, 0.9, {{1, 0.9}});                 // 1
+  add(TrialState::kComplete, 3.0, {});                       // 2
+  add(TrialState::kPruned, 0.2, {{1, 0.5}, {4, 0.2}});       // 3: got further than 1
+  add(TrialState::kRunning, std::nullopt, {});               // 4
+  add(TrialState::kFail, std::nullopt, {});                  // 5: ignored
+  add(TrialState::kPruned, std::nullopt, {});                // 6
+  auto ranked = RankTrials(s, true);
+  std::vector<int> order;
+  for (const auto* t : ranked.ranked) order.push_back(t->number);
+  CHECK(order == std::vector<int>{2, 0, 3, 1, 6, 4});
+  CHECK(ranked.n_finished == 5);
+  CHECK(RankTrials(s, false).ranked.size() == 5);
+}
+
+}  // namespace knob
