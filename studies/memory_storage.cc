@@ -12,8 +12,8 @@ Result<MemoryStorage::StoredStudy*> MemoryStorage::Find(int64_t study_id) {
 
 Result<FrozenTrial*> MemoryStorage::FindRunning(int64_t study_id, int number) {
   KNOB_ASSIGN_OR_RETURN(StoredStudy * study, Find(study_id));
-  if (number < 0 || number >= static_cast<int>(study->trials.size())) return UnknownTrialError(number);
-  FrozenTrial* trial = &study->trials[number];
+  if (number < 0 || number >= static_cast<int>(study->snapshot.trials.size())) return UnknownTrialError(number);
+  FrozenTrial* trial = &study->snapshot.trials[number];
   if (trial->state != TrialState::kRunning) return NotRunningError(number, trial->state);
   return trial;
 }
@@ -26,6 +26,7 @@ Result<int64_t> MemoryStorage::CreateStudy(const std::string& name, StudyDirecti
   int64_t id = next_study_id_++;
   StoredStudy& study = studies_[id];
   study.record = {id, name, direction, nlohmann::json::object(), system_attrs};
+  study.snapshot = StudySnapshot{id, name, direction, {}};
   return id;
 }
 
@@ -62,21 +63,20 @@ Result<FrozenTrial> MemoryStorage::CreateTrial(int64_t study_id, const SnapshotP
                                                const TrialPlanner& planner) {
   std::lock_guard lock(mutex_);
   KNOB_ASSIGN_OR_RETURN(StoredStudy * study, Find(study_id));
-  StudySnapshot snapshot{study_id, study->record.name, study->record.direction, study->trials};
-  KNOB_ASSIGN_OR_RETURN(TrialPlan plan, planner(snapshot));
+  KNOB_ASSIGN_OR_RETURN(TrialPlan plan, planner(study->snapshot));
   FrozenTrial base;
   if (plan.waiting_number) {
     int n = *plan.waiting_number;
-    if (n < 0 || n >= static_cast<int>(study->trials.size()) ||
-        study->trials[n].state != TrialState::kWaiting)
+    if (n < 0 || n >= static_cast<int>(study->snapshot.trials.size()) ||
+        study->snapshot.trials[n].state != TrialState::kWaiting)
       return Error::Runtime("planned WAITING trial " + std::to_string(n) + " is not waiting");
-    base = study->trials[n];
+    base = study->snapshot.trials[n];
   } else {
     base.trial_id = next_trial_id_++;
-    base.number = static_cast<int>(study->trials.size());
-    study->trials.emplace_back();
+    base.number = static_cast<int>(study->snapshot.trials.size());
+    study->snapshot.trials.emplace_back();
   }
-  FrozenTrial& trial = study->trials[base.number];
+  FrozenTrial& trial = study->snapshot.trials[base.number];
   trial = ApplyPlan(std::move(base), plan, NowText());
   return trial;
 }
@@ -87,11 +87,11 @@ Result<int> MemoryStorage::CreateWaitingTrial(int64_t study_id, const nlohmann::
   KNOB_ASSIGN_OR_RETURN(StoredStudy * study, Find(study_id));
   FrozenTrial trial;
   trial.trial_id = next_trial_id_++;
-  trial.number = static_cast<int>(study->trials.size());
+  trial.number = static_cast<int>(study->snapshot.trials.size());
   trial.state = TrialState::kWaiting;
   trial.user_attrs = user_attrs;
   trial.system_attrs = system_attrs;
-  study->trials.push_back(trial);
+  study->snapshot.trials.push_back(trial);
   return trial.number;
 }
 
@@ -126,14 +126,14 @@ Status MemoryStorage::SetTrialUserAttr(int64_t study_id, int number, const std::
 Result<StudySnapshot> MemoryStorage::ReadStudy(int64_t study_id) {
   std::lock_guard lock(mutex_);
   KNOB_ASSIGN_OR_RETURN(StoredStudy * study, Find(study_id));
-  return StudySnapshot{study_id, study->record.name, study->record.direction, study->trials};
+  return study->snapshot;
 }
 
 Result<FrozenTrial> MemoryStorage::ReadTrial(int64_t study_id, int number) {
   std::lock_guard lock(mutex_);
   KNOB_ASSIGN_OR_RETURN(StoredStudy * study, Find(study_id));
-  if (number < 0 || number >= static_cast<int>(study->trials.size())) return UnknownTrialError(number);
-  return study->trials[number];
+  if (number < 0 || number >= static_cast<int>(study->snapshot.trials.size())) return UnknownTrialError(number);
+  return study->snapshot.trials[number];
 }
 
 }  // namespace knob

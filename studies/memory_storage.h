@@ -34,7 +34,7 @@ class MemoryStorage : public Storage {
  private:
   struct StoredStudy {
     StudyRecord record;
-    std::vector<FrozenTrial> trials;
+    StudySnapshot snapshot;  // kept whole, so that an ask reads it without a copy
   };
   Result<StoredStudy*> Find(int64_t study_id);
   Result<FrozenTrial*> FindRunning(int64_t study_id, int number);

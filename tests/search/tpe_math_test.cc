@@ -68,7 +68,8 @@ TEST_CASE("the multivariate (Scott) estimator matches Optuna 3.1's") {
   };
   ParzenOptions options;
   options.bandwidth = TpeBandwidth::kScott;
-  ParzenEstimator pe(dims, {obs(1, 0.01, 2, 0), obs(2.5, 0.5, 8, 2), obs(9, 0.002, 4, 2)},
+  // Columns: one vector per dimension.
+  ParzenEstimator pe(dims, {{1, 2.5, 9}, {std::log(0.01), std::log(0.5), std::log(0.002)}, {2, 8, 4}, {0, 2, 2}},
                      {1, 1, 1}, options);
   CHECK(pe.weights() == std::vector<double>{0.25, 0.25, 0.25, 0.25});
   for (size_t k = 0; k < 3; ++k) {
@@ -98,7 +99,7 @@ TEST_CASE("the multivariate (Scott) estimator matches Optuna 3.1's") {
 // middle the larger gap: max(1.5, 6.5) = 6.5; magic clip min = 10 / min(100, 3 + 2) = 2.
 TEST_CASE("the neighbour bandwidth rule and sampling stay in range") {
   std::vector<TpeDimension> dims = {TpeDimension::Of(FloatDistribution{0, 10, false, std::nullopt})};
-  ParzenEstimator pe(dims, {{1.0}, {2.5}, {9.0}}, {1, 1, 1}, ParzenOptions{});
+  ParzenEstimator pe(dims, {{1.0, 2.5, 9.0}}, {1, 1, 1}, ParzenOptions{});
   CHECK(pe.sigmas(0) == std::vector<double>{2.0, 6.5, 6.5, 10.0});
   ParzenEstimator single(dims, {{8.0}}, {1}, ParzenOptions{});
   CHECK(single.sigmas(0)[0] == 8.0);  // one observation: the farther range end
@@ -106,7 +107,7 @@ TEST_CASE("the neighbour bandwidth rule and sampling stay in range") {
   Rng rng(3);
   std::vector<TpeDimension> mixed = {TpeDimension::Of(IntDistribution{1, 1000, true, 1}),
                                      TpeDimension::Of(FloatDistribution{0, 1, false, 0.25})};
-  ParzenEstimator discrete(mixed, {{std::log(10.0), 0.25}, {std::log(700.0), 1.0}}, {1, 1}, ParzenOptions{});
+  ParzenEstimator discrete(mixed, {{std::log(10.0), std::log(700.0)}, {0.25, 1.0}}, {1, 1}, ParzenOptions{});
   for (const auto& p : discrete.Sample(rng, 500)) {
     double i = mixed[0].Untransform(p[0]);
     CHECK(i == std::round(i));
@@ -116,7 +117,7 @@ TEST_CASE("the neighbour bandwidth rule and sampling stay in range") {
   }
   // A discrete estimator's masses over the whole grid add up to one.
   std::vector<TpeDimension> small = {TpeDimension::Of(IntDistribution{0, 6, false, 2})};
-  ParzenEstimator grid(small, {{2.0}, {6.0}}, {1, 1}, ParzenOptions{});
+  ParzenEstimator grid(small, {{2.0, 6.0}}, {1, 1}, ParzenOptions{});
   double total = 0;
   for (double lp : grid.LogPdf({{0}, {2}, {4}, {6}})) total += std::exp(lp);
   CHECK(total == doctest::Approx(1.0).epsilon(1e-12));

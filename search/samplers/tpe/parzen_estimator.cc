@@ -1,6 +1,7 @@
 #include "search/samplers/tpe/parzen_estimator.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -80,10 +81,9 @@ void TpeDimension::Cell(double y, double* lo, double* hi) const {
 }
 
 ParzenEstimator::ParzenEstimator(std::vector<TpeDimension> dims,
-                                 const std::vector<std::vector<double>>& observations,
+                                 const std::vector<std::vector<double>>& columns,
                                  const std::vector<double>& weights, const ParzenOptions& options)
     : dims_(std::move(dims)) {
-  size_t n = observations.size();
   weights_.assign(weights.begin(), weights.end());
   weights_.push_back(options.prior_weight);
   double total = std::accumulate(weights_.begin(), weights_.end(), 0.0);
@@ -95,11 +95,11 @@ ParzenEstimator::ParzenEstimator(std::vector<TpeDimension> dims,
   inv_sigmas_.resize(n_dims);
   log_norm_.resize(n_dims);
   log_probs_.resize(n_dims);
+  discrete_shapes_.resize(n_dims);
+  discrete_shape_of_.resize(n_dims);
   for (size_t d = 0; d < n_dims; ++d) {
-    std::vector<double> values(n);
-    for (size_t i = 0; i < n; ++i) values[i] = observations[i][d];
-    if (dims_[d].kind == TpeDimension::Kind::kCategorical) BuildCategorical(d, values, options);
-    else BuildNumeric(d, values, options, n_dims);
+    if (dims_[d].kind == TpeDimension::Kind::kCategorical) BuildCategorical(d, columns[d], options);
+    else BuildNumeric(d, columns[d], options, n_dims);
   }
   kernel_constant_.resize(weights_.size());
   for (size_t k = 0; k < weights_.size(); ++k) {
@@ -143,6 +143,15 @@ void ParzenEstimator::BuildNumeric(size_t d, const std::vector<double>& values,
   for (size_t k = 0; k < mus.size(); ++k) {
     log_norm.push_back(truncnorm::LogGaussMass((low - mus[k]) / sigmas[k], (high - mus[k]) / sigmas[k]));
     inv.push_back(1.0 / sigmas[k]);
+  }
+  if (dim.kind == TpeDimension::Kind::kDiscrete) {
+    std::map<std::pair<double, double>, uint32_t> ids;
+    auto& shape_of = discrete_shape_of_[d];
+    for (size_t k = 0; k < mus.size(); ++k) {
+      auto [it, fresh] = ids.try_emplace({mus[k], sigmas[k]}, static_cast<uint32_t>(ids.size()));
+      if (fresh) discrete_shapes_[d].push_back(it->first);
+      shape_of.push_back(it->second);
+    }
   }
   mus_[d] = std::move(mus);
   sigmas_[d] = std::move(sigmas);
@@ -191,6 +200,22 @@ std::vector<std::vector<double>> ParzenEstimator::Sample(Rng& rng, int n) const 
   return points;
 }
 
+std::vector<double> ParzenEstimator::DiscreteLogMassRow(size_t d, double x) const {
+  // Kernels share few distinct (mu, sigma) pairs on a grid: compute each pair once.
+  double lo, hi;
+  dims_[d].Cell(x, &lo, &hi);
+  const auto& shapes = discrete_shapes_[d];
+  std::vector<double> by_shape(shapes.size());
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    auto [mu, sigma] = shapes[i];
+    by_shape[i] = truncnorm::LogGaussMass((lo - mu) / sigma, (hi - mu) / sigma);
+  }
+  const auto& shape_of = discrete_shape_of_[d];
+  std::vector<double> row(shape_of.size());
+  for (size_t k = 0; k < row.size(); ++k) row[k] = by_shape[shape_of[k]] - log_norm_[d][k];
+  return row;
+}
+
 std::vector<double> ParzenEstimator::LogPdf(const std::vector<std::vector<double>>& points) const {
   size_t n_kernels = weights_.size();
   std::vector<double> result;
@@ -212,16 +237,9 @@ std::vector<double> ParzenEstimator::LogPdf(const std::vector<std::vector<double
         }
       } else if (dim.kind == TpeDimension::Kind::kDiscrete) {
         auto [row, inserted] = mass_rows[d].try_emplace(x);
-        if (inserted) {
-          double lo, hi;
-          dim.Cell(x, &lo, &hi);
-          row->second.resize(n_kernels);
-          for (size_t k = 0; k < n_kernels; ++k)
-            row->second[k] = truncnorm::LogGaussMass((lo - mus_[d][k]) * inv_sigmas_[d][k],
-                                                     (hi - mus_[d][k]) * inv_sigmas_[d][k]) -
-                             log_norm_[d][k];
-        }
-        for (size_t k = 0; k < n_kernels; ++k) acc[k] += row->second[k];
+        if (inserted) row->second = DiscreteLogMassRow(d, x);
+        const double* mass = row->second.data();
+        for (size_t k = 0; k < n_kernels; ++k) acc[k] += mass[k];
       } else {
         int c = static_cast<int>(std::lround(x));
         int n_choices = dim.n_choices;

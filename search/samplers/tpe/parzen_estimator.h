@@ -6,6 +6,8 @@
 // Pure math with no policy; the TPE sampler decides what to feed it.
 #pragma once
 
+#include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "search/distribution.h"
@@ -47,9 +49,9 @@ struct ParzenOptions {
 
 class ParzenEstimator {
  public:
-  // `observations[i][d]` is observation i's transformed value in dimension d;
+  // `columns[d][i]` is observation i's transformed value in dimension d;
   // `weights` (one per observation, >= 0) are normalised together with the prior's.
-  ParzenEstimator(std::vector<TpeDimension> dims, const std::vector<std::vector<double>>& observations,
+  ParzenEstimator(std::vector<TpeDimension> dims, const std::vector<std::vector<double>>& columns,
                   const std::vector<double>& weights, const ParzenOptions& options);
 
   // `n` points drawn from the mixture, transformed and snapped to each dimension's grid.
@@ -68,12 +70,17 @@ class ParzenEstimator {
   void BuildNumeric(size_t d, const std::vector<double>& values, const ParzenOptions& options,
                     size_t n_dims);
   void BuildCategorical(size_t d, const std::vector<double>& values, const ParzenOptions& options);
+  // Log mass of the grid cell at `x` under every kernel of discrete dimension d.
+  std::vector<double> DiscreteLogMassRow(size_t d, double x) const;
 
   std::vector<TpeDimension> dims_;
   std::vector<double> weights_;  // normalised, prior last
   std::vector<std::vector<double>> mus_, sigmas_, inv_sigmas_, log_norm_;  // [dim][kernel]
   std::vector<std::vector<double>> log_probs_;  // categorical: [dim][kernel * n_choices + c]
   std::vector<double> kernel_constant_;         // log w_k + continuous normalisers
+  // Discrete dimensions: the distinct (mu, sigma) pairs, and each kernel's pair.
+  std::vector<std::vector<std::pair<double, double>>> discrete_shapes_;
+  std::vector<std::vector<uint32_t>> discrete_shape_of_;
 };
 
 }  // namespace knob

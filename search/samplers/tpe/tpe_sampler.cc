@@ -1,6 +1,8 @@
 #include "search/samplers/tpe/tpe_sampler.h"
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <set>
 
 #include "search/samplers/tpe/group_decomposition.h"
@@ -16,15 +18,6 @@ int CountFinished(const StudySnapshot& study) {
   for (const auto& t : study.trials)
     n += t.state == TrialState::kComplete || t.state == TrialState::kPruned;
   return n;
-}
-
-// True when the trial has every named parameter with the space's distribution.
-bool HasGroup(const FrozenTrial& trial, const std::vector<std::string>& names, const SearchSpace& space) {
-  for (const auto& name : names) {
-    auto p = trial.params.find(name);
-    if (p == trial.params.end() || !(p->second.distribution == space.at(name))) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -44,68 +37,110 @@ Result<RelativeSample> TpeSampler::SampleRelative(const StudySnapshot& study, in
   RelativeSample sample;
   if (relative_space.empty()) return sample;
   RankedTrials ranking = RankTrials(study, options_.constant_liar);
-  size_t n_below = std::min<size_t>(options_.NumberBelow(ranking.n_finished), ranking.n_finished);
-
-  // The groups drawn jointly: from the parameter sets of the history.
-  std::vector<std::vector<std::string>> groups;
-  if (!options_.multivariate) {
-    for (const auto& [name, d] : relative_space) groups.push_back({name});
-  } else {
-    std::vector<std::set<std::string>> param_sets;
-    for (const FrozenTrial* t : ranking.ranked) {
-      std::set<std::string> names;
-      for (const auto& [name, param] : t->params) {
-        auto d = relative_space.find(name);
-        if (d != relative_space.end() && param.distribution == d->second) names.insert(name);
+  TpeHistory history;
+  history.n_below = std::min<size_t>(options_.NumberBelow(ranking.n_finished), ranking.n_finished);
+  for (const auto& [name, distribution] : relative_space) {
+    history.names.push_back(name);
+    history.dims.push_back(TpeDimension::Of(distribution));
+  }
+  // One pass over each trial's params, merged with the space by name (both sorted):
+  // the transformed value where the trial has the parameter with the same distribution.
+  size_t columns = history.names.size();
+  history.values.assign(ranking.ranked.size() * columns, NAN);
+  std::set<std::vector<bool>> param_sets;
+  std::vector<bool> present(columns), last_present;
+  for (size_t r = 0; r < ranking.ranked.size(); ++r) {
+    const FrozenTrial* t = ranking.ranked[r];
+    double* row = &history.values[r * columns];
+    std::fill(present.begin(), present.end(), false);
+    auto space_it = relative_space.begin();
+    size_t j = 0;
+    for (auto p = t->params.begin(); p != t->params.end() && space_it != relative_space.end();) {
+      int order = p->first.compare(space_it->first);
+      if (order < 0) {
+        ++p;
+      } else if (order > 0) {
+        ++space_it;
+        ++j;
+      } else {
+        if (p->second.distribution == space_it->second) {
+          row[j] = history.dims[j].Transform(p->second.internal);
+          present[j] = true;
+        }
+        ++p;
+        ++space_it;
+        ++j;
       }
-      param_sets.push_back(std::move(names));
+    }
+    history.numbers.push_back(t->number);
+    if (present != last_present) {
+      param_sets.insert(present);
+      last_present = present;
+    }
+  }
+
+  // The groups drawn jointly.
+  std::vector<std::vector<size_t>> groups;
+  if (!options_.multivariate) {
+    for (size_t j = 0; j < columns; ++j) groups.push_back({j});
+  } else {
+    std::vector<std::set<std::string>> sets;
+    for (const auto& set_present : param_sets) {
+      std::set<std::string> names;
+      for (size_t j = 0; j < columns; ++j)
+        if (set_present[j]) names.insert(history.names[j]);
+      sets.push_back(std::move(names));
     }
     if (!options_.group) {
       // One group of the parameters every trial has.
-      std::set<std::string> common = param_sets.empty() ? std::set<std::string>() : param_sets.front();
-      for (const auto& s : param_sets) {
+      std::set<std::string> common = sets.empty() ? std::set<std::string>() : sets.front();
+      for (const auto& set : sets) {
         std::set<std::string> keep;
-        std::set_intersection(common.begin(), common.end(), s.begin(), s.end(),
+        std::set_intersection(common.begin(), common.end(), set.begin(), set.end(),
                               std::inserter(keep, keep.end()));
         common = std::move(keep);
       }
-      param_sets = {common};
+      sets = {common};
     }
-    for (const auto& g : DecomposeGroups(param_sets)) groups.emplace_back(g.begin(), g.end());
+    for (const auto& group : DecomposeGroups(sets)) {
+      std::vector<size_t> indices;
+      for (const auto& name : group)
+        indices.push_back(std::lower_bound(history.names.begin(), history.names.end(), name) -
+                          history.names.begin());
+      groups.push_back(std::move(indices));
+    }
   }
-  for (const auto& names : groups) {
-    Rng rng = MakeRng(options_.seed, trial_number, "tpe:" + names.front());
-    SampleGroup(names, relative_space, ranking.ranked, n_below, fixed, rng, &sample.params);
+  for (const auto& group : groups) {
+    Rng rng = MakeRng(options_.seed, trial_number, "tpe:" + history.names[group.front()]);
+    SampleGroup(history, group, fixed, rng, &sample.params);
   }
   return sample;
 }
 
-void TpeSampler::SampleGroup(const std::vector<std::string>& names, const SearchSpace& space,
-                             const std::vector<const FrozenTrial*>& ranked, size_t n_below,
+void TpeSampler::SampleGroup(const TpeHistory& history, const std::vector<size_t>& group,
                              const InternalParams& fixed, Rng& rng, InternalParams* out) const {
   std::vector<TpeDimension> dims;
-  for (const auto& name : names) dims.push_back(TpeDimension::Of(space.at(name)));
-  // Observations of each side, oldest first (the weights ramp by age).
-  std::vector<std::pair<int, std::vector<double>>> below, above;
-  for (size_t r = 0; r < ranked.size(); ++r) {
-    const FrozenTrial& t = *ranked[r];
-    if (!HasGroup(t, names, space)) continue;
-    std::vector<double> point;
-    for (size_t d = 0; d < names.size(); ++d) point.push_back(dims[d].Transform(t.params.at(names[d]).internal));
-    (r < n_below ? below : above).emplace_back(t.number, std::move(point));
+  for (size_t j : group) dims.push_back(history.dims[j]);
+  // The rows of each side that have the whole group, oldest first (weights ramp by age).
+  std::vector<size_t> below, above;
+  for (size_t r = 0; r < history.numbers.size(); ++r) {
+    bool whole = std::none_of(group.begin(), group.end(),
+                              [&](size_t j) { return std::isnan(history.at(r, j)); });
+    if (whole) (r < history.n_below ? below : above).push_back(r);
   }
-  auto fit = [&](std::vector<std::pair<int, std::vector<double>>>& side) {
-    std::sort(side.begin(), side.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::vector<std::vector<double>> observations;
-    for (auto& [number, point] : side) observations.push_back(std::move(point));
-    return ParzenEstimator(dims, observations, options_.ObservationWeights(observations.size()),
-                           options_.parzen);
+  auto fit = [&](std::vector<size_t>& rows) {
+    std::sort(rows.begin(), rows.end(),
+              [&](size_t a, size_t b) { return history.numbers[a] < history.numbers[b]; });
+    std::vector<std::vector<double>> columns(group.size(), std::vector<double>(rows.size()));
+    for (size_t d = 0; d < group.size(); ++d)
+      for (size_t i = 0; i < rows.size(); ++i) columns[d][i] = history.at(rows[i], group[d]);
+    return ParzenEstimator(dims, columns, options_.ObservationWeights(rows.size()), options_.parzen);
   };
   ParzenEstimator good = fit(below), bad = fit(above);
 
   auto candidates = good.Sample(rng, options_.n_ei_candidates);
-  for (size_t d = 0; d < names.size(); ++d) {
-    auto f = fixed.find(names[d]);
+  for (size_t d = 0; d < group.size(); ++d) {
+    auto f = fixed.find(history.names[group[d]]);
     if (f == fixed.end()) continue;
     for (auto& c : candidates) c[d] = dims[d].Transform(f->second);
   }
@@ -113,8 +148,8 @@ void TpeSampler::SampleGroup(const std::vector<std::string>& names, const Search
   size_t best = 0;
   for (size_t i = 1; i < candidates.size(); ++i)
     if (log_l[i] - log_g[i] > log_l[best] - log_g[best]) best = i;
-  for (size_t d = 0; d < names.size(); ++d)
-    (*out)[names[d]] = dims[d].Untransform(candidates[best][d]);
+  for (size_t d = 0; d < group.size(); ++d)
+    (*out)[history.names[group[d]]] = dims[d].Untransform(candidates[best][d]);
 }
 
 Result<double> TpeSampler::SampleIndependent(const StudySnapshot&, int trial_number,

@@ -7,10 +7,26 @@
 // is a pure function of seed, trial number and history. Created by the factory.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "search/samplers/sampler.h"
+#include "search/samplers/tpe/parzen_estimator.h"
 #include "search/samplers/tpe/tpe_options.h"
 
 namespace knob {
+
+// The ranked history as a dense table: one row per ranked trial, one column per
+// parameter of the relative space (transformed value, NaN where the trial lacks it).
+struct TpeHistory {
+  std::vector<std::string> names;  // sorted
+  std::vector<TpeDimension> dims;
+  std::vector<double> values;  // row-major, rows x names.size()
+  std::vector<int> numbers;    // trial number of each row
+  size_t n_below = 0;          // the first n_below rows are the good side
+
+  double at(size_t row, size_t column) const { return values[row * names.size() + column]; }
+};
 
 class TpeSampler : public Sampler {
  public:
@@ -31,9 +47,8 @@ class TpeSampler : public Sampler {
                                    const Distribution& distribution) const override;
 
  private:
-  // Draws one group of parameters; writes the chosen internal values into `out`.
-  void SampleGroup(const std::vector<std::string>& names, const SearchSpace& space,
-                   const std::vector<const FrozenTrial*>& ranked, size_t n_below,
+  // Draws one group of columns jointly; writes the chosen internal values into `out`.
+  void SampleGroup(const TpeHistory& history, const std::vector<size_t>& group,
                    const InternalParams& fixed, Rng& rng, InternalParams* out) const;
 
   TpeOptions options_;
