@@ -57,8 +57,16 @@ double Ndtri(double p) {
 }
 
 double LogGaussMass(double a, double b) {
-  if (b <= 0) return LogNdtr(b) + Log1mExp(LogNdtr(a) - LogNdtr(b));
-  if (a >= 0) return LogNdtr(-a) + Log1mExp(LogNdtr(-b) - LogNdtr(-a));
+  // Within 25 standard deviations the difference of two erfc (each accurate to its
+  // last bits, however small) keeps full precision; beyond, work in log space.
+  if (b <= 0) {
+    if (b > -25) return std::log(0.5 * (std::erfc(-b * kInvSqrt2) - std::erfc(-a * kInvSqrt2)));
+    return LogNdtr(b) + Log1mExp(LogNdtr(a) - LogNdtr(b));
+  }
+  if (a >= 0) {
+    if (a < 25) return std::log(0.5 * (std::erfc(a * kInvSqrt2) - std::erfc(b * kInvSqrt2)));
+    return LogNdtr(-a) + Log1mExp(LogNdtr(-b) - LogNdtr(-a));
+  }
   // a < 0 < b: 1 - Phi(a) - Phi(-b), both terms at most 1/2; beyond 8.5 standard
   // deviations a tail is below 1e-17 and leaves the sum unchanged.
   double left = a > -8.5 ? 0.5 * std::erfc(-a * kInvSqrt2) : 0.0;
