@@ -8,7 +8,7 @@ knob="${1:-knob}"
 db="${2:-branin.db}"
 study=(--storage "sqlite:///$db" --study branin)
 
-"$knob" create-study "${study[@]}" --if-exists --direction minimize --sampler random \
+"$knob" create-study "${study[@]}" --if-exists --direction minimize --sampler tpe \
   --sampler-options '{"seed": 42}' \
   --space '{"x1": {"type": "float", "low": -5, "high": 10},
             "x2": {"type": "float", "low": 0, "high": 15},

@@ -46,7 +46,7 @@ Result<Study> Study::Open(Storage& storage, const std::string& name) {
   Study study(storage, std::move(record));
   const auto& attrs = study.record_.system_attrs;
   if (auto it = attrs.find(kSamplerAttr); it != attrs.end() && it->is_object()) {
-    study.sampler_.name = it->value("name", "random");
+    study.sampler_.name = it->value("name", "tpe");
     study.sampler_.options = it->value("options", nlohmann::json::object());
   }
   if (auto it = attrs.find(kSpaceAttr); it != attrs.end()) {

@@ -10,7 +10,7 @@ namespace {
 struct CreateStudyOptions {
   StudyLocation location;
   std::string direction = "minimize";
-  std::string sampler = "random";
+  std::string sampler = "tpe";
   std::string sampler_options;
   std::string space;
   bool if_exists = false;
@@ -90,7 +90,7 @@ void AddCreateStudyCommand(CLI::App& app, Status& status) {
   auto* cmd = app.add_subcommand("create-study", "Create a study (prints its name)");
   AddStudyOptions(cmd, o->location);
   cmd->add_option("--direction", o->direction, "minimize (default) or maximize");
-  cmd->add_option("--sampler", o->sampler, "random (default), grid or tpe");
+  cmd->add_option("--sampler", o->sampler, "tpe (default), random or grid");
   cmd->add_option("--sampler-options", o->sampler_options,
                   "sampler options as JSON or @file, e.g. {\"seed\": 1}");
   cmd->add_option("--space", o->space, "search space as JSON or @file");

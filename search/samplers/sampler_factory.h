@@ -14,7 +14,7 @@
 namespace knob {
 
 struct SamplerSpec {
-  std::string name = "random";
+  std::string name = "tpe";
   nlohmann::json options = nlohmann::json::object();
 };
 

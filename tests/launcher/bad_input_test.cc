@@ -92,7 +92,7 @@ TEST_CASE("bad search spaces and study options create nothing") {
        "grid sampler: float parameter 'x' needs a step or explicit values (--sampler-options "
        "'{\"values\": {\"x\": [...]}}')"},
       {{"create-study", "--storage", "DB", "--study", "n", "--sampler-options", R"({"seed": -1})"},
-       "random sampler: seed must be a non-negative integer, got -1"},
+       "tpe sampler: seed must be a non-negative integer, got -1"},
       {{"create-study", "--storage", "DB", "--study", "n", "--direction", "up"},
        "direction must be minimize or maximize, got 'up'"},
       {{"create-study", "--storage", "DB", "--study", "n", "--space", "@/nonexistent/space.json"},
