@@ -56,7 +56,7 @@ Result<Study> Study::Open(Storage& storage, const std::string& name) {
 }
 
 Study::Study(Storage& storage, StudyRecord record)
-    : storage_(&storage), record_(std::move(record)) {}
+    : storage_(&storage), record_(std::move(record)), memory_(std::make_shared<SamplerMemory>()) {}
 
 Error Study::NoSpaceError() const {
   return Error::BadInput("study '" + record_.name + "' has no search space: give one with --space");
@@ -75,7 +75,7 @@ Result<FrozenTrial> Study::Ask(const std::optional<SearchSpace>& space) {
   std::unique_ptr<Sampler> sampler;
   if (chosen) {
     // Built before the transaction so that a bad space or sampler writes nothing.
-    KNOB_ASSIGN_OR_RETURN(sampler, MakeSampler(sampler_, *chosen));
+    KNOB_ASSIGN_OR_RETURN(sampler, MakeSampler(sampler_, *chosen, memory_.get()));
   }
   // Inferring the space needs every trial's params.
   SnapshotParts parts = sampler ? sampler->PartsNeeded() : SnapshotParts::All();
@@ -84,7 +84,7 @@ Result<FrozenTrial> Study::Ask(const std::optional<SearchSpace>& space) {
     // No space given or stored (a study made by Optuna): the trials imply it.
     SearchSpace inferred = InferSpaceFromTrials(snapshot);
     if (inferred.empty()) return NoSpaceError();
-    KNOB_ASSIGN_OR_RETURN(auto inferred_sampler, MakeSampler(sampler_, inferred));
+    KNOB_ASSIGN_OR_RETURN(auto inferred_sampler, MakeSampler(sampler_, inferred, memory_.get()));
     return PlanTrial(snapshot, inferred, *inferred_sampler);
   });
 }

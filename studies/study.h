@@ -2,7 +2,7 @@
 // opens a study, hands out trials (ask), records what trainers report (report,
 // tell) and answers which trial is best. A study's sampler and search space are
 // stored with it (system attributes `knob:sampler`, `knob:space`), so any process
-// that opens the study by name behaves the same.
+// that opens the study by name behaves the same. One Study object serves one thread.
 #pragma once
 
 #include <memory>
@@ -71,6 +71,8 @@ class Study {
   StudyRecord record_;
   SamplerSpec sampler_;
   std::optional<SearchSpace> space_;
+  // What the sampler keeps between this study's asks; one thread at a time.
+  std::shared_ptr<SamplerMemory> memory_;  // copies of a Study share it
 };
 
 // The search space implied by the params of a study's trials (the latest

@@ -46,11 +46,17 @@ Status ValidateSamplerSpec(const SamplerSpec& spec) {
   return {};
 }
 
-Result<std::unique_ptr<Sampler>> MakeSampler(const SamplerSpec& spec, const SearchSpace& space) {
+Result<std::unique_ptr<Sampler>> MakeSampler(const SamplerSpec& spec, const SearchSpace& space,
+                                             SamplerMemory* memory) {
   KNOB_RETURN_IF_ERROR(ValidateSamplerSpec(spec));
   if (spec.name == "tpe") {
     KNOB_ASSIGN_OR_RETURN(TpeOptions options, ParseTpeOptions(spec.options));
-    return std::unique_ptr<Sampler>(new TpeSampler(std::move(options)));
+    std::shared_ptr<TpeHistoryCache> cache;
+    if (memory) {
+      if (!memory->tpe_history) memory->tpe_history = std::make_shared<TpeHistoryCache>();
+      cache = memory->tpe_history;
+    }
+    return std::unique_ptr<Sampler>(new TpeSampler(std::move(options), std::move(cache)));
   }
   KNOB_ASSIGN_OR_RETURN(auto seed, SeedOf(spec));
   if (spec.name == "grid") {

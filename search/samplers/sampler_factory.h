@@ -21,7 +21,16 @@ struct SamplerSpec {
 // Checks name and options without a search space (for create-study).
 Status ValidateSamplerSpec(const SamplerSpec& spec);
 
+struct TpeHistoryCache;
+
+// What a study's samplers may keep between asks in one process (see TpeHistoryCache).
+struct SamplerMemory {
+  std::shared_ptr<TpeHistoryCache> tpe_history;
+};
+
 // Builds the sampler for `space` (the grid needs it to enumerate its points).
-Result<std::unique_ptr<Sampler>> MakeSampler(const SamplerSpec& spec, const SearchSpace& space);
+// `memory`, when given, outlives the sampler and is shared by the asks of one study.
+Result<std::unique_ptr<Sampler>> MakeSampler(const SamplerSpec& spec, const SearchSpace& space,
+                                             SamplerMemory* memory = nullptr);
 
 }  // namespace knob

@@ -145,3 +145,27 @@ TEST_CASE("ranking: complete by value, then pruned by progress, then running") {
 }
 
 }  // namespace knob
+
+namespace knob {
+
+TEST_CASE("remembering finished trials between asks changes no suggestion") {
+  auto other_space = *ParseSearchSpaceText(R"({"x": {"type": "float", "low": -5, "high": 5},
+                                               "y": {"type": "float", "low": -5, "high": 0}})");
+  MemoryStorage kept_storage, fresh_storage;
+  Study kept = TpeStudy(kept_storage, {{"seed", 4}, {"n_startup_trials", 5}});
+  TpeStudy(fresh_storage, {{"seed", 4}, {"n_startup_trials", 5}});
+  for (int i = 0; i < 40; ++i) {
+    // The fresh side opens the study anew for every ask: nothing is remembered.
+    Study fresh = *Study::Open(fresh_storage, "t");
+    std::optional<SearchSpace> space;
+    if (i >= 25 && i < 30) space = other_space;  // a changed space must not reuse rows
+    auto a = kept.Ask(space), b = fresh.Ask(space);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    CHECK(a->ParamsJson() == b->ParamsJson());
+    REQUIRE(kept.Tell(a->number, {TrialState::kComplete, Sphere(*a)}).ok());
+    REQUIRE(fresh.Tell(b->number, {TrialState::kComplete, Sphere(*b)}).ok());
+  }
+}
+
+}  // namespace knob

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <unordered_map>
 
 #include "search/samplers/tpe/truncnorm.h"
 
@@ -21,6 +22,12 @@ double LogSumExp(const std::vector<double>& values) {
   for (double v : values) sum += std::exp(v - max);
   return max + std::log(sum);
 }
+
+struct PairHash {
+  size_t operator()(const std::pair<double, double>& p) const {
+    return std::hash<double>()(p.first) * 0x9e3779b97f4a7c15ULL ^ std::hash<double>()(p.second);
+  }
+};
 
 size_t DrawIndex(const std::vector<double>& cumulative, double u) {
   auto it = std::upper_bound(cumulative.begin(), cumulative.end(), u * cumulative.back());
@@ -102,12 +109,16 @@ ParzenEstimator::ParzenEstimator(std::vector<TpeDimension> dims,
     else BuildNumeric(d, columns[d], options, n_dims);
   }
   kernel_constant_.resize(weights_.size());
-  for (size_t k = 0; k < weights_.size(); ++k) {
-    double c = std::log(weights_[k]);
-    for (size_t d = 0; d < n_dims; ++d)
-      if (dims_[d].kind == TpeDimension::Kind::kContinuous)
-        c -= std::log(sigmas_[d][k]) + kHalfLog2Pi + log_norm_[d][k];
-    kernel_constant_[k] = c;
+  for (size_t k = 0; k < weights_.size(); ++k) kernel_constant_[k] = std::log(weights_[k]);
+  for (size_t d = 0; d < n_dims; ++d) {
+    if (dims_[d].kind != TpeDimension::Kind::kContinuous) continue;
+    // Many kernels share the clipped minimum sigma: reuse the last logarithm.
+    double last_sigma = -1, last_log = 0;
+    for (size_t k = 0; k < weights_.size(); ++k) {
+      double sigma = sigmas_[d][k];
+      if (sigma != last_sigma) last_log = std::log(last_sigma = sigma);
+      kernel_constant_[k] -= last_log + kHalfLog2Pi + log_norm_[d][k];
+    }
   }
 }
 
@@ -123,15 +134,16 @@ void ParzenEstimator::BuildNumeric(size_t d, const std::vector<double>& values,
   } else if (n > 0) {
     // Distance to the farther neighbour among the sorted observations, the range's
     // ends counting as neighbours only for a single observation.
-    std::vector<size_t> order(n);
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return mus[a] < mus[b]; });
+    std::vector<std::pair<double, uint32_t>> sorted(n);
+    for (size_t i = 0; i < n; ++i) sorted[i] = {mus[i], static_cast<uint32_t>(i)};
+    std::sort(sorted.begin(), sorted.end());
     for (size_t r = 0; r < n; ++r) {
-      double left = r > 0 ? mus[order[r]] - mus[order[r - 1]] : mus[order[r]] - low;
-      double right = r + 1 < n ? mus[order[r + 1]] - mus[order[r]] : high - mus[order[r]];
+      double here = sorted[r].first;
+      double left = r > 0 ? here - sorted[r - 1].first : here - low;
+      double right = r + 1 < n ? sorted[r + 1].first - here : high - here;
       if (n >= 2 && r == 0) left = 0;
       if (n >= 2 && r + 1 == n) right = 0;
-      sigmas[order[r]] = std::max(left, right) * options.bandwidth_factor;
+      sigmas[sorted[r].second] = std::max(left, right) * options.bandwidth_factor;
     }
   }
   double min_sigma = options.magic_clip ? range / std::min(100.0, 1.0 + n + 1) : 1e-12;
@@ -145,8 +157,9 @@ void ParzenEstimator::BuildNumeric(size_t d, const std::vector<double>& values,
     inv.push_back(1.0 / sigmas[k]);
   }
   if (dim.kind == TpeDimension::Kind::kDiscrete) {
-    std::map<std::pair<double, double>, uint32_t> ids;
+    std::unordered_map<std::pair<double, double>, uint32_t, PairHash> ids;
     auto& shape_of = discrete_shape_of_[d];
+    shape_of.reserve(mus.size());
     for (size_t k = 0; k < mus.size(); ++k) {
       auto [it, fresh] = ids.try_emplace({mus[k], sigmas[k]}, static_cast<uint32_t>(ids.size()));
       if (fresh) discrete_shapes_[d].push_back(it->first);
@@ -162,15 +175,14 @@ void ParzenEstimator::BuildCategorical(size_t d, const std::vector<double>& valu
   int c = dims_[d].n_choices;
   size_t n = values.size();
   double smoothing = options.prior_weight / (n + 1.0);
+  // Every observation row has the same two entries: its own choice and the others.
+  double observed_total = c * smoothing + 1.0;
+  double log_hit = std::log((smoothing + 1.0) / observed_total);
+  double log_miss = std::log(smoothing / observed_total);
   auto& table = log_probs_[d];
-  table.assign((n + 1) * c, 0.0);
-  for (size_t k = 0; k <= n; ++k) {
-    double row_total = c * smoothing + (k < n ? 1.0 : 0.0);
-    for (int j = 0; j < c; ++j) {
-      bool hit = k < n && static_cast<int>(std::lround(values[k])) == j;
-      table[k * c + j] = std::log((smoothing + (hit ? 1.0 : 0.0)) / row_total);
-    }
-  }
+  table.assign((n + 1) * c, log_miss);
+  for (size_t k = 0; k < n; ++k) table[k * c + static_cast<int>(std::lround(values[k]))] = log_hit;
+  std::fill(table.begin() + n * c, table.end(), -std::log(static_cast<double>(c)));  // the prior
 }
 
 double ParzenEstimator::ChoiceProbability(size_t d, size_t k, int c) const {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "search/samplers/tpe/group_decomposition.h"
 #include "search/samplers/tpe/parzen_estimator.h"
@@ -43,39 +44,44 @@ Result<RelativeSample> TpeSampler::SampleRelative(const StudySnapshot& study, in
     history.names.push_back(name);
     history.dims.push_back(TpeDimension::Of(distribution));
   }
-  // One pass over each trial's params, merged with the space by name (both sorted):
-  // the transformed value where the trial has the parameter with the same distribution.
+  // One row per ranked trial; finished trials' rows come from the cache when known.
   size_t columns = history.names.size();
-  history.values.assign(ranking.ranked.size() * columns, NAN);
+  history.columns.assign(columns, std::vector<double>(ranking.ranked.size(), NAN));
+  std::unordered_map<int, TpeHistoryCache::Row> scratch;  // rows of unfinished trials
   std::set<std::vector<bool>> param_sets;
-  std::vector<bool> present(columns), last_present;
+  std::vector<bool> last_present;
+  TpeHistoryCache* cache = cache_.get();
+  if (cache && !(cache->space == relative_space)) {
+    cache->space = relative_space;
+    cache->rows.clear();
+  }
   for (size_t r = 0; r < ranking.ranked.size(); ++r) {
     const FrozenTrial* t = ranking.ranked[r];
-    double* row = &history.values[r * columns];
-    std::fill(present.begin(), present.end(), false);
-    auto space_it = relative_space.begin();
-    size_t j = 0;
-    for (auto p = t->params.begin(); p != t->params.end() && space_it != relative_space.end();) {
-      int order = p->first.compare(space_it->first);
-      if (order < 0) {
-        ++p;
-      } else if (order > 0) {
-        ++space_it;
-        ++j;
-      } else {
-        if (p->second.distribution == space_it->second) {
-          row[j] = history.dims[j].Transform(p->second.internal);
-          present[j] = true;
+    bool finished = IsFinished(t->state);
+    auto cached = finished && cache ? cache->rows.find(t->number) : decltype(cache->rows)::iterator();
+    if (!cache || !finished || cached == cache->rows.end()) {
+      TpeHistoryCache::Row row{std::vector<double>(columns, NAN), std::vector<bool>(columns, false)};
+      // The trial's params merged with the space by name (both sorted): the transformed
+      // value where the trial has the parameter with the same distribution.
+      auto p = t->params.begin();
+      size_t j = 0;
+      for (auto space_it = relative_space.begin(); space_it != relative_space.end(); ++space_it, ++j) {
+        while (p != t->params.end() && p->first < space_it->first) ++p;
+        if (p == t->params.end()) break;
+        if (p->first == space_it->first && p->second.distribution == space_it->second) {
+          row.values[j] = history.dims[j].Transform(p->second.internal);
+          row.present[j] = true;
         }
-        ++p;
-        ++space_it;
-        ++j;
       }
+      if (cache && finished) cached = cache->rows.emplace(t->number, std::move(row)).first;
+      else cached = scratch.emplace(r, std::move(row)).first;
     }
+    const TpeHistoryCache::Row& row = cached->second;
+    for (size_t c = 0; c < columns; ++c) history.columns[c][r] = row.values[c];
     history.numbers.push_back(t->number);
-    if (present != last_present) {
-      param_sets.insert(present);
-      last_present = present;
+    if (row.present != last_present) {
+      param_sets.insert(row.present);
+      last_present = row.present;
     }
   }
 

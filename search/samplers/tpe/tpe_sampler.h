@@ -7,7 +7,9 @@
 // is a pure function of seed, trial number and history. Created by the factory.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "search/samplers/sampler.h"
@@ -21,16 +23,30 @@ namespace knob {
 struct TpeHistory {
   std::vector<std::string> names;  // sorted
   std::vector<TpeDimension> dims;
-  std::vector<double> values;  // row-major, rows x names.size()
-  std::vector<int> numbers;    // trial number of each row
-  size_t n_below = 0;          // the first n_below rows are the good side
+  std::vector<std::vector<double>> columns;  // one per name, one value per row
+  std::vector<int> numbers;                   // trial number of each row
+  size_t n_below = 0;                         // the first n_below rows are the good side
 
-  double at(size_t row, size_t column) const { return values[row * names.size() + column]; }
+  double at(size_t row, size_t column) const { return columns[column][row]; }
+};
+
+// What TPE derived from finished trials, kept between the asks of one study in one
+// process: a finished trial never changes, so its row stays valid for as long as
+// the space does. Not thread-safe: one study, one thread at a time.
+struct TpeHistoryCache {
+  struct Row {
+    std::vector<double> values;  // transformed, NaN where absent
+    std::vector<bool> present;
+  };
+  SearchSpace space;  // the relative space the rows were made for
+  std::unordered_map<int, Row> rows;  // by trial number
 };
 
 class TpeSampler : public Sampler {
  public:
-  explicit TpeSampler(TpeOptions options) : options_(std::move(options)) {}
+  // `cache` may be null (one ask per process, as on the command line).
+  TpeSampler(TpeOptions options, std::shared_ptr<TpeHistoryCache> cache)
+      : options_(std::move(options)), cache_(std::move(cache)) {}
 
   SnapshotParts PartsNeeded() const override {
     SnapshotParts parts = SnapshotParts::All();
@@ -52,6 +68,7 @@ class TpeSampler : public Sampler {
                    const InternalParams& fixed, Rng& rng, InternalParams* out) const;
 
   TpeOptions options_;
+  std::shared_ptr<TpeHistoryCache> cache_;
 };
 
 }  // namespace knob
