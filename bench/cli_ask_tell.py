@@ -15,10 +15,11 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-import time
 import warnings
 
 import optuna
+
+from bench_common import time_cli_pairs
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 warnings.simplefilter("ignore")
@@ -36,17 +37,6 @@ def build_study(knob, path, n_trials):
     study.optimize(lambda t: sum(t.suggest_float(p, 0.0, 1.0) for p in PARAMS), n_trials=n_trials)
 
 
-def time_pairs(ask, tell, pairs):
-    times = []
-    for _ in range(pairs):
-        start = time.perf_counter()
-        out = subprocess.run(ask, capture_output=True, text=True, check=True).stdout
-        number = json.loads(out)["number"]
-        subprocess.run(tell(number), capture_output=True, text=True, check=True)
-        times.append(time.perf_counter() - start)
-    return times
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("knob")
@@ -61,13 +51,13 @@ def main():
         shutil.copy(optuna_db, knob_db)
 
         knob_storage = "sqlite:///" + knob_db
-        knob_times = time_pairs(
+        knob_times = time_cli_pairs(
             [args.knob, "ask", "--storage", knob_storage, "--study", "bench"],
             lambda n: [args.knob, "tell", "--storage", knob_storage, "--study", "bench",
                        "--trial", str(n), "--value", "1.0"],
             args.pairs)
         optuna_storage = "sqlite:///" + optuna_db
-        optuna_times = time_pairs(
+        optuna_times = time_cli_pairs(
             ["optuna", "ask", "--storage", optuna_storage, "--study-name", "bench",
              "--sampler", "RandomSampler", "--search-space", json.dumps(SPACE_OPTUNA)],
             lambda n: ["optuna", "tell", "--storage", optuna_storage, "--study-name", "bench",

@@ -21,6 +21,7 @@ import time
 import warnings
 
 import optuna
+from bench_common import median_ms, time_cli_pairs
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -76,16 +77,6 @@ def knob_in_process(build, n, reps):
     return json.loads(out)["median_ms"]
 
 
-def cli_pairs(ask, tell, pairs):
-    times = []
-    for _ in range(pairs):
-        start = time.perf_counter()
-        number = json.loads(subprocess.run(ask, check=True, capture_output=True, text=True).stdout)["number"]
-        subprocess.run(tell(number), check=True, capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("build")
@@ -110,15 +101,15 @@ def main():
         knob_db, optuna_db = os.path.join(folder, "k.db"), os.path.join(folder, "o.db")
         shutil.copy(base, knob_db)
         shutil.copy(base, optuna_db)
-        k = cli_pairs([knob, "ask", "--storage", knob_db, "--study", "s"],
+        k = median_ms(time_cli_pairs([knob, "ask", "--storage", knob_db, "--study", "s"],
                       lambda n: [knob, "tell", "--storage", knob_db, "--study", "s", "--trial", str(n),
-                                 "--value", "1.0"], 30)
+                                 "--value", "1.0"], 30))
         space = json.dumps({name: optuna.distributions.distribution_to_json(d) and
                             json.loads(optuna.distributions.distribution_to_json(d)) for name, d in SPACE.items()})
-        o = cli_pairs(["optuna", "ask", "--storage", "sqlite:///" + optuna_db, "--study-name", "s",
+        o = median_ms(time_cli_pairs(["optuna", "ask", "--storage", "sqlite:///" + optuna_db, "--study-name", "s",
                        "--sampler", "TPESampler", "--search-space", space],
                       lambda n: ["optuna", "tell", "--storage", "sqlite:///" + optuna_db, "--study-name", "s",
-                                 "--trial-number", str(n), "--values", "1.0"], 3)
+                                 "--trial-number", str(n), "--values", "1.0"], 3))
     print(f"CLI, {args.cli_trials} finished trials on SQLite, median ms per ask+tell pair: "
           f"knob {k:.1f}, optuna {o:.0f} ({o / k:.0f}x)")
 

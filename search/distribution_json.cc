@@ -39,26 +39,16 @@ Status CheckKeys(const std::string& name, const json& spec, const std::set<std::
   return {};
 }
 
-Result<Distribution> ParseFloat(const std::string& name, const json& spec) {
+// Float and int distributions share their keys; `read` reads one number of the kind.
+template <class D, class Reader>
+Result<Distribution> ParseNumeric(const std::string& name, const json& spec, Reader read) {
   KNOB_RETURN_IF_ERROR(CheckKeys(name, spec, {"type", "low", "high", "log", "step"}));
-  FloatDistribution d;
-  KNOB_ASSIGN_OR_RETURN(d.low, NumberAt(name, spec, "low"));
-  KNOB_ASSIGN_OR_RETURN(d.high, NumberAt(name, spec, "high"));
+  D d;
+  KNOB_ASSIGN_OR_RETURN(d.low, read(name, spec, "low"));
+  KNOB_ASSIGN_OR_RETURN(d.high, read(name, spec, "high"));
   KNOB_ASSIGN_OR_RETURN(d.log, BoolAt(name, spec, "log"));
   if (spec.contains("step") && !spec["step"].is_null()) {
-    KNOB_ASSIGN_OR_RETURN(d.step, NumberAt(name, spec, "step"));
-  }
-  return Distribution(d);
-}
-
-Result<Distribution> ParseInt(const std::string& name, const json& spec) {
-  KNOB_RETURN_IF_ERROR(CheckKeys(name, spec, {"type", "low", "high", "log", "step"}));
-  IntDistribution d;
-  KNOB_ASSIGN_OR_RETURN(d.low, IntegerAt(name, spec, "low"));
-  KNOB_ASSIGN_OR_RETURN(d.high, IntegerAt(name, spec, "high"));
-  KNOB_ASSIGN_OR_RETURN(d.log, BoolAt(name, spec, "log"));
-  if (spec.contains("step") && !spec["step"].is_null()) {
-    KNOB_ASSIGN_OR_RETURN(d.step, IntegerAt(name, spec, "step"));
+    KNOB_ASSIGN_OR_RETURN(d.step, read(name, spec, "step"));
   }
   return Distribution(d);
 }
@@ -82,8 +72,8 @@ Result<Distribution> ParseDistribution(const std::string& name, const json& spec
   auto type = spec.find("type");
   if (type == spec.end()) return KeyError(name, "type", "is missing");
   Result<Distribution> parsed = Error::BadInput("");
-  if (*type == "float") parsed = ParseFloat(name, spec);
-  else if (*type == "int") parsed = ParseInt(name, spec);
+  if (*type == "float") parsed = ParseNumeric<FloatDistribution>(name, spec, NumberAt);
+  else if (*type == "int") parsed = ParseNumeric<IntDistribution>(name, spec, IntegerAt);
   else if (*type == "categorical") parsed = ParseCategorical(name, spec);
   else
     return KeyError(name, "type", "must be float, int or categorical, got " + type->dump());
