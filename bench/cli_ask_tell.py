@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """ask + tell through the command line: knob against Optuna 3.1's CLI, same study, same run.
 
-Usage: bench/cli_ask_tell.py PATH/TO/knob [--trials 1000] [--pairs 50] [--optuna-pairs 3]
+Usage: bench/cli_ask_tell.py BUILD_DIR [--trials 1000] [--pairs 50] [--optuna-pairs 3]
 
 `knob create-study` makes the study (10 float params, random sampler), Optuna fills
 it with N finished trials in process, and each CLI then works on its own copy of
@@ -39,11 +39,12 @@ def build_study(knob, path, n_trials):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("knob")
+    parser.add_argument("build")
     parser.add_argument("--trials", type=int, default=1000)
     parser.add_argument("--pairs", type=int, default=50)
     parser.add_argument("--optuna-pairs", type=int, default=3)
     args = parser.parse_args()
+    args.knob = os.path.join(args.build, "knob")
     with tempfile.TemporaryDirectory() as folder:
         optuna_db = os.path.join(folder, "optuna.db")
         knob_db = os.path.join(folder, "knob.db")
