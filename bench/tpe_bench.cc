@@ -2,7 +2,7 @@
 // drive it and measure Optuna in the same run).
 //
 //   knob_tpe_bench quality SAMPLER_JSON SEEDS TRIALS   -> one JSON line per (function, seed)
-//   knob_tpe_bench speed SAMPLER_JSON N REPS           -> in-process ask+tell latency at N trials
+//   knob_tpe_bench speed SAMPLER_JSON N REPS           -> in-process ask latency at N trials
 //
 // SAMPLER_JSON is {"name": "tpe", "options": {...}}; the seed option is set per run.
 #include <algorithm>
@@ -111,8 +111,8 @@ int Speed(const nlohmann::json& sampler, int n, int reps) {
   for (int r = 0; r < reps; ++r) {
     auto start = std::chrono::steady_clock::now();
     auto t = measured->Ask();
-    (void)measured->Tell(t->number, {TrialState::kComplete, 1.0});
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    (void)measured->Tell(t->number, {TrialState::kComplete, 1.0});
   }
   std::sort(ms.begin(), ms.end());
   std::printf("%s\n", nlohmann::json{{"trials", n}, {"median_ms", ms[ms.size() / 2]}}.dump().c_str());

@@ -13,15 +13,6 @@ double Log1mExp(double x) {
   return x > -0.6931471805599453 ? std::log(-std::expm1(x)) : std::log1p(-std::exp(x));
 }
 
-// log(Q(a) - Q(b)) for 25 <= a < b, Q the upper tail, from the leading term of the
-// Mills ratio: Q(x) ~ phi(x) / x (relative error below 1/a^2 = 0.16%). Such a cell lies
-// 300 nats below any kernel near it, so this only ever ranks far-away kernels.
-double FarTailLogMass(double a, double b) {
-  double log_qa = -0.5 * a * a - std::log(a) - 0.9189385332046727;
-  double ratio = std::isinf(b) ? 0.0 : std::exp(-0.5 * (b - a) * (b + a)) * a / b;
-  return log_qa + std::log1p(-ratio);
-}
-
 }  // namespace
 
 double LogNdtr(double x) {
@@ -70,11 +61,11 @@ double LogGaussMass(double a, double b) {
   // last bits, however small) keeps full precision; beyond, work in log space.
   if (b <= 0) {
     if (b > -25) return std::log(0.5 * (std::erfc(-b * kInvSqrt2) - std::erfc(-a * kInvSqrt2)));
-    return FarTailLogMass(-b, -a);
+    return LogNdtr(b) + Log1mExp(LogNdtr(a) - LogNdtr(b));
   }
   if (a >= 0) {
     if (a < 25) return std::log(0.5 * (std::erfc(a * kInvSqrt2) - std::erfc(b * kInvSqrt2)));
-    return FarTailLogMass(a, b);
+    return LogNdtr(-a) + Log1mExp(LogNdtr(-b) - LogNdtr(-a));
   }
   // a < 0 < b: 1 - Phi(a) - Phi(-b), both terms at most 1/2; beyond 8.5 standard
   // deviations a tail is below 1e-17 and leaves the sum unchanged.
