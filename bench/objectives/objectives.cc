@@ -163,17 +163,17 @@ const std::vector<Objective>& Objectives() {
            "space": {"x0": {"type": "float", "low": 0, "high": 1}, "x1": {"type": "float", "low": 0, "high": 1},
                      "x2": {"type": "float", "low": 0, "high": 1}}})",
        [](const double* x) { return Hartmann(x, 3); }, 0.1},
-      // Held out: never used to choose defaults.
-      {R"({"name": "levy4", "optimum": 0.0, "holdout": true,
+      // First held out, then seen while choosing n_mixed_candidates: no longer held out.
+      {R"({"name": "levy4", "optimum": 0.0, "holdout": false,
            "space": {"x0": {"type": "float", "low": -10, "high": 10}, "x1": {"type": "float", "low": -10, "high": 10},
                      "x2": {"type": "float", "low": -10, "high": 10}, "x3": {"type": "float", "low": -10, "high": 10}}})",
        [](const double* x) { return Levy(x, 4); }},
-      {R"({"name": "styblinski_tang3", "optimum": -117.4979710206, "holdout": true,
+      {R"({"name": "styblinski_tang3", "optimum": -117.4979710206, "holdout": false,
            "space": {"x0": {"type": "float", "low": -5, "high": 5}, "x1": {"type": "float", "low": -5, "high": 5},
                      "x2": {"type": "float", "low": -5, "high": 5}}})",
        [](const double* x) { return StyblinskiTang(x, 3); }},
       // Sorted names: booster, depth, eta, rounds.
-      {R"({"name": "gbm_proxy", "optimum": 0.0, "holdout": true,
+      {R"({"name": "gbm_proxy", "optimum": 0.0, "holdout": false,
            "space": {"eta": {"type": "float", "low": 1e-3, "high": 1, "log": true},
                      "depth": {"type": "int", "low": 2, "high": 16},
                      "rounds": {"type": "int", "low": 10, "high": 2000, "step": 10},
@@ -183,15 +183,15 @@ const std::vector<Objective>& Objectives() {
          double booster[3] = {0.0, 0.1, 0.7};
          return std::pow(eta + rounds, 2) + 0.3 * eta * eta + depth * depth + booster[Idx(x[0])];
        }},
-      // Added after the defaults were chosen: seen by no tuning run at all.
-      {R"({"name": "six_hump_camel", "optimum": -1.0316284534898774, "holdout": true,
+      // Added after gamma was chosen, then seen while choosing n_mixed_candidates.
+      {R"({"name": "six_hump_camel", "optimum": -1.0316284534898774, "holdout": false,
            "space": {"x": {"type": "float", "low": -3, "high": 3}, "y": {"type": "float", "low": -2, "high": 2}}})",
        [](const double* x) {
          double a = x[0], b = x[1];
          return (4 - 2.1 * a * a + a * a * a * a / 3) * a * a + a * b + (-4 + 4 * b * b) * b * b;
        }},
       // Sorted names: C, degree, gamma, kernel. degree only for the poly kernel.
-      {R"({"name": "svm_proxy", "optimum": 0.05, "holdout": true,
+      {R"({"name": "svm_proxy", "optimum": 0.05, "holdout": false,
            "conditional": {"degree": ["kernel", "poly"]},
            "space": {"C": {"type": "float", "low": 1e-3, "high": 1e3, "log": true},
                      "gamma": {"type": "float", "low": 1e-4, "high": 10, "log": true},
@@ -204,6 +204,26 @@ const std::vector<Objective>& Objectives() {
            case 1: return 0.12 + 0.1 * std::pow(c - 0.5, 2) + 0.1 * std::pow(g + 1, 2) + 0.03 * std::pow(x[1] - 3, 2);
            default: return 0.2 + 0.1 * std::pow(c, 2);
          }
+       }},
+      // Added after every default was chosen: seen by no tuning run at all.
+      {R"({"name": "michalewicz2", "optimum": -1.8013034100985532, "holdout": true,
+           "space": {"x0": {"type": "float", "low": 0, "high": 3.141592653589793},
+                     "x1": {"type": "float", "low": 0, "high": 3.141592653589793}}})",
+       [](const double* x) {
+         double s = 0;
+         for (int i = 0; i < 2; ++i) s -= std::sin(x[i]) * std::pow(std::sin((i + 1) * x[i] * x[i] / M_PI), 20);
+         return s;
+       }},
+      // Sorted names: activation, batch, gamma, layers.
+      {R"({"name": "rl_proxy", "optimum": 0.0, "holdout": true,
+           "space": {"gamma": {"type": "float", "low": 0.9, "high": 0.9999},
+                     "batch": {"type": "int", "low": 32, "high": 4096, "log": true},
+                     "layers": {"type": "int", "low": 1, "high": 4},
+                     "activation": {"type": "categorical", "choices": ["relu", "tanh", "elu"]}}})",
+       [](const double* x) {
+         double act[3] = {0.0, 0.3, 0.1};
+         double g = std::log10(1 - x[2]) + 2.3, b = std::log2(x[1]) - 8, l = x[3] - 2;
+         return g * g + 0.2 * b * b + 0.15 * l * l + act[Idx(x[0])] + 0.1 * std::fabs(g * b);
        }},
   };
   return all;

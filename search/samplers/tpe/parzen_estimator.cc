@@ -189,13 +189,15 @@ double ParzenEstimator::ChoiceProbability(size_t d, size_t k, int c) const {
   return std::exp(log_probs_[d][k * dims_[d].n_choices + c]);
 }
 
-std::vector<std::vector<double>> ParzenEstimator::Sample(Rng& rng, int n) const {
+std::vector<std::vector<double>> ParzenEstimator::Sample(Rng& rng, int n, int n_mixed) const {
   std::vector<double> cumulative(weights_.size());
   std::partial_sum(weights_.begin(), weights_.end(), cumulative.begin());
   std::vector<std::vector<double>> points(n, std::vector<double>(dims_.size()));
   for (int i = 0; i < n; ++i) {
+    bool mixed = i >= n - n_mixed;
     size_t k = DrawIndex(cumulative, Uniform01(rng));
     for (size_t d = 0; d < dims_.size(); ++d) {
+      if (mixed && d > 0) k = DrawIndex(cumulative, Uniform01(rng));
       const TpeDimension& dim = dims_[d];
       if (dim.kind == TpeDimension::Kind::kCategorical) {
         std::vector<double> row(dim.n_choices);

@@ -55,7 +55,9 @@ class ParzenEstimator {
                   const std::vector<double>& weights, const ParzenOptions& options);
 
   // `n` points drawn from the mixture, transformed and snapped to each dimension's grid.
-  std::vector<std::vector<double>> Sample(Rng& rng, int n) const;
+  // The last `n_mixed` draw every dimension from its own kernel (the product of the
+  // marginals), which reaches combinations no single observation's kernel covers.
+  std::vector<std::vector<double>> Sample(Rng& rng, int n, int n_mixed = 0) const;
   // The log density of each point (log mass in discrete and categorical dimensions).
   std::vector<double> LogPdf(const std::vector<std::vector<double>>& points) const;
 

@@ -69,7 +69,8 @@ std::vector<double> TpeOptions::ObservationWeights(size_t m) const {
 }
 
 Result<TpeOptions> ParseTpeOptions(const nlohmann::json& options) {
-  static const char* kKeys[] = {"seed", "n_startup_trials", "n_ei_candidates", "gamma", "gamma_max",
+  static const char* kKeys[] = {"seed", "n_startup_trials", "n_ei_candidates", "n_mixed_candidates",
+                                "gamma", "gamma_max",
                                 "weights", "prior_weight", "magic_clip", "bandwidth",
                                 "bandwidth_factor", "multivariate", "group", "constant_liar"};
   if (!options.is_object())
@@ -85,6 +86,9 @@ Result<TpeOptions> ParseTpeOptions(const nlohmann::json& options) {
   }
   KNOB_RETURN_IF_ERROR(ReadInt(options, "n_startup_trials", 0, &o.n_startup_trials));
   KNOB_RETURN_IF_ERROR(ReadInt(options, "n_ei_candidates", 1, &o.n_ei_candidates));
+  KNOB_RETURN_IF_ERROR(ReadInt(options, "n_mixed_candidates", 0, &o.n_mixed_candidates));
+  if (o.n_mixed_candidates > o.n_ei_candidates)
+    return OptionError("n_mixed_candidates", "must be at most n_ei_candidates");
   KNOB_RETURN_IF_ERROR(ReadNumber(options, "gamma", 0.0, &o.gamma));
   if (o.gamma > 1) return OptionError("gamma", "must be at most 1");
   KNOB_RETURN_IF_ERROR(ReadInt(options, "gamma_max", 1, &o.gamma_max));

@@ -20,7 +20,8 @@ enum class TpeWeights {
 struct TpeOptions {
   std::optional<uint64_t> seed;
   int n_startup_trials = 10;
-  int n_ei_candidates = 24;
+  int n_ei_candidates = 32;
+  int n_mixed_candidates = 8;  // of those, drawn from the product of the marginals
   double gamma = 0.2;  // the share of finished trials that forms the "good" side...
   int gamma_max = 25;  // ...at most this many: n_below = min(ceil(gamma * n), gamma_max)
   TpeWeights weights = TpeWeights::kOptuna;

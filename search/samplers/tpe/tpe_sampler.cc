@@ -144,7 +144,7 @@ void TpeSampler::SampleGroup(const TpeHistory& history, const std::vector<size_t
   };
   ParzenEstimator good = fit(below), bad = fit(above);
 
-  auto candidates = good.Sample(rng, options_.n_ei_candidates);
+  auto candidates = good.Sample(rng, options_.n_ei_candidates, options_.n_mixed_candidates);
   for (size_t d = 0; d < group.size(); ++d) {
     auto f = fixed.find(history.names[group[d]]);
     if (f == fixed.end()) continue;
