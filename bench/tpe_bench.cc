@@ -2,7 +2,7 @@
 // drive it and measure Optuna in the same run).
 //
 //   knob_tpe_bench quality SAMPLER_JSON SEEDS TRIALS   -> one JSON line per (function, seed)
-//   knob_tpe_bench speed SAMPLER_JSON N REPS           -> in-process ask latency at N trials
+//   knob_tpe_bench speed SAMPLER_JSON N REPS SPACE_JSON -> in-process ask latency at N trials
 //
 // SAMPLER_JSON is {"name": "tpe", "options": {...}}; the seed option is set per run.
 #include <algorithm>
@@ -71,21 +71,13 @@ int Quality(const nlohmann::json& sampler, int seeds, int trials) {
   return 0;
 }
 
-// 3 float, 3 log-float, 2 int, 2 categorical(4): the space of reference/optuna.md 8.2.
-SearchSpace SpeedSpace() {
-  return *ParseSearchSpaceText(R"({
-    "f0": {"type": "float", "low": 0, "high": 1}, "f1": {"type": "float", "low": 0, "high": 1},
-    "f2": {"type": "float", "low": 0, "high": 1},
-    "l0": {"type": "float", "low": 1e-5, "high": 1, "log": true},
-    "l1": {"type": "float", "low": 1e-5, "high": 1, "log": true},
-    "l2": {"type": "float", "low": 1e-5, "high": 1, "log": true},
-    "i0": {"type": "int", "low": 0, "high": 100}, "i1": {"type": "int", "low": 1, "high": 1000, "log": true},
-    "c0": {"type": "categorical", "choices": ["a", "b", "c", "d"]},
-    "c1": {"type": "categorical", "choices": ["a", "b", "c", "d"]}})");
-}
-
-int Speed(const nlohmann::json& sampler, int n, int reps) {
-  SearchSpace space = SpeedSpace();
+int Speed(const nlohmann::json& sampler, const nlohmann::json& space_json, int n, int reps) {
+  auto parsed = ParseSearchSpace(space_json);
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "%s\n", parsed.error().message.c_str());
+    return 2;
+  }
+  SearchSpace space = *parsed;
   MemoryStorage storage;
   // Fill the history with random trials quickly, then switch to the measured sampler.
   auto filler = Study::Create(storage, {"speed", StudyDirection::kMinimize, {"random", {{"seed", 1}}}, space});
@@ -123,12 +115,14 @@ int Speed(const nlohmann::json& sampler, int n, int reps) {
 }  // namespace knob
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: knob_tpe_bench quality|speed SAMPLER_JSON A B\n");
+  std::string mode = argc > 1 ? argv[1] : "";
+  if (!((mode == "quality" && argc == 5) || (mode == "speed" && argc == 6))) {
+    std::fprintf(stderr, "usage: knob_tpe_bench quality SAMPLER_JSON SEEDS TRIALS\n"
+                         "       knob_tpe_bench speed SAMPLER_JSON N REPS SPACE_JSON\n");
     return 2;
   }
-  std::string mode = argv[1];
   auto sampler = nlohmann::json::parse(argv[2]);
   int a = std::atoi(argv[3]), b = std::atoi(argv[4]);
-  return mode == "quality" ? knob::Quality(sampler, a, b) : knob::Speed(sampler, a, b);
+  if (mode == "quality") return knob::Quality(sampler, a, b);
+  return knob::Speed(sampler, nlohmann::json::parse(argv[5]), a, b);
 }

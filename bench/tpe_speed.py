@@ -28,6 +28,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 warnings.simplefilter("ignore")
 
+# The same space for Optuna (SPACE) and knob (KNOB_SPACE, also passed to knob_tpe_bench).
 SPACE = {
     "f0": FloatDistribution(0, 1), "f1": FloatDistribution(0, 1), "f2": FloatDistribution(0, 1),
     "l0": FloatDistribution(1e-5, 1, log=True), "l1": FloatDistribution(1e-5, 1, log=True),
@@ -74,7 +75,7 @@ def optuna_in_process(n, reps):
 
 def knob_in_process(build, n, reps):
     out = subprocess.run([os.path.join(build, "bench", "knob_tpe_bench"), "speed", '{"name": "tpe"}', str(n),
-                          str(reps)], check=True, capture_output=True, text=True).stdout
+                          str(reps), json.dumps(KNOB_SPACE)], check=True, capture_output=True, text=True).stdout
     return json.loads(out)["median_ms"]
 
 
