@@ -18,8 +18,11 @@ double LogSumExp(const std::vector<double>& values) {
   double max = -INFINITY;
   for (double v : values) max = std::max(max, v);
   if (!std::isfinite(max)) return max;
+  // exp underflows to exactly 0 below -745.2; skipping those terms (and libm's slow
+  // underflow path) leaves the sum bit for bit the same.
   double sum = 0;
-  for (double v : values) sum += std::exp(v - max);
+  for (double v : values)
+    if (v - max > -746.0) sum += std::exp(v - max);
   return max + std::log(sum);
 }
 
