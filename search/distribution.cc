@@ -1,6 +1,8 @@
 #include "search/distribution.h"
 
 #include <cmath>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 namespace knob {
@@ -90,7 +92,24 @@ std::optional<size_t> ChoiceIndex(const CategoricalDistribution& d, const nlohma
   return std::nullopt;
 }
 
+// One shared list per distinct choice list in the process. Entries live as long as
+// the process: a study has few distinct lists.
+std::shared_ptr<const std::vector<nlohmann::json>> Intern(std::vector<nlohmann::json> list) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<const std::vector<nlohmann::json>>> pool;
+  std::string key = nlohmann::json(list).dump();
+  std::lock_guard lock(mutex);
+  auto& entry = pool[key];
+  if (!entry) entry = std::make_shared<const std::vector<nlohmann::json>>(std::move(list));
+  return entry;
+}
+
 }  // namespace
+
+Choices::Choices() : list_(Intern({})) {}
+Choices::Choices(std::vector<nlohmann::json> list) : list_(Intern(std::move(list))) {}
+Choices::Choices(std::initializer_list<nlohmann::json> list)
+    : list_(Intern(std::vector<nlohmann::json>(list))) {}
 
 bool IsSingleValued(const Distribution& distribution) {
   return std::visit(

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -32,9 +34,31 @@ struct IntDistribution {
   bool operator==(const IntDistribution&) const = default;
 };
 
-// Choices are JSON scalars: strings, numbers, bools or null.
+// The choices of a categorical distribution: JSON scalars (strings, numbers, bools,
+// null) in an immutable list that equal lists share (interned), so that the thousands
+// of trials holding one distribution hold one list and compare by address.
+class Choices {
+ public:
+  Choices();
+  Choices(std::vector<nlohmann::json> list);                // NOLINT: implicit by design
+  Choices(std::initializer_list<nlohmann::json> list);      // NOLINT: implicit by design
+
+  const std::vector<nlohmann::json>& list() const { return *list_; }
+  size_t size() const { return list_->size(); }
+  bool empty() const { return list_->empty(); }
+  const nlohmann::json& operator[](size_t i) const { return (*list_)[i]; }
+  auto begin() const { return list_->begin(); }
+  auto end() const { return list_->end(); }
+  bool operator==(const Choices& other) const {
+    return list_ == other.list_ || *list_ == *other.list_;
+  }
+
+ private:
+  std::shared_ptr<const std::vector<nlohmann::json>> list_;
+};
+
 struct CategoricalDistribution {
-  std::vector<nlohmann::json> choices;
+  Choices choices;
   bool operator==(const CategoricalDistribution&) const = default;
 };
 

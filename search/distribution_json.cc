@@ -59,7 +59,7 @@ Result<Distribution> ParseCategorical(const std::string& name, const json& spec)
   if (it == spec.end()) return KeyError(name, "choices", "is missing");
   if (!it->is_array()) return KeyError(name, "choices", "must be a list, got " + it->dump());
   CategoricalDistribution d;
-  d.choices.assign(it->begin(), it->end());
+  d.choices = Choices(std::vector<json>(it->begin(), it->end()));
   return Distribution(d);
 }
 
@@ -97,7 +97,7 @@ json ToKnobJson(const Distribution& distribution) {
           if (d.step != 1) j["step"] = d.step;
           return j;
         } else {
-          return json{{"type", "categorical"}, {"choices", d.choices}};
+          return json{{"type", "categorical"}, {"choices", d.choices.list()}};
         }
       },
       distribution);
@@ -115,7 +115,7 @@ std::string ToOptunaJson(const Distribution& distribution) {
           return {{"name", "IntDistribution"},
                   {"attributes", {{"log", d.log}, {"step", d.step}, {"low", d.low}, {"high", d.high}}}};
         } else {
-          return {{"name", "CategoricalDistribution"}, {"attributes", {{"choices", d.choices}}}};
+          return {{"name", "CategoricalDistribution"}, {"attributes", {{"choices", d.choices.list()}}}};
         }
       },
       distribution);
@@ -149,7 +149,7 @@ Result<Distribution> ParseOptunaJson(const std::string& name, const std::string&
     d = i;
   } else if (cls == "CategoricalDistribution") {
     CategoricalDistribution c;
-    if (a.contains("choices") && a["choices"].is_array()) c.choices.assign(a["choices"].begin(), a["choices"].end());
+    if (a.contains("choices") && a["choices"].is_array()) c.choices = Choices(std::vector<json>(a["choices"].begin(), a["choices"].end()));
     d = c;
   } else {
     return Error::BadInput("parameter '" + name + "': unknown distribution class '" + cls + "'");
