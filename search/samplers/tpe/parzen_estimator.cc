@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -24,6 +25,32 @@ double LogSumExp(const std::vector<double>& values) {
   for (double v : values)
     if (v - max > -746.0) sum += std::exp(v - max);
   return max + std::log(sum);
+}
+
+// Maps a double to an unsigned key with the same order (negatives flipped).
+uint64_t OrderedBits(double x) {
+  uint64_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return bits >> 63 ? ~bits : bits | (uint64_t{1} << 63);
+}
+
+// The values with their indices, sorted by value, equal values in index order: an LSD
+// radix sort (stable, 8 passes of one byte), several times faster than std::sort here.
+std::vector<std::pair<double, uint32_t>> SortedWithIndex(const std::vector<double>& values) {
+  size_t n = values.size();
+  std::vector<std::pair<uint64_t, uint32_t>> keys(n), scratch(n);
+  for (size_t i = 0; i < n; ++i) keys[i] = {OrderedBits(values[i]), static_cast<uint32_t>(i)};
+  for (int shift = 0; shift < 64; shift += 8) {
+    size_t count[257] = {};
+    for (const auto& k : keys) ++count[((k.first >> shift) & 0xff) + 1];
+    if (count[1 + ((keys.empty() ? 0 : keys[0].first >> shift) & 0xff)] == n) continue;  // one bucket
+    for (int b = 0; b < 256; ++b) count[b + 1] += count[b];
+    for (const auto& k : keys) scratch[count[(k.first >> shift) & 0xff]++] = k;
+    keys.swap(scratch);
+  }
+  std::vector<std::pair<double, uint32_t>> sorted(n);
+  for (size_t i = 0; i < n; ++i) sorted[i] = {values[keys[i].second], keys[i].second};
+  return sorted;
 }
 
 struct PairHash {
@@ -137,9 +164,7 @@ void ParzenEstimator::BuildNumeric(size_t d, const std::vector<double>& values,
   } else if (n > 0) {
     // Distance to the farther neighbour among the sorted observations, the range's
     // ends counting as neighbours only for a single observation.
-    std::vector<std::pair<double, uint32_t>> sorted(n);
-    for (size_t i = 0; i < n; ++i) sorted[i] = {mus[i], static_cast<uint32_t>(i)};
-    std::sort(sorted.begin(), sorted.end());
+    std::vector<std::pair<double, uint32_t>> sorted = SortedWithIndex(mus);
     for (size_t r = 0; r < n; ++r) {
       double here = sorted[r].first;
       double left = r > 0 ? here - sorted[r - 1].first : here - low;
