@@ -3,6 +3,8 @@
 //
 //   knob_tpe_bench quality SAMPLER_JSON SEEDS TRIALS   -> one JSON line per (function, seed)
 //   knob_tpe_bench speed SAMPLER_JSON N REPS SPACE_JSON -> in-process ask latency at N trials
+//   knob_tpe_bench fill DB N SPACE_JSON                 -> a TPE study "s" in SQLite file DB
+//                                                          with N finished random trials
 //
 // SAMPLER_JSON is {"name": "tpe", "options": {...}}; the seed option is set per run.
 #include <algorithm>
@@ -16,7 +18,9 @@
 #include <nlohmann/json.hpp>
 
 #include "objectives/objectives.h"
+#include "search/samplers/random_sampler.h"
 #include "studies/memory_storage.h"
+#include "studies/sqlite_storage.h"
 #include "studies/study.h"
 
 namespace knob {
@@ -111,14 +115,39 @@ int Speed(const nlohmann::json& sampler, const nlohmann::json& space_json, int n
   return 0;
 }
 
+// Writes study "s" (TPE, SPACE_JSON) with n finished trials of random params to an
+// SQLite file, through knob's own storage: the CLI benchmarks copy it for both tools.
+int Fill(const std::string& path, int n, const nlohmann::json& space_json) {
+  auto space = ParseSearchSpace(space_json);
+  auto storage = SqliteStorage::Open(path, StorageAccess::kCreate);
+  if (!space.ok() || !storage.ok()) return 2;
+  auto study = Study::Create(**storage, {"s", StudyDirection::kMinimize, {"tpe", nlohmann::json::object()}, *space});
+  if (!study.ok()) return 2;
+  RandomSampler random(1);
+  int64_t id = study->record().study_id;
+  for (int i = 0; i < n; ++i) {
+    auto trial = (*storage)->CreateTrial(id, SnapshotParts::StatesOnly(), [&](const StudySnapshot&) -> Result<TrialPlan> {
+      TrialPlan plan;
+      for (const auto& [name, d] : *space) plan.params[name] = TrialParam{d, *random.SampleIndependent({}, i, name, d)};
+      return plan;
+    });
+    if (!trial.ok()) return 1;
+    (void)(*storage)->FinishTrial(id, trial->number, TrialState::kComplete, (i % 97) / 97.0, nlohmann::json::object());
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace knob
 
 int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "fill" && argc == 5)
+    return knob::Fill(argv[2], std::atoi(argv[3]), nlohmann::json::parse(argv[4]));
   if (!((mode == "quality" && argc == 5) || (mode == "speed" && argc == 6))) {
     std::fprintf(stderr, "usage: knob_tpe_bench quality SAMPLER_JSON SEEDS TRIALS\n"
-                         "       knob_tpe_bench speed SAMPLER_JSON N REPS SPACE_JSON\n");
+                         "       knob_tpe_bench speed SAMPLER_JSON N REPS SPACE_JSON\n"
+                         "       knob_tpe_bench fill DB N SPACE_JSON\n");
     return 2;
   }
   auto sampler = nlohmann::json::parse(argv[2]);

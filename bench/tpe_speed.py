@@ -2,14 +2,14 @@
 """TPE speed with N finished trials of 10 params, knob against Optuna 3.1 in the same
 run: one ask in process, and one ask + tell through the command line.
 
-Usage: bench/tpe_speed.py BUILD_DIR [--sizes 100,1000,10000] [--cli-trials 1000]
+Usage: bench/tpe_speed.py BUILD_DIR [--sizes 100,1000,10000]
 
 Space (reference/optuna.md 8.2): 3 float, 3 log-float, 2 int (one log), 2 categorical(4).
 In process: knob's Study.Ask on its in-memory storage (bench/tpe_bench.cc; one Study
 object, as a long-running worker holds it) against Optuna's study.ask() + suggest_* on its
 in-memory storage; both default TPE; each trial is told outside the timing.
 CLI: `knob ask`/`knob tell` against `optuna ask`/`optuna tell` (TPESampler), each on its
-own copy of one SQLite study of --cli-trials finished trials.
+own copy of one SQLite study of N finished trials (written by `knob_tpe_bench fill`).
 """
 import argparse
 import json
@@ -83,37 +83,39 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("build")
     parser.add_argument("--sizes", default="100,1000,10000")
-    parser.add_argument("--cli-trials", type=int, default=1000)
     args = parser.parse_args()
     knob = os.path.join(args.build, "knob")
+    sizes = list(map(int, args.sizes.split(",")))
 
     print("in process, median ms for one ask (10 params):")
     print(f"{'trials':>8} {'knob tpe':>10} {'optuna tpe':>11} {'ratio':>7}")
-    for n in map(int, args.sizes.split(",")):
-        reps_optuna = 3 if n >= 10000 else 7
+    for n in sizes:
         k = knob_in_process(args.build, n, 20)
-        o = optuna_in_process(n, reps_optuna)
+        o = optuna_in_process(n, 3 if n >= 10000 else 7)
         print(f"{n:8d} {k:10.2f} {o:11.1f} {o / k:6.0f}x")
 
-    with tempfile.TemporaryDirectory() as folder:
-        base = os.path.join(folder, "base.db")
-        subprocess.run([knob, "create-study", "--storage", base, "--study", "s", "--sampler", "tpe",
-                        "--space", json.dumps(KNOB_SPACE)], check=True, capture_output=True)
-        fill(optuna.load_study(study_name="s", storage="sqlite:///" + base), args.cli_trials)
-        knob_db, optuna_db = os.path.join(folder, "k.db"), os.path.join(folder, "o.db")
-        shutil.copy(base, knob_db)
-        shutil.copy(base, optuna_db)
-        k = median_ms(time_cli_pairs([knob, "ask", "--storage", knob_db, "--study", "s"],
-                      lambda n: [knob, "tell", "--storage", knob_db, "--study", "s", "--trial", str(n),
-                                 "--value", "1.0"], 30))
-        space = json.dumps({name: optuna.distributions.distribution_to_json(d) and
-                            json.loads(optuna.distributions.distribution_to_json(d)) for name, d in SPACE.items()})
-        o = median_ms(time_cli_pairs(["optuna", "ask", "--storage", "sqlite:///" + optuna_db, "--study-name", "s",
-                       "--sampler", "TPESampler", "--search-space", space],
-                      lambda n: ["optuna", "tell", "--storage", "sqlite:///" + optuna_db, "--study-name", "s",
-                                 "--trial-number", str(n), "--values", "1.0"], 3))
-    print(f"CLI, {args.cli_trials} finished trials on SQLite, median ms per ask+tell pair: "
-          f"knob {k:.1f}, optuna {o:.0f} ({o / k:.0f}x)")
+    print("CLI, median ms for one ask+tell pair on SQLite (10 params):")
+    print(f"{'trials':>8} {'knob tpe':>10} {'optuna tpe':>11} {'ratio':>7}")
+    optuna_space = json.dumps({name: json.loads(optuna.distributions.distribution_to_json(d))
+                               for name, d in SPACE.items()})
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            base = os.path.join(folder, "base.db")
+            subprocess.run([os.path.join(args.build, "bench", "knob_tpe_bench"), "fill", base, str(n),
+                            json.dumps(KNOB_SPACE)], check=True)
+            knob_db, optuna_db = os.path.join(folder, "k.db"), os.path.join(folder, "o.db")
+            shutil.copy(base, knob_db)
+            shutil.copy(base, optuna_db)
+            k = median_ms(time_cli_pairs(
+                [knob, "ask", "--storage", knob_db, "--study", "s"],
+                lambda t: [knob, "tell", "--storage", knob_db, "--study", "s", "--trial", str(t),
+                           "--value", "1.0"], 20))
+            o = median_ms(time_cli_pairs(
+                ["optuna", "ask", "--storage", "sqlite:///" + optuna_db, "--study-name", "s",
+                 "--sampler", "TPESampler", "--search-space", optuna_space],
+                lambda t: ["optuna", "tell", "--storage", "sqlite:///" + optuna_db, "--study-name", "s",
+                           "--trial-number", str(t), "--values", "1.0"], 2 if n >= 10000 else 3))
+        print(f"{n:8d} {k:10.1f} {o:11.0f} {o / k:6.0f}x")
 
 
 if __name__ == "__main__":
