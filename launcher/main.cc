@@ -16,8 +16,10 @@ std::string OneLineFailure(const CLI::App* app, const CLI::Error& e) {
   std::string message = e.what();
   for (char& c : message)
     if (c == '\n') c = ' ';
-  std::string name = app->get_name();
-  return "knob: " + message + " (see `" + name + " --help`)\n";
+  // Point at the help of the subcommand being parsed, when there is one.
+  std::string command = app->get_name();
+  for (const CLI::App* sub : app->get_subcommands()) command += " " + sub->get_name();
+  return "knob: " + message + " (see `" + command + " --help`)\n";
 }
 
 }  // namespace

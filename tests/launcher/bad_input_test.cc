@@ -143,7 +143,9 @@ TEST_CASE("bad requests on an existing study change nothing") {
       {on({"set-user-attr", "--key", "k"}), "set-user-attr needs exactly one of --value and --json"},
       {{"create-study", "--storage", "DB", "--study", "s"}, "study 's' already exists"},
       {{"tell", "--storage", "DB", "--trial", "1", "--value", "1"},
-       "--study is required (see `knob --help`)"},
+       "--study is required (see `knob tell --help`)"},
+      {{"tell", "--storage", "DB", "--study", "s", "--trial", "x", "--value", "1"},
+       "Could not convert: --trial = x (see `knob tell --help`)"},
   };
   for (const auto& c : cases) ExpectRejected(Substitute(c.args, db), c.message, db);
 }
