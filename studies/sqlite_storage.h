@@ -34,7 +34,7 @@ class SqliteStorage : public Storage {
   Status SetStudyUserAttr(int64_t study_id, const std::string& key,
                           const nlohmann::json& value) override;
   Result<FrozenTrial> CreateTrial(int64_t study_id, const SnapshotParts& parts,
-                                         const TrialPlanner& planner) override;
+                                  const TrialPlanner& planner) override;
   Result<int> CreateWaitingTrial(int64_t study_id, const nlohmann::json& user_attrs,
                                  const nlohmann::json& system_attrs) override;
   Status SetIntermediateValue(int64_t study_id, int number, int64_t step, double value) override;

@@ -48,8 +48,8 @@ Status ValidateSamplerSpec(const SamplerSpec& spec) {
 
 Result<std::unique_ptr<Sampler>> MakeSampler(const SamplerSpec& spec, const SearchSpace& space,
                                              SamplerMemory* memory) {
-  KNOB_RETURN_IF_ERROR(ValidateSamplerSpec(spec));
   if (spec.name == "tpe") {
+    // Parsing the options is their validation: done once per ask.
     KNOB_ASSIGN_OR_RETURN(TpeOptions options, ParseTpeOptions(spec.options));
     std::shared_ptr<TpeHistoryCache> cache;
     if (memory) {
@@ -58,6 +58,7 @@ Result<std::unique_ptr<Sampler>> MakeSampler(const SamplerSpec& spec, const Sear
     }
     return std::unique_ptr<Sampler>(new TpeSampler(std::move(options), std::move(cache)));
   }
+  KNOB_RETURN_IF_ERROR(ValidateSamplerSpec(spec));
   KNOB_ASSIGN_OR_RETURN(auto seed, SeedOf(spec));
   if (spec.name == "grid") {
     auto values = spec.options.contains("values") ? spec.options["values"] : nlohmann::json();
