@@ -51,6 +51,14 @@ Status MemoryStorage::DeleteStudy(int64_t study_id) {
   return {};
 }
 
+Status MemoryStorage::SetStudySystemAttr(int64_t study_id, const std::string& key,
+                                         const nlohmann::json& value) {
+  std::lock_guard lock(mutex_);
+  KNOB_ASSIGN_OR_RETURN(StoredStudy * study, Find(study_id));
+  study->record.system_attrs[key] = value;
+  return {};
+}
+
 Status MemoryStorage::SetStudyUserAttr(int64_t study_id, const std::string& key,
                                        const nlohmann::json& value) {
   std::lock_guard lock(mutex_);
@@ -78,6 +86,7 @@ Result<FrozenTrial> MemoryStorage::CreateTrial(int64_t study_id, const SnapshotP
   }
   FrozenTrial& trial = study->snapshot.trials[base.number];
   trial = ApplyPlan(std::move(base), plan, NowText());
+  if (plan.heartbeat) heartbeats_[{study_id, trial.number}] = std::chrono::steady_clock::now();
   return trial;
 }
 
@@ -105,10 +114,12 @@ Status MemoryStorage::SetIntermediateValue(int64_t study_id, int number, int64_t
 
 Result<FrozenTrial> MemoryStorage::FinishTrial(int64_t study_id, int number, TrialState state,
                                                std::optional<double> value,
-                                               const nlohmann::json& system_attrs) {
+                                               const nlohmann::json& system_attrs,
+                                               const nlohmann::json& user_attrs) {
   std::lock_guard lock(mutex_);
   KNOB_ASSIGN_OR_RETURN(FrozenTrial * trial, FindRunning(study_id, number));
   for (const auto& [key, v] : system_attrs.items()) trial->system_attrs[key] = v;
+  for (const auto& [key, v] : user_attrs.items()) trial->user_attrs[key] = v;
   trial->state = state;
   trial->value = value;
   trial->datetime_complete = NowText();
@@ -123,7 +134,35 @@ Status MemoryStorage::SetTrialUserAttr(int64_t study_id, int number, const std::
   return {};
 }
 
-Result<StudySnapshot> MemoryStorage::ReadStudy(int64_t study_id) {
+Status MemoryStorage::SetTrialSystemAttrs(int64_t study_id, int number, const nlohmann::json& attrs) {
+  std::lock_guard lock(mutex_);
+  KNOB_ASSIGN_OR_RETURN(FrozenTrial * trial, FindRunning(study_id, number));
+  for (const auto& [key, v] : attrs.items()) trial->system_attrs[key] = v;
+  return {};
+}
+
+Status MemoryStorage::RecordHeartbeats(int64_t study_id, const std::vector<int>& numbers) {
+  std::lock_guard lock(mutex_);
+  KNOB_RETURN_IF_ERROR(Find(study_id));
+  auto now = std::chrono::steady_clock::now();
+  for (int number : numbers)
+    if (FindRunning(study_id, number).ok()) heartbeats_[{study_id, number}] = now;
+  return {};
+}
+
+Result<std::vector<int>> MemoryStorage::StaleTrials(int64_t study_id, double grace_seconds) {
+  std::lock_guard lock(mutex_);
+  KNOB_RETURN_IF_ERROR(Find(study_id));
+  auto now = std::chrono::steady_clock::now();
+  std::vector<int> stale;
+  for (const auto& [key, beat] : heartbeats_) {
+    if (key.first != study_id || !FindRunning(study_id, key.second).ok()) continue;
+    if (std::chrono::duration<double>(now - beat).count() > grace_seconds) stale.push_back(key.second);
+  }
+  return stale;
+}
+
+Result<StudySnapshot> MemoryStorage::ReadStudy(int64_t study_id, const SnapshotParts&) {
   std::lock_guard lock(mutex_);
   KNOB_ASSIGN_OR_RETURN(StoredStudy * study, Find(study_id));
   return study->snapshot;

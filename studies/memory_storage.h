@@ -2,6 +2,7 @@
 // SQLite storage (checked by one conformance suite), safe across threads.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <mutex>
 
@@ -18,6 +19,8 @@ class MemoryStorage : public Storage {
   Status DeleteStudy(int64_t study_id) override;
   Status SetStudyUserAttr(int64_t study_id, const std::string& key,
                           const nlohmann::json& value) override;
+  Status SetStudySystemAttr(int64_t study_id, const std::string& key,
+                            const nlohmann::json& value) override;
   Result<FrozenTrial> CreateTrial(int64_t study_id, const SnapshotParts& parts,
                                   const TrialPlanner& planner) override;
   Result<int> CreateWaitingTrial(int64_t study_id, const nlohmann::json& user_attrs,
@@ -25,10 +28,15 @@ class MemoryStorage : public Storage {
   Status SetIntermediateValue(int64_t study_id, int number, int64_t step, double value) override;
   Result<FrozenTrial> FinishTrial(int64_t study_id, int number, TrialState state,
                                   std::optional<double> value,
-                                  const nlohmann::json& system_attrs) override;
+                                  const nlohmann::json& system_attrs,
+                                  const nlohmann::json& user_attrs = nlohmann::json::object()) override;
   Status SetTrialUserAttr(int64_t study_id, int number, const std::string& key,
                           const nlohmann::json& value) override;
-  Result<StudySnapshot> ReadStudy(int64_t study_id) override;
+  Status SetTrialSystemAttrs(int64_t study_id, int number, const nlohmann::json& attrs) override;
+  Status RecordHeartbeats(int64_t study_id, const std::vector<int>& numbers) override;
+  Result<std::vector<int>> StaleTrials(int64_t study_id, double grace_seconds) override;
+  Result<StudySnapshot> ReadStudy(int64_t study_id,
+                                  const SnapshotParts& parts = SnapshotParts::All()) override;
   Result<FrozenTrial> ReadTrial(int64_t study_id, int number) override;
 
  private:
@@ -41,6 +49,8 @@ class MemoryStorage : public Storage {
 
   std::mutex mutex_;
   std::map<int64_t, StoredStudy> studies_;
+  // Last heartbeat by (study id, trial number).
+  std::map<std::pair<int64_t, int>, std::chrono::steady_clock::time_point> heartbeats_;
   int64_t next_study_id_ = 1;
   int64_t next_trial_id_ = 1;
 };

@@ -243,6 +243,20 @@ Status SqliteStorage::SetStudyUserAttr(int64_t study_id, const std::string& key,
   });
 }
 
+Status SqliteStorage::SetStudySystemAttr(int64_t study_id, const std::string& key,
+                                         const nlohmann::json& value) {
+  return Guarded([&]() -> Status {
+    SQLite::Statement upsert(*db_,
+        "INSERT INTO study_system_attributes (study_id, \"key\", value_json) VALUES (?, ?, ?) "
+        "ON CONFLICT (study_id, \"key\") DO UPDATE SET value_json = excluded.value_json");
+    upsert.bind(1, study_id);
+    upsert.bind(2, key);
+    upsert.bind(3, DumpJson(value));
+    upsert.exec();
+    return {};
+  });
+}
+
 StudySnapshot SqliteStorage::ReadSnapshot(int64_t study_id, std::optional<int> only_number,
                                           const SnapshotParts& parts) {
   StudyRecord record = ReadStudyRecord(study_id);
@@ -373,6 +387,7 @@ Result<FrozenTrial> SqliteStorage::CreateTrial(int64_t study_id, const SnapshotP
     }
     InsertParams(base.trial_id, plan.params);
     InsertAttrs("trial_system_attributes", base.trial_id, plan.system_attrs);
+    if (plan.heartbeat) UpsertHeartbeat(base.trial_id);
     transaction.commit();
     return ApplyPlan(std::move(base), plan, now);
   });
@@ -437,7 +452,8 @@ Status SqliteStorage::SetIntermediateValue(int64_t study_id, int number, int64_t
 
 Result<FrozenTrial> SqliteStorage::FinishTrial(int64_t study_id, int number, TrialState state,
                                                std::optional<double> value,
-                                               const nlohmann::json& system_attrs) {
+                                               const nlohmann::json& system_attrs,
+                                               const nlohmann::json& user_attrs) {
   return Guarded([&]() -> Result<FrozenTrial> {
     SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     KNOB_ASSIGN_OR_RETURN(int64_t trial_id, LocateRunningTrial(study_id, number));
@@ -456,6 +472,7 @@ Result<FrozenTrial> SqliteStorage::FinishTrial(int64_t study_id, int number, Tri
       insert.exec();
     }
     InsertAttrs("trial_system_attributes", trial_id, system_attrs);
+    InsertAttrs("trial_user_attributes", trial_id, user_attrs);
     transaction.commit();
     return ReadTrial(study_id, number);
   });
@@ -472,9 +489,56 @@ Status SqliteStorage::SetTrialUserAttr(int64_t study_id, int number, const std::
   });
 }
 
-Result<StudySnapshot> SqliteStorage::ReadStudy(int64_t study_id) {
+Status SqliteStorage::SetTrialSystemAttrs(int64_t study_id, int number, const nlohmann::json& attrs) {
+  return Guarded([&]() -> Status {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    KNOB_ASSIGN_OR_RETURN(int64_t trial_id, LocateRunningTrial(study_id, number));
+    InsertAttrs("trial_system_attributes", trial_id, attrs);
+    transaction.commit();
+    return {};
+  });
+}
+
+void SqliteStorage::UpsertHeartbeat(int64_t trial_id) {
+  // Optuna's own statement: the database's clock, one row per trial.
+  SQLite::Statement upsert(*db_,
+      "INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES (?, CURRENT_TIMESTAMP) "
+      "ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat");
+  upsert.bind(1, trial_id);
+  upsert.exec();
+}
+
+Status SqliteStorage::RecordHeartbeats(int64_t study_id, const std::vector<int>& numbers) {
+  if (numbers.empty()) return {};
+  return Guarded([&]() -> Status {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    for (int number : numbers) {
+      auto located = LocateTrial(study_id, number);
+      if (located.ok() && located->second == TrialState::kRunning) UpsertHeartbeat(located->first);
+    }
+    transaction.commit();
+    return {};
+  });
+}
+
+Result<std::vector<int>> SqliteStorage::StaleTrials(int64_t study_id, double grace_seconds) {
+  return Guarded([&]() -> Result<std::vector<int>> {
+    // julianday() compares at sub-second resolution whatever the stored text's precision.
+    SQLite::Statement query(*db_,
+        "SELECT t.number FROM trials t JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
+        "WHERE t.study_id = ? AND t.state = 'RUNNING' AND "
+        "(julianday('now') - julianday(h.heartbeat)) * 86400.0 > ? ORDER BY t.number");
+    query.bind(1, study_id);
+    query.bind(2, grace_seconds);
+    std::vector<int> numbers;
+    while (query.executeStep()) numbers.push_back(query.getColumn(0).getInt());
+    return numbers;
+  });
+}
+
+Result<StudySnapshot> SqliteStorage::ReadStudy(int64_t study_id, const SnapshotParts& parts) {
   return Guarded([&]() -> Result<StudySnapshot> {
-    return ReadSnapshot(study_id, std::nullopt, SnapshotParts::All());
+    return ReadSnapshot(study_id, std::nullopt, parts);
   });
 }
 

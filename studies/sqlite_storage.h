@@ -33,6 +33,8 @@ class SqliteStorage : public Storage {
   Status DeleteStudy(int64_t study_id) override;
   Status SetStudyUserAttr(int64_t study_id, const std::string& key,
                           const nlohmann::json& value) override;
+  Status SetStudySystemAttr(int64_t study_id, const std::string& key,
+                            const nlohmann::json& value) override;
   Result<FrozenTrial> CreateTrial(int64_t study_id, const SnapshotParts& parts,
                                   const TrialPlanner& planner) override;
   Result<int> CreateWaitingTrial(int64_t study_id, const nlohmann::json& user_attrs,
@@ -40,10 +42,15 @@ class SqliteStorage : public Storage {
   Status SetIntermediateValue(int64_t study_id, int number, int64_t step, double value) override;
   Result<FrozenTrial> FinishTrial(int64_t study_id, int number, TrialState state,
                                   std::optional<double> value,
-                                  const nlohmann::json& system_attrs) override;
+                                  const nlohmann::json& system_attrs,
+                                  const nlohmann::json& user_attrs = nlohmann::json::object()) override;
   Status SetTrialUserAttr(int64_t study_id, int number, const std::string& key,
                           const nlohmann::json& value) override;
-  Result<StudySnapshot> ReadStudy(int64_t study_id) override;
+  Status SetTrialSystemAttrs(int64_t study_id, int number, const nlohmann::json& attrs) override;
+  Status RecordHeartbeats(int64_t study_id, const std::vector<int>& numbers) override;
+  Result<std::vector<int>> StaleTrials(int64_t study_id, double grace_seconds) override;
+  Result<StudySnapshot> ReadStudy(int64_t study_id,
+                                  const SnapshotParts& parts = SnapshotParts::All()) override;
   Result<FrozenTrial> ReadTrial(int64_t study_id, int number) override;
 
  private:
@@ -62,6 +69,7 @@ class SqliteStorage : public Storage {
   Result<std::pair<int64_t, TrialState>> LocateTrial(int64_t study_id, int number);
   Result<int64_t> LocateRunningTrial(int64_t study_id, int number);
   void InsertParams(int64_t trial_id, const std::map<std::string, TrialParam>& params);
+  void UpsertHeartbeat(int64_t trial_id);
   void InsertAttrs(const char* table, int64_t trial_id, const nlohmann::json& attrs);
 
   std::string path_;

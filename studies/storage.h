@@ -33,6 +33,7 @@ struct TrialPlan {
   std::optional<int> waiting_number;  // hand out this WAITING trial; else create a new one
   std::map<std::string, TrialParam> params;
   nlohmann::json system_attrs = nlohmann::json::object();  // added to the trial's
+  bool heartbeat = false;  // record the trial's first heartbeat in the same transaction
 };
 
 // Decides a new trial from the study as it is inside the transaction.
@@ -51,6 +52,8 @@ class Storage {
   virtual Status DeleteStudy(int64_t study_id) = 0;
   virtual Status SetStudyUserAttr(int64_t study_id, const std::string& key,
                                   const nlohmann::json& value) = 0;
+  virtual Status SetStudySystemAttr(int64_t study_id, const std::string& key,
+                                    const nlohmann::json& value) = 0;
 
   // Atomically: reads the study (at least `parts` of its trials), asks `planner`
   // what to create, and creates a RUNNING trial (new, numbered next, or the planned
@@ -64,14 +67,27 @@ class Storage {
   // Each of these fails with bad input for an unknown trial or one not RUNNING.
   virtual Status SetIntermediateValue(int64_t study_id, int number, int64_t step, double value) = 0;
   // `value` may be +-inf, never NaN.
-  // `system_attrs` (a failure's reason, say) are written in the same transaction.
+  // `system_attrs` (a failure's reason, say) and `user_attrs` (a trainer's final
+  // metrics) are written in the same transaction.
   virtual Result<FrozenTrial> FinishTrial(int64_t study_id, int number, TrialState state,
                                           std::optional<double> value,
-                                          const nlohmann::json& system_attrs) = 0;
+                                          const nlohmann::json& system_attrs,
+                                          const nlohmann::json& user_attrs = nlohmann::json::object()) = 0;
   virtual Status SetTrialUserAttr(int64_t study_id, int number, const std::string& key,
                                   const nlohmann::json& value) = 0;
+  // Adds or replaces system attributes of a RUNNING trial (a pruner's rung values).
+  virtual Status SetTrialSystemAttrs(int64_t study_id, int number, const nlohmann::json& attrs) = 0;
 
-  virtual Result<StudySnapshot> ReadStudy(int64_t study_id) = 0;
+  // Heartbeats, timed by the storage's own clock (the database server's, for a
+  // shared study), so that workers on machines with skewed clocks agree. Numbers of
+  // trials no longer RUNNING are skipped.
+  virtual Status RecordHeartbeats(int64_t study_id, const std::vector<int>& numbers) = 0;
+  // RUNNING trials whose last heartbeat is older than `grace_seconds`. Trials that
+  // never beat (asked through the command line) are never stale.
+  virtual Result<std::vector<int>> StaleTrials(int64_t study_id, double grace_seconds) = 0;
+
+  virtual Result<StudySnapshot> ReadStudy(int64_t study_id,
+                                          const SnapshotParts& parts = SnapshotParts::All()) = 0;
   virtual Result<FrozenTrial> ReadTrial(int64_t study_id, int number) = 0;
 };
 

@@ -229,3 +229,59 @@ TEST_CASE_TEMPLATE("storage: concurrent creators never share a trial number", F,
 }
 
 }  // namespace knob
+
+namespace knob {
+
+TEST_CASE_TEMPLATE("storage: heartbeats make a RUNNING trial stale only once it stops beating", F,
+                   MemoryFixture, SqliteFixture) {
+  F f;
+  Storage& s = f.Get();
+  int64_t id = *s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
+  // Trial 0 beats from its creation on; trial 1 never beats (asked through the CLI).
+  REQUIRE(s.CreateTrial(id, SnapshotParts::All(), [](const StudySnapshot&) -> Result<TrialPlan> {
+    TrialPlan plan = PlanWith(1);
+    plan.heartbeat = true;
+    return plan;
+  }).ok());
+  REQUIRE(s.CreateTrial(id, SnapshotParts::All(), FixedPlanner(2)).ok());
+  auto fresh = s.StaleTrials(id, 3600);
+  REQUIRE(fresh.ok());
+  CHECK(fresh->empty());
+  // With no grace at all, any beat in the past is stale; the silent trial never is.
+  auto stale = s.StaleTrials(id, -1);
+  REQUIRE(stale.ok());
+  CHECK(*stale == std::vector<int>{0});
+  REQUIRE(s.RecordHeartbeats(id, {0, 1}).ok());
+  CHECK(*s.StaleTrials(id, -1) == std::vector<int>{0, 1});
+  // A finished trial is never stale, and beating it again is a no-op.
+  REQUIRE(s.FinishTrial(id, 0, TrialState::kComplete, 1.0, nlohmann::json::object()).ok());
+  REQUIRE(s.RecordHeartbeats(id, {0}).ok());
+  CHECK(*s.StaleTrials(id, -1) == std::vector<int>{1});
+}
+
+TEST_CASE_TEMPLATE("storage: system attributes of running trials and studies; user attrs at finish", F,
+                   MemoryFixture, SqliteFixture) {
+  F f;
+  Storage& s = f.Get();
+  int64_t id = *s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
+  REQUIRE(s.SetStudySystemAttr(id, "knob:pruner", {{"name", "median"}}).ok());
+  REQUIRE(s.SetStudySystemAttr(id, "knob:pruner", {{"name", "asha"}}).ok());
+  CHECK(s.FindStudy("a")->system_attrs["knob:pruner"]["name"] == "asha");
+  REQUIRE(s.CreateTrial(id, SnapshotParts::All(), FixedPlanner(1)).ok());
+  REQUIRE(s.SetTrialSystemAttrs(id, 0, {{"completed_rung_0", 0.5}, {"k", "v"}}).ok());
+  REQUIRE(s.SetTrialSystemAttrs(id, 0, {{"k", "w"}}).ok());
+  REQUIRE(s.FinishTrial(id, 0, TrialState::kComplete, 1.0, nlohmann::json::object(),
+                        {{"metrics", {{"eval_loss", 0.25}}}}).ok());
+  auto read = s.ReadTrial(id, 0);
+  CHECK(read->system_attrs["completed_rung_0"] == 0.5);
+  CHECK(read->system_attrs["k"] == "w");
+  CHECK(read->user_attrs["metrics"]["eval_loss"] == 0.25);
+  auto late = s.SetTrialSystemAttrs(id, 0, {{"k", "x"}});
+  CHECK(late.error().message == "trial 0 is already COMPLETE; a finished trial never changes");
+  // A snapshot of only some parts still carries states and system attributes.
+  auto states = s.ReadStudy(id, SnapshotParts::StatesOnly());
+  CHECK(states->trials[0].state == TrialState::kComplete);
+  CHECK(states->trials[0].system_attrs["k"] == "w");
+}
+
+}  // namespace knob
