@@ -1,5 +1,6 @@
 #include "studies/study.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "studies/trial_planner.h"
@@ -9,6 +10,16 @@ namespace {
 
 constexpr const char* kSamplerAttr = "knob:sampler";
 constexpr const char* kSpaceAttr = "knob:space";
+constexpr const char* kPrunerAttr = "knob:pruner";
+
+// Finished or running trials: what a budget counts.
+int CountTowardsBudget(const StudySnapshot& snapshot) {
+  int n = 0;
+  for (const auto& t : snapshot.trials)
+    n += t.state == TrialState::kComplete || t.state == TrialState::kPruned ||
+         t.state == TrialState::kRunning;
+  return n;
+}
 
 }  // namespace
 
@@ -22,6 +33,7 @@ SearchSpace InferSpaceFromTrials(const StudySnapshot& snapshot) {
 Status Study::Validate(const StudyConfig& config) {
   if (config.name.empty()) return Error::BadInput("study name is empty");
   KNOB_RETURN_IF_ERROR(ValidateSamplerSpec(config.sampler));
+  KNOB_RETURN_IF_ERROR(ValidatePrunerSpec(config.pruner));
   if (config.space) {
     // Building the sampler checks what needs the space (a grid's floats need steps).
     auto sampler = MakeSampler(config.sampler, *config.space);
@@ -35,7 +47,8 @@ Status Study::Validate(const StudyConfig& config) {
 Result<Study> Study::Create(Storage& storage, const StudyConfig& config) {
   KNOB_RETURN_IF_ERROR(Validate(config));
   nlohmann::json attrs = {
-      {kSamplerAttr, {{"name", config.sampler.name}, {"options", config.sampler.options}}}};
+      {kSamplerAttr, {{"name", config.sampler.name}, {"options", config.sampler.options}}},
+      {kPrunerAttr, config.pruner.ToJson()}};
   if (config.space) attrs[kSpaceAttr] = SearchSpaceToJson(*config.space);
   KNOB_RETURN_IF_ERROR(storage.CreateStudy(config.name, config.direction, attrs));
   return Open(storage, config.name);
@@ -49,6 +62,8 @@ Result<Study> Study::Open(Storage& storage, const std::string& name) {
     study.sampler_.name = it->value("name", "tpe");
     study.sampler_.options = it->value("options", nlohmann::json::object());
   }
+  if (auto it = attrs.find(kPrunerAttr); it != attrs.end())
+    study.pruner_ = PrunerSpecFromStored(*it);
   if (auto it = attrs.find(kSpaceAttr); it != attrs.end()) {
     KNOB_ASSIGN_OR_RETURN(study.space_, ParseSearchSpace(*it));
   }
@@ -70,8 +85,8 @@ Result<SearchSpace> Study::EffectiveSpace() {
   return inferred;
 }
 
-Result<FrozenTrial> Study::Ask(const std::optional<SearchSpace>& space) {
-  std::optional<SearchSpace> chosen = space ? space : space_;
+Result<FrozenTrial> Study::Ask(const AskOptions& options) {
+  std::optional<SearchSpace> chosen = options.space ? options.space : space_;
   std::unique_ptr<Sampler> sampler;
   if (chosen) {
     // Built before the transaction so that a bad space or sampler writes nothing.
@@ -79,19 +94,44 @@ Result<FrozenTrial> Study::Ask(const std::optional<SearchSpace>& space) {
   }
   // Inferring the space needs every trial's params.
   SnapshotParts parts = sampler ? sampler->PartsNeeded() : SnapshotParts::All();
-  return storage_->CreateTrial(record_.study_id, parts, [&](const StudySnapshot& snapshot) -> Result<TrialPlan> {
+  auto plan_trial = [&](const StudySnapshot& snapshot) -> Result<TrialPlan> {
+    if (options.budget && CountTowardsBudget(snapshot) >= *options.budget)
+      return Error::Exhausted("the study's budget of " + std::to_string(*options.budget) +
+                              " trials is used up");
     if (chosen) return PlanTrial(snapshot, *chosen, *sampler);
     // No space given or stored (a study made by Optuna): the trials imply it.
     SearchSpace inferred = InferSpaceFromTrials(snapshot);
     if (inferred.empty()) return NoSpaceError();
     KNOB_ASSIGN_OR_RETURN(auto inferred_sampler, MakeSampler(sampler_, inferred, memory_.get()));
     return PlanTrial(snapshot, inferred, *inferred_sampler);
+  };
+  return storage_->CreateTrial(record_.study_id, parts, [&](const StudySnapshot& snapshot) -> Result<TrialPlan> {
+    KNOB_ASSIGN_OR_RETURN(TrialPlan plan, plan_trial(snapshot));
+    for (const auto& [key, value] : options.system_attrs.items()) plan.system_attrs[key] = value;
+    plan.heartbeat = options.heartbeat;
+    return plan;
   });
 }
 
-Status Study::Report(int number, int64_t step, double value) {
+Result<bool> Study::Report(int number, int64_t step, double value) {
   if (step < 0) return Error::BadInput("step must be >= 0, got " + std::to_string(step));
-  return storage_->SetIntermediateValue(record_.study_id, number, step, value);
+  KNOB_ASSIGN_OR_RETURN(auto pruner, MakePruner(pruner_));
+  KNOB_RETURN_IF_ERROR(storage_->SetIntermediateValue(record_.study_id, number, step, value));
+  if (dynamic_cast<NopPruner*>(pruner.get())) return false;
+  KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot,
+                        storage_->ReadStudy(record_.study_id, pruner->PartsNeeded()));
+  auto self = std::find_if(snapshot.trials.begin(), snapshot.trials.end(),
+                           [&](const FrozenTrial& t) { return t.number == number; });
+  if (self == snapshot.trials.end()) return UnknownTrialError(number);
+  FrozenTrial trial = *self;
+  if (!pruner->PartsNeeded().intermediate_values) {
+    // The pruner reads only this trial's values: read them alone.
+    KNOB_ASSIGN_OR_RETURN(trial, storage_->ReadTrial(record_.study_id, number));
+  }
+  PruneDecision decision = pruner->Prune(snapshot, trial);
+  if (!decision.system_attrs.empty())
+    KNOB_RETURN_IF_ERROR(storage_->SetTrialSystemAttrs(record_.study_id, number, decision.system_attrs));
+  return decision.prune;
 }
 
 Result<FrozenTrial> Study::Tell(int number, const TellRequest& request) {
@@ -123,7 +163,7 @@ Result<FrozenTrial> Study::Tell(int number, const TellRequest& request) {
     default:
       return Error::BadInput("a trial can only be told COMPLETE, PRUNED or FAIL");
   }
-  return storage_->FinishTrial(record_.study_id, number, state, value, attrs);
+  return storage_->FinishTrial(record_.study_id, number, state, value, attrs, request.user_attrs);
 }
 
 Result<int> Study::Enqueue(const nlohmann::json& params, const nlohmann::json& user_attrs) {

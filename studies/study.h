@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "search/pruners/pruner_factory.h"
 #include "search/samplers/sampler_factory.h"
 #include "search/search_space.h"
 #include "studies/storage.h"
@@ -23,6 +24,18 @@ struct StudyConfig {
   StudyDirection direction = StudyDirection::kMinimize;
   SamplerSpec sampler;
   std::optional<SearchSpace> space;
+  PrunerSpec pruner;
+};
+
+// What the caller of an ask adds to the trial it gets.
+struct AskOptions {
+  std::optional<SearchSpace> space;  // overrides the stored space
+  // No new trial when this many are already COMPLETE, PRUNED or RUNNING (the
+  // budget of `knob run`, checked inside the storage's transaction so that many
+  // workers together never exceed it): kExhausted then.
+  std::optional<int> budget;
+  nlohmann::json system_attrs = nlohmann::json::object();  // stored with the trial
+  bool heartbeat = false;  // the trial will beat; record its first heartbeat
 };
 
 // What a trainer or user says about a finished trial.
@@ -30,6 +43,7 @@ struct TellRequest {
   TrialState state = TrialState::kComplete;  // kComplete, kPruned or kFail
   std::optional<double> value;               // needed for kComplete; NaN fails the trial
   nlohmann::json system_attrs = nlohmann::json::object();  // e.g. a failure's reason
+  nlohmann::json user_attrs = nlohmann::json::object();    // e.g. a trainer's final metrics
 };
 
 class Study {
@@ -41,14 +55,19 @@ class Study {
 
   const StudyRecord& record() const { return record_; }
   const SamplerSpec& sampler_spec() const { return sampler_; }
+  const PrunerSpec& pruner_spec() const { return pruner_; }
   const std::optional<SearchSpace>& space() const { return space_; }
 
   // A RUNNING trial with its params: the oldest WAITING trial if any, else a new
   // one. `space` overrides the stored space; without either, the space is inferred
   // from the params of earlier trials (a study made by Optuna). kExhausted when the
   // grid is used up.
-  Result<FrozenTrial> Ask(const std::optional<SearchSpace>& space = std::nullopt);
-  Status Report(int number, int64_t step, double value);
+  Result<FrozenTrial> Ask(const std::optional<SearchSpace>& space = std::nullopt) {
+    return Ask(AskOptions{space});
+  }
+  Result<FrozenTrial> Ask(const AskOptions& options);
+  // Stores the value and asks the study's pruner: true when the trial should stop.
+  Result<bool> Report(int number, int64_t step, double value);
   // COMPLETE needs a value; a NaN value fails the trial; PRUNED without a value
   // takes the last intermediate value.
   Result<FrozenTrial> Tell(int number, const TellRequest& request);
@@ -70,6 +89,7 @@ class Study {
   Storage* storage_;
   StudyRecord record_;
   SamplerSpec sampler_;
+  PrunerSpec pruner_;
   std::optional<SearchSpace> space_;
   // What the sampler keeps between this study's asks; one thread at a time.
   std::shared_ptr<SamplerMemory> memory_;  // copies of a Study share it

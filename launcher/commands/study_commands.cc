@@ -12,6 +12,7 @@ struct CreateStudyOptions {
   std::string direction = "minimize";
   std::string sampler = "tpe";
   std::string sampler_options;
+  std::string pruner = "median";
   std::string space;
   bool if_exists = false;
 };
@@ -25,6 +26,11 @@ Result<StudyConfig> ConfigFrom(const CreateStudyOptions& o) {
     KNOB_ASSIGN_OR_RETURN(config.sampler.options,
                           ParseJsonArgument("--sampler-options", o.sampler_options));
   }
+  nlohmann::json pruner = o.pruner;  // a bare name
+  if (!o.pruner.empty() && (o.pruner[0] == '{' || o.pruner[0] == '@')) {
+    KNOB_ASSIGN_OR_RETURN(pruner, ParseJsonArgument("--pruner", o.pruner));
+  }
+  KNOB_ASSIGN_OR_RETURN(config.pruner, ParsePrunerSpec(pruner));
   if (!o.space.empty()) {
     KNOB_ASSIGN_OR_RETURN(nlohmann::json space, ParseJsonArgument("--space", o.space));
     KNOB_ASSIGN_OR_RETURN(config.space, ParseSearchSpace(space));
@@ -93,6 +99,9 @@ void AddCreateStudyCommand(CLI::App& app, Status& status) {
   cmd->add_option("--sampler", o->sampler, "tpe (default), random or grid");
   cmd->add_option("--sampler-options", o->sampler_options,
                   "sampler options as JSON or @file, e.g. {\"seed\": 1}");
+  cmd->add_option("--pruner", o->pruner,
+                  "median (default), nop, percentile, asha, hyperband, threshold or patient; "
+                  "with options as JSON or @file, e.g. {\"name\": \"asha\", \"reduction_factor\": 3}");
   cmd->add_option("--space", o->space, "search space as JSON or @file");
   cmd->add_flag("--if-exists", o->if_exists, "succeed without change when the study exists");
   cmd->callback([o, &status] { status = RunCreateStudy(*o); });

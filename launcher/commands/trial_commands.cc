@@ -8,13 +8,13 @@
 namespace knob {
 namespace {
 
-struct AskOptions {
+struct AskCommandOptions {
   StudyLocation location;
   std::string space;
   std::string format;
 };
 
-Status RunAsk(const AskOptions& o) {
+Status RunAsk(const AskCommandOptions& o) {
   KNOB_ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(o.format));
   std::optional<SearchSpace> space;
   if (!o.space.empty()) {
@@ -70,12 +70,18 @@ struct ReportOptions {
   int trial = -1;
   int64_t step = -1;
   std::string value;
+  std::string format;
 };
 
 Status RunReport(const ReportOptions& o) {
+  KNOB_ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(o.format));
   KNOB_ASSIGN_OR_RETURN(double value, ParseValueArgument("--value", o.value));
   KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kWrite));
-  return opened.study->Report(o.trial, o.step, value);
+  KNOB_ASSIGN_OR_RETURN(bool prune, opened.study->Report(o.trial, o.step, value));
+  nlohmann::ordered_json record;
+  record["prune"] = prune;
+  Print(RenderRecords({record}, format, /*single=*/true));
+  return {};
 }
 
 struct EnqueueOptions {
@@ -120,7 +126,7 @@ Status RunSetUserAttr(const SetUserAttrOptions& o) {
 }  // namespace
 
 void AddAskCommand(CLI::App& app, Status& status) {
-  auto o = std::make_shared<AskOptions>();
+  auto o = std::make_shared<AskCommandOptions>();
   auto* cmd = app.add_subcommand(
       "ask", "Start a trial; prints {\"number\": N, \"params\": {...}} (exit 3: grid used up)");
   AddStudyOptions(cmd, o->location);
@@ -141,11 +147,12 @@ void AddTellCommand(CLI::App& app, Status& status) {
 
 void AddReportCommand(CLI::App& app, Status& status) {
   auto o = std::make_shared<ReportOptions>();
-  auto* cmd = app.add_subcommand("report", "Record an intermediate value of a running trial");
+  auto* cmd = app.add_subcommand("report", "Record an intermediate value of a running trial; prints whether the study's pruner stops it");
   AddStudyOptions(cmd, o->location);
   cmd->add_option("--trial", o->trial, "trial number")->required();
   cmd->add_option("--step", o->step, "step (>= 0)")->required();
   cmd->add_option("--value", o->value, "intermediate value")->required();
+  AddFormatOption(cmd, o->format, "table");
   cmd->callback([o, &status] { status = RunReport(*o); });
 }
 

@@ -1,6 +1,6 @@
 #include "search/samplers/sampler_factory.h"
 
-#include <set>
+#include "search/option_reader.h"
 
 #include "search/samplers/grid_sampler.h"
 #include "search/samplers/random_sampler.h"
@@ -9,13 +9,8 @@
 namespace knob {
 namespace {
 
-Status CheckOptionKeys(const SamplerSpec& spec, const std::set<std::string>& allowed) {
-  if (!spec.options.is_object())
-    return Error::BadInput("sampler options must be a JSON object, got " + spec.options.dump());
-  for (const auto& [key, value] : spec.options.items())
-    if (!allowed.count(key))
-      return Error::BadInput(spec.name + " sampler: unknown option '" + key + "'");
-  return {};
+Status CheckOptionKeys(const SamplerSpec& spec, std::initializer_list<const char*> allowed) {
+  return OptionReader(spec.name + " sampler", spec.options).CheckKnown(allowed);
 }
 
 Result<std::optional<uint64_t>> SeedOf(const SamplerSpec& spec) {
