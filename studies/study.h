@@ -63,7 +63,9 @@ class Study {
   // from the params of earlier trials (a study made by Optuna). kExhausted when the
   // grid is used up.
   Result<FrozenTrial> Ask(const std::optional<SearchSpace>& space = std::nullopt) {
-    return Ask(AskOptions{space});
+    AskOptions options;
+    options.space = space;
+    return Ask(options);
   }
   Result<FrozenTrial> Ask(const AskOptions& options);
   // Stores the value and asks the study's pruner: true when the trial should stop.

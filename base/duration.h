@@ -1,0 +1,16 @@
+// Durations as people write them in study files and on the command line: "90s",
+// "10m", "2h", "1h30m", "1.5h", "250ms" or a bare number of seconds; and back to
+// short text for progress lines ("1h02m", "3m20s", "4.2s").
+#pragma once
+
+#include <string>
+
+#include "base/result.h"
+
+namespace knob {
+
+// Seconds, > 0. Bad input names `what` (e.g. "trainer.timeout").
+Result<double> ParseDuration(const std::string& what, const std::string& text);
+std::string ShortDuration(double seconds);
+
+}  // namespace knob

@@ -1,0 +1,342 @@
+#include "studies/study_file.h"
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "base/duration.h"
+#include "base/json_text.h"
+#include "studies/yaml_document.h"
+
+namespace knob {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::set<std::string> kBuiltinPlaceholders = {"trial_number", "trial_dir", "study_dir", "study"};
+
+// Turns checks on one document into one-line errors: "<file>:<line>: <key>: <what>".
+class Checker {
+ public:
+  Checker(std::string name, const std::map<std::string, int>& lines)
+      : name_(std::move(name)), lines_(lines) {}
+
+  Error Fail(const std::string& key, const std::string& what) const {
+    return Error::BadInput(Where(key) + key + ": " + what);
+  }
+  // For messages that already name what they are about ("tpe sampler: ...").
+  Error FailAt(const std::string& key, const std::string& message) const {
+    return Error::BadInput(Where(key) + message);
+  }
+
+  Status KnownKeys(const nlohmann::json& object, const std::string& key,
+                   const std::set<std::string>& known) const {
+    if (!object.is_object()) return Fail(key, "expected a mapping of keys, got " + object.dump());
+    for (const auto& [k, v] : object.items()) {
+      if (known.count(k)) continue;
+      std::string path = key.empty() ? k : key + "." + k;
+      std::string names;
+      for (const auto& n : known) names += (names.empty() ? "" : ", ") + n;
+      return Error::BadInput(Where(path) + "unknown key '" + path + "' (known here: " + names + ")");
+    }
+    return {};
+  }
+
+  Result<int> Int(const nlohmann::json& value, const std::string& key, int min) const {
+    if (!value.is_number_integer() || value.get<int64_t>() < min || value.get<int64_t>() > 1000000000)
+      return Fail(key, "expected an integer >= " + std::to_string(min) + ", got " + value.dump());
+    return value.get<int>();
+  }
+
+  Result<std::string> String(const nlohmann::json& value, const std::string& key) const {
+    if (!value.is_string()) return Fail(key, "expected a string, got " + value.dump());
+    return value.get<std::string>();
+  }
+
+  Result<double> Duration(const nlohmann::json& value, const std::string& key) const {
+    if (value.is_number()) {
+      if (!(value.get<double>() > 0)) return Fail(key, "a duration must be > 0, got " + value.dump());
+      return value.get<double>();
+    }
+    if (!value.is_string())
+      return Fail(key, "expected a duration such as 90s, 10m or 2h, got " + value.dump());
+    auto seconds = ParseDuration(key, value.get<std::string>());
+    if (!seconds.ok()) return Error::BadInput(Where(key) + seconds.error().message);
+    return *seconds;
+  }
+
+  // The line of `key`, or of the innermost enclosing key that has one.
+  std::string Where(const std::string& key) const {
+    std::string path = key;
+    while (!path.empty()) {
+      if (auto it = lines_.find(path); it != lines_.end())
+        return name_ + ":" + std::to_string(it->second) + ": ";
+      size_t cut = path.find_last_of(".[");
+      path = cut == std::string::npos ? "" : path.substr(0, cut);
+    }
+    return name_ + ": ";
+  }
+
+ private:
+  std::string name_;
+  const std::map<std::string, int>& lines_;
+};
+
+// The quoted name in a message such as "parameter 'lr': ..." or "option 'seed' ...".
+std::string QuotedAfter(const std::string& message, const std::string& word) {
+  std::smatch match;
+  std::regex pattern(word + " '([^']+)'");
+  return std::regex_search(message, match, pattern) ? match[1].str() : "";
+}
+
+// `{name: tpe, seed: 1}` or `tpe`: the name and the other keys as options.
+Result<SamplerSpec> ParseSampler(const Checker& check, const nlohmann::json& value) {
+  SamplerSpec spec;
+  if (value.is_string()) {
+    spec.name = value.get<std::string>();
+    return spec;
+  }
+  if (!value.is_object() || !value.contains("name") || !value["name"].is_string())
+    return check.Fail("sampler", "expected a name or {name: ..., options...}, got " + value.dump());
+  spec.name = value["name"].get<std::string>();
+  for (const auto& [k, v] : value.items())
+    if (k != "name") spec.options[k] = v;
+  return spec;
+}
+
+std::string ResolveStorage(const std::string& url, const std::string& base_dir) {
+  const std::string scheme = "sqlite:///";
+  std::string path = url;
+  if (url.rfind(scheme, 0) == 0) path = url.substr(scheme.size());
+  else if (url.find("://") != std::string::npos) return url;  // a server: taken as it is
+  if (fs::path(path).is_relative()) path = (fs::path(base_dir) / path).lexically_normal().string();
+  return scheme + path;
+}
+
+Status ParseTrainer(const Checker& check, const nlohmann::json& t, const SearchSpace& space,
+                    TrainerSpec* out) {
+  KNOB_RETURN_IF_ERROR(check.KnownKeys(t, "trainer", {"command", "timeout", "retries", "env", "stop_grace"}));
+  if (!t.contains("command")) return check.Fail("trainer", "'command' is required");
+  const auto& command = t["command"];
+  if (command.is_string())
+    return check.Fail("trainer.command",
+                      "expected a list of arguments (knob runs no shell), e.g. [python3, train.py]");
+  if (!command.is_array() || command.empty())
+    return check.Fail("trainer.command", "expected a non-empty list of arguments, got " + command.dump());
+  for (size_t i = 0; i < command.size(); ++i) {
+    std::string key = "trainer.command[" + std::to_string(i) + "]";
+    const auto& word = command[i];
+    if (!word.is_string() && !word.is_number())
+      return check.Fail(key, "expected a string, got " + word.dump());
+    std::string text = word.is_string() ? word.get<std::string>() : DumpJson(word);
+    auto names = PlaceholderNames(text);
+    if (!names.ok()) return check.Fail(key, names.error().message);
+    for (const auto& name : *names)
+      if (!space.count(name) && !kBuiltinPlaceholders.count(name))
+        return check.Fail(key, "{" + name + "} is neither a parameter of the space nor one of "
+                               "{trial_number}, {trial_dir}, {study_dir}, {study}");
+    out->command.push_back(text);
+  }
+  if (t.contains("timeout")) {
+    KNOB_ASSIGN_OR_RETURN(out->timeout_seconds, check.Duration(t["timeout"], "trainer.timeout"));
+  }
+  if (t.contains("retries")) {
+    KNOB_ASSIGN_OR_RETURN(out->retries, check.Int(t["retries"], "trainer.retries", 0));
+  }
+  if (t.contains("stop_grace")) {
+    KNOB_ASSIGN_OR_RETURN(out->stop_grace_seconds, check.Duration(t["stop_grace"], "trainer.stop_grace"));
+  }
+  if (t.contains("env")) {
+    const auto& env = t["env"];
+    if (!env.is_object()) return check.Fail("trainer.env", "expected a mapping NAME: value");
+    for (const auto& [k, v] : env.items()) {
+      if (k.empty() || k.find('=') != std::string::npos)
+        return check.Fail("trainer.env." + k, "not a valid environment variable name");
+      if (v.is_string()) out->env[k] = v.get<std::string>();
+      else if (v.is_number() || v.is_boolean()) out->env[k] = DumpJson(v);
+      else return check.Fail("trainer.env." + k, "expected a string or number, got " + v.dump());
+    }
+  }
+  return {};
+}
+
+Status ParseResources(const Checker& check, const nlohmann::json& r, ResourceSpec* out) {
+  KNOB_RETURN_IF_ERROR(check.KnownKeys(r, "resources", {"gpus", "gpus_per_trial", "trials_per_gpu", "cpu_slots"}));
+  if (r.contains("gpus")) {
+    const auto& gpus = r["gpus"];
+    if (gpus == "all" || gpus == "none") {
+      out->gpus = gpus.get<std::string>();
+    } else if (gpus.is_array()) {
+      out->gpus = "list";
+      for (const auto& id : gpus) {
+        if (id.is_number_integer() && id.get<int64_t>() >= 0) out->gpu_ids.push_back(std::to_string(id.get<int64_t>()));
+        else if (id.is_string() && !id.get<std::string>().empty()) out->gpu_ids.push_back(id.get<std::string>());
+        else return check.Fail("resources.gpus", "a GPU id is a number >= 0 or a name, got " + id.dump());
+      }
+      if (out->gpu_ids.empty()) return check.Fail("resources.gpus", "the list is empty (write none for no GPUs)");
+      std::set<std::string> seen(out->gpu_ids.begin(), out->gpu_ids.end());
+      if (seen.size() != out->gpu_ids.size()) return check.Fail("resources.gpus", "a GPU is listed twice");
+    } else {
+      return check.Fail("resources.gpus", "expected all, none or a list of GPU ids, got " + gpus.dump());
+    }
+  }
+  if (r.contains("gpus_per_trial")) {
+    KNOB_ASSIGN_OR_RETURN(out->gpus_per_trial, check.Int(r["gpus_per_trial"], "resources.gpus_per_trial", 1));
+  }
+  if (r.contains("trials_per_gpu")) {
+    KNOB_ASSIGN_OR_RETURN(out->trials_per_gpu, check.Int(r["trials_per_gpu"], "resources.trials_per_gpu", 1));
+  }
+  if (r.contains("cpu_slots")) {
+    KNOB_ASSIGN_OR_RETURN(out->cpu_slots, check.Int(r["cpu_slots"], "resources.cpu_slots", 1));
+  }
+  if (out->gpus_per_trial > 1 && out->trials_per_gpu > 1)
+    return check.Fail("resources.trials_per_gpu", "a trial with several GPUs cannot share them (gpus_per_trial > 1)");
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> PlaceholderNames(const std::string& word) {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < word.size(); ++i) {
+    if (word[i] == '{') {
+      if (i + 1 < word.size() && word[i + 1] == '{') { ++i; continue; }
+      size_t close = word.find('}', i);
+      if (close == std::string::npos) return Error::BadInput("'{' without a closing '}' in '" + word + "'");
+      std::string name = word.substr(i + 1, close - i - 1);
+      if (name.empty()) return Error::BadInput("empty {} in '" + word + "' (write {{}} for braces)");
+      names.push_back(name);
+      i = close;
+    } else if (word[i] == '}') {
+      if (i + 1 < word.size() && word[i + 1] == '}') { ++i; continue; }
+      return Error::BadInput("'}' without an opening '{' in '" + word + "'");
+    }
+  }
+  return names;
+}
+
+Result<std::string> FillPlaceholders(const std::string& word,
+                                     const std::map<std::string, std::string>& values) {
+  std::string out;
+  for (size_t i = 0; i < word.size(); ++i) {
+    char c = word[i];
+    if ((c == '{' || c == '}') && i + 1 < word.size() && word[i + 1] == c) {
+      out += c;
+      ++i;
+    } else if (c == '{') {
+      size_t close = word.find('}', i);
+      if (close == std::string::npos) return Error::BadInput("'{' without a closing '}' in '" + word + "'");
+      std::string name = word.substr(i + 1, close - i - 1);
+      auto it = values.find(name);
+      if (it == values.end()) return Error::BadInput("no value for {" + name + "} in '" + word + "'");
+      out += it->second;
+      i = close;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+Result<StudyFile> ParseStudyFile(const std::string& name, const std::string& base_dir,
+                                 const nlohmann::json& doc, const std::map<std::string, int>& lines) {
+  Checker check(name, lines);
+  if (!doc.is_object()) return Error::BadInput(name + ": expected a mapping of keys at the top");
+  KNOB_RETURN_IF_ERROR(check.KnownKeys(doc, "", {"study", "storage", "direction", "metric", "n_trials",
+                                                 "timeout", "max_failures", "sampler", "pruner", "space",
+                                                 "trainer", "resources", "output_dir", "heartbeat"}));
+  StudyFile file;
+  file.name = name;
+  file.base_dir = base_dir;
+  file.document = doc;
+  for (const char* required : {"study", "space", "trainer"})
+    if (!doc.contains(required)) return Error::BadInput(name + ": '" + required + "' is required");
+  KNOB_ASSIGN_OR_RETURN(file.config.name, check.String(doc["study"], "study"));
+  if (file.config.name.empty()) return check.Fail("study", "the study name is empty");
+  if (doc.contains("direction")) {
+    KNOB_ASSIGN_OR_RETURN(std::string direction, check.String(doc["direction"], "direction"));
+    auto parsed = ParseDirection(direction);
+    if (!parsed.ok()) return check.Fail("direction", parsed.error().message);
+    file.config.direction = *parsed;
+  }
+  auto space = ParseSearchSpace(doc["space"]);
+  if (!space.ok()) {
+    std::string param = QuotedAfter(space.error().message, "parameter");
+    return check.FailAt(param.empty() ? "space" : "space." + param, "space: " + space.error().message);
+  }
+  file.config.space = *space;
+  if (doc.contains("sampler")) {
+    KNOB_ASSIGN_OR_RETURN(file.config.sampler, ParseSampler(check, doc["sampler"]));
+  }
+  if (doc.contains("pruner")) {
+    auto pruner = ParsePrunerSpec(doc["pruner"]);
+    if (!pruner.ok()) return check.FailAt("pruner", "pruner: " + pruner.error().message);
+    file.config.pruner = *pruner;
+  }
+  // Sampler and pruner errors name their option: point at its line.
+  if (Status valid = Study::Validate(file.config); !valid.ok()) {
+    const std::string& message = valid.error().message;
+    std::string option = QuotedAfter(message, "option");
+    std::string section = message.find("pruner") != std::string::npos ? "pruner" : "sampler";
+    return check.FailAt(option.empty() ? section : section + "." + option, message);
+  }
+  std::string storage = "knob.db";
+  if (doc.contains("storage")) {
+    KNOB_ASSIGN_OR_RETURN(storage, check.String(doc["storage"], "storage"));
+  }
+  file.storage = ResolveStorage(storage, base_dir);
+  if (doc.contains("metric")) {
+    KNOB_ASSIGN_OR_RETURN(file.metric, check.String(doc["metric"], "metric"));
+  }
+  if (doc.contains("n_trials")) {
+    KNOB_ASSIGN_OR_RETURN(file.n_trials, check.Int(doc["n_trials"], "n_trials", 1));
+  }
+  if (doc.contains("timeout")) {
+    KNOB_ASSIGN_OR_RETURN(file.timeout_seconds, check.Duration(doc["timeout"], "timeout"));
+  }
+  if (doc.contains("max_failures")) {
+    KNOB_ASSIGN_OR_RETURN(file.max_failures, check.Int(doc["max_failures"], "max_failures", 1));
+  }
+  std::string output = "knob-runs/" + file.config.name;
+  if (doc.contains("output_dir")) {
+    KNOB_ASSIGN_OR_RETURN(output, check.String(doc["output_dir"], "output_dir"));
+  }
+  file.output_dir = (fs::path(base_dir) / output).lexically_normal().string();
+  if (doc.contains("heartbeat")) {
+    const auto& h = doc["heartbeat"];
+    KNOB_RETURN_IF_ERROR(check.KnownKeys(h, "heartbeat", {"interval", "stale_after"}));
+    if (h.contains("interval")) {
+      KNOB_ASSIGN_OR_RETURN(file.heartbeat_seconds, check.Duration(h["interval"], "heartbeat.interval"));
+    }
+    if (h.contains("stale_after")) {
+      KNOB_ASSIGN_OR_RETURN(file.stale_after_seconds, check.Duration(h["stale_after"], "heartbeat.stale_after"));
+    }
+    if (file.stale_after_seconds <= file.heartbeat_seconds)
+      return check.Fail("heartbeat.stale_after", "must be longer than heartbeat.interval");
+  }
+  KNOB_RETURN_IF_ERROR(ParseTrainer(check, doc["trainer"], *file.config.space, &file.trainer));
+  if (doc.contains("resources")) {
+    KNOB_RETURN_IF_ERROR(ParseResources(check, doc["resources"], &file.resources));
+  }
+  return file;
+}
+
+Result<StudyFile> LoadStudyFile(const std::string& path) {
+  std::ifstream in(path);
+  if (fs::is_directory(path)) return Error::BadInput("study file '" + path + "' is a folder");
+  if (!in) return Error::BadInput("cannot read study file '" + path + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string base_dir = fs::absolute(fs::path(path)).parent_path().lexically_normal().string();
+  std::string ext = fs::path(path).extension().string();
+  if (ext == ".json") {
+    KNOB_ASSIGN_OR_RETURN(nlohmann::json doc, ParseJsonText(path, text.str()));
+    return ParseStudyFile(path, base_dir, doc);
+  }
+  KNOB_ASSIGN_OR_RETURN(YamlDocument doc, ParseYamlDocument(path, text.str()));
+  return ParseStudyFile(path, base_dir, doc.root, doc.lines);
+}
+
+}  // namespace knob

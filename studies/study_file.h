@@ -1,0 +1,71 @@
+// The study file of `knob run`: one YAML or JSON document that says which study
+// to run (name, storage, direction, sampler, pruner, search space), its budget,
+// the trainer command and the machine's resources. Everything is checked before
+// anything runs; an error is one line naming the file, the line (YAML) and the
+// key. The parsed document is stored with the study so that `knob resume`
+// continues without the file. Called by the `run`/`resume` commands.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "studies/study.h"
+
+namespace knob {
+
+struct TrainerSpec {
+  // argv with {placeholders}: space parameters and {trial_number}, {trial_dir},
+  // {study_dir}, {study}; "{{" and "}}" are literal braces.
+  std::vector<std::string> command;
+  std::optional<double> timeout_seconds;  // per trial
+  int retries = 0;                        // re-runs of a failed trial
+  std::map<std::string, std::string> env;
+  double stop_grace_seconds = 10;  // SIGTERM, then SIGKILL after this long
+};
+
+struct ResourceSpec {
+  // "all", "none", or the listed GPU ids (as CUDA_VISIBLE_DEVICES names them).
+  std::string gpus = "all";
+  std::vector<std::string> gpu_ids;
+  int gpus_per_trial = 1;
+  int trials_per_gpu = 1;
+  std::optional<int> cpu_slots;  // trials at once without GPUs; default: the cores
+};
+
+struct StudyFile {
+  std::string name;      // the file as the user named it, for messages
+  std::string base_dir;  // relative paths in the file resolve here (absolute)
+  StudyConfig config;    // name, direction, sampler, space, pruner
+  std::string storage;   // a storage URL, relative paths resolved
+  std::string metric;    // the trainer metric that is the objective ("" = "value")
+  std::optional<int> n_trials;            // COMPLETE + PRUNED trials wanted
+  std::optional<double> timeout_seconds;  // no new trials after this long
+  std::optional<int> max_failures;        // failures in a row that stop the run
+  std::string output_dir;                 // one folder per trial under it
+  double heartbeat_seconds = 10;
+  double stale_after_seconds = 60;  // another worker's trial without a heartbeat this long is dead
+  TrainerSpec trainer;
+  ResourceSpec resources;
+  nlohmann::json document;  // the file's content as JSON, stored with the study
+};
+
+// Reads and checks the file at `path`.
+Result<StudyFile> LoadStudyFile(const std::string& path);
+// Checks a document already read (a stored one, for resume). `lines` may be empty.
+Result<StudyFile> ParseStudyFile(const std::string& name, const std::string& base_dir,
+                                 const nlohmann::json& document,
+                                 const std::map<std::string, int>& lines = {});
+
+// The study-file text of a trainer command word with its placeholders filled in.
+// Unknown names are bad input; `values` maps names to text.
+Result<std::string> FillPlaceholders(const std::string& word,
+                                     const std::map<std::string, std::string>& values);
+// The placeholder names a word uses.
+Result<std::vector<std::string>> PlaceholderNames(const std::string& word);
+
+}  // namespace knob
