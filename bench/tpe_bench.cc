@@ -47,7 +47,7 @@ int Quality(const nlohmann::json& sampler, int seeds, int trials) {
     }
     for (int seed = 0; seed < seeds; ++seed) {
       MemoryStorage storage;
-      auto study = Study::Create(storage, {"bench", StudyDirection::kMinimize, SpecWithSeed(sampler, seed), *space});
+      auto study = Study::Create(storage, {"bench", StudyDirection::kMinimize, SpecWithSeed(sampler, seed), *space, {}});
       if (!study.ok()) {
         std::fprintf(stderr, "%s\n", study.error().message.c_str());
         return 2;
@@ -84,14 +84,14 @@ int Speed(const nlohmann::json& sampler, const nlohmann::json& space_json, int n
   SearchSpace space = *parsed;
   MemoryStorage storage;
   // Fill the history with random trials quickly, then switch to the measured sampler.
-  auto filler = Study::Create(storage, {"speed", StudyDirection::kMinimize, {"random", {{"seed", 1}}}, space});
+  auto filler = Study::Create(storage, {"speed", StudyDirection::kMinimize, {"random", {{"seed", 1}}}, space, {}});
   for (int i = 0; i < n; ++i) {
     auto t = filler->Ask();
     double v = 0;
     for (const auto& [name, p] : t->params) v += p.internal;
     (void)filler->Tell(t->number, {TrialState::kComplete, std::fmod(v, 7.0)});
   }
-  auto measured = Study::Create(storage, {"measured", StudyDirection::kMinimize, SpecWithSeed(sampler, 0), space});
+  auto measured = Study::Create(storage, {"measured", StudyDirection::kMinimize, SpecWithSeed(sampler, 0), space, {}});
   // Share the history: copy the filled trials into the measured study.
   auto snapshot = filler->Snapshot();
   int64_t id = measured->record().study_id;
@@ -121,7 +121,7 @@ int Fill(const std::string& path, int n, const nlohmann::json& space_json) {
   auto space = ParseSearchSpace(space_json);
   auto storage = SqliteStorage::Open(path, StorageAccess::kCreate);
   if (!space.ok() || !storage.ok()) return 2;
-  auto study = Study::Create(**storage, {"s", StudyDirection::kMinimize, {"tpe", nlohmann::json::object()}, *space});
+  auto study = Study::Create(**storage, {"s", StudyDirection::kMinimize, {"tpe", nlohmann::json::object()}, *space, {}});
   if (!study.ok()) return 2;
   RandomSampler random(1);
   int64_t id = study->record().study_id;

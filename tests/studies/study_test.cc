@@ -11,7 +11,7 @@ namespace {
 StudyConfig Config(StudyDirection direction) {
   return {"s", direction, {"random", {{"seed", 1}}},
           *ParseSearchSpaceText(R"({"x": {"type": "float", "low": 0, "high": 1},
-                                    "c": {"type": "categorical", "choices": ["a", "b"]}})")};
+                                    "c": {"type": "categorical", "choices": ["a", "b"]}})"), {}};
 }
 
 }  // namespace
@@ -85,7 +85,7 @@ TEST_CASE("an enqueued trial is handed out first with its fixed params") {
 
 TEST_CASE("a study without a stored space infers it from its trials") {
   MemoryStorage storage;
-  StudyConfig config{"s", StudyDirection::kMinimize, {}, std::nullopt};
+  StudyConfig config{"s", StudyDirection::kMinimize, {}, std::nullopt, {}};
   Study study = *Study::Create(storage, config);
   CHECK(study.Ask().error().message == "study 's' has no search space: give one with --space");
   auto space = *ParseSearchSpaceText(R"({"x": {"type": "int", "low": 0, "high": 3}})");
