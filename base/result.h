@@ -14,6 +14,7 @@ enum class ErrorKind {
   kBadInput,   // the user's input is wrong: exit 2, nothing changed
   kRuntime,    // something failed while doing valid work: exit 1
   kExhausted,  // nothing left to hand out (a used-up grid): exit 3
+  kInterrupted,  // the user stopped it (Ctrl-C); the work can be continued: exit 130
 };
 
 struct Error {
@@ -23,12 +24,14 @@ struct Error {
   static Error BadInput(std::string message) { return {ErrorKind::kBadInput, std::move(message)}; }
   static Error Runtime(std::string message) { return {ErrorKind::kRuntime, std::move(message)}; }
   static Error Exhausted(std::string message) { return {ErrorKind::kExhausted, std::move(message)}; }
+  static Error Interrupted(std::string message) { return {ErrorKind::kInterrupted, std::move(message)}; }
 
   // The process exit code the command line uses for this error.
   int ExitCode() const {
     switch (kind) {
       case ErrorKind::kBadInput: return 2;
       case ErrorKind::kExhausted: return 3;
+      case ErrorKind::kInterrupted: return 130;
       case ErrorKind::kRuntime: break;
     }
     return 1;

@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
   knob::AddSetUserAttrCommand(app, status);
   knob::AddTrialsCommand(app, status);
   knob::AddBestTrialCommand(app, status);
+  knob::AddRunCommand(app, status);
+  knob::AddResumeCommand(app, status);
+  knob::AddStatusCommand(app, status);
 
   try {
     app.parse(argc, argv);

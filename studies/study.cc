@@ -183,6 +183,36 @@ Result<int> Study::Enqueue(const nlohmann::json& params, const nlohmann::json& u
                                       nlohmann::json{{"fixed_params", params}});
 }
 
+Result<std::optional<int>> Study::Retry(const FrozenTrial& failed, int max_retries, bool always) {
+  nlohmann::json history = failed.system_attrs.value("retry_history", nlohmann::json::array());
+  if (!history.is_array()) history = nlohmann::json::array();
+  history.push_back(failed.number);
+  if (!always && static_cast<int>(history.size()) > max_retries) return std::optional<int>();
+  nlohmann::json attrs = {{"fixed_params", failed.ParamsJson()},
+                          {"failed_trial", failed.system_attrs.value("failed_trial", failed.number)},
+                          {"retry_history", history}};
+  nlohmann::json user_attrs = failed.user_attrs;
+  KNOB_ASSIGN_OR_RETURN(int number, storage_->CreateWaitingTrial(record_.study_id, user_attrs, attrs));
+  return std::optional<int>(number);
+}
+
+Status Study::Reconfigure(const StudyConfig& config) {
+  KNOB_RETURN_IF_ERROR(Validate(config));
+  if (config.direction != record_.direction)
+    return Error::BadInput("study '" + record_.name + "' exists with direction " +
+                           DirectionName(record_.direction) + "; its direction cannot change");
+  nlohmann::json sampler = {{"name", config.sampler.name}, {"options", config.sampler.options}};
+  KNOB_RETURN_IF_ERROR(storage_->SetStudySystemAttr(record_.study_id, kSamplerAttr, sampler));
+  KNOB_RETURN_IF_ERROR(storage_->SetStudySystemAttr(record_.study_id, kPrunerAttr, config.pruner.ToJson()));
+  if (config.space)
+    KNOB_RETURN_IF_ERROR(storage_->SetStudySystemAttr(record_.study_id, kSpaceAttr,
+                                                      SearchSpaceToJson(*config.space)));
+  sampler_ = config.sampler;
+  pruner_ = config.pruner;
+  if (config.space) space_ = config.space;
+  return {};
+}
+
 Status Study::SetUserAttr(std::optional<int> number, const std::string& key,
                           const nlohmann::json& value) {
   if (key.empty()) return Error::BadInput("attribute key is empty");

@@ -76,6 +76,15 @@ class Study {
   // Adds a WAITING trial with these fixed params (external values); returns its number.
   Result<int> Enqueue(const nlohmann::json& params,
                       const nlohmann::json& user_attrs = nlohmann::json::object());
+  // Queues a WAITING copy of a failed trial (same params and user attributes),
+  // as Optuna's RetryFailedTrialCallback does: system attributes `failed_trial`
+  // (the first of the line) and `retry_history` (the numbers so far). Nothing when
+  // the line has already been retried `max_retries` times, unless `always`.
+  // Returns the new trial's number.
+  Result<std::optional<int>> Retry(const FrozenTrial& failed, int max_retries, bool always = false);
+  // Replaces the stored sampler, pruner and space with `config`'s (a study file
+  // run again after an edit). The direction cannot change.
+  Status Reconfigure(const StudyConfig& config);
   Status SetUserAttr(std::optional<int> number, const std::string& key, const nlohmann::json& value);
 
   Result<StudySnapshot> Snapshot() { return storage_->ReadStudy(record_.study_id); }

@@ -1,0 +1,41 @@
+// Slots: the places a trial can run at once. With GPUs, each slot owns
+// gpus_per_trial GPUs (shared by trials_per_gpu slots) and its trials see only
+// those through CUDA_VISIBLE_DEVICES; without, there are cpu_slots slots (the
+// cores by default) and CUDA_VISIBLE_DEVICES is empty. The GPUs come from
+// $CUDA_VISIBLE_DEVICES, else `nvidia-smi`, else there are none.
+// Called by the run command (to plan) and the orchestrator (to place trials).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "studies/study_file.h"
+
+namespace knob {
+
+struct Slot {
+  int index = 0;
+  std::vector<std::string> gpus;  // empty: a CPU slot
+  std::string CudaVisibleDevices() const;
+  std::string Label() const;  // "gpu 0", "gpu 0,1", "cpu 3"
+};
+
+struct MachineResources {
+  std::vector<std::string> gpus;  // ids as CUDA_VISIBLE_DEVICES names them
+  std::string gpu_source;         // "CUDA_VISIBLE_DEVICES", "nvidia-smi" or "none"
+  int cores = 1;
+};
+
+// What this machine has.
+MachineResources DetectResources();
+
+// The slots for `spec` on `machine`. Bad input when the spec names GPUs the
+// machine does not have, or asks for more GPUs per trial than there are.
+Result<std::vector<Slot>> PlanSlots(const ResourceSpec& spec, const MachineResources& machine);
+
+// Threads each trial may use so that the slots together use each core once.
+int ThreadsPerTrial(int cores, int slots);
+
+}  // namespace knob

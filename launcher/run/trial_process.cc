@@ -1,0 +1,123 @@
+#include "launcher/run/trial_process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace knob {
+
+std::string FindExecutable(const std::string& program) {
+  auto executable = [](const std::string& path) {
+    struct stat st {};
+    return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
+  };
+  if (program.find('/') != std::string::npos) return executable(program) ? program : "";
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(start, end - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
+    if (executable(candidate)) return candidate;
+    start = end + 1;
+  }
+  return "";
+}
+
+std::string SignalName(int signal) {
+  const char* abbrev = sigabbrev_np(signal);
+  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(signal);
+}
+
+void SignalProcessGroup(pid_t pid, int signal) {
+  if (pid > 0) kill(-pid, signal);
+}
+
+Result<LaunchedProcess> LaunchTrialProcess(const LaunchSpec& spec) {
+  std::string program = FindExecutable(spec.argv.at(0));
+  if (program.empty())
+    return Error::Runtime("cannot start '" + spec.argv[0] + "': not an executable file or not on PATH");
+  int log_fd = open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (log_fd < 0)
+    return Error::Runtime("cannot write trial log '" + spec.log_path + "': " + std::strerror(errno));
+  int channel[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, channel) != 0) {
+    close(log_fd);
+    return Error::Runtime(std::string("socketpair: ") + std::strerror(errno));
+  }
+  int report[2];  // the child writes errno here when exec fails; exec closes it
+  if (pipe2(report, O_CLOEXEC) != 0) {
+    close(log_fd), close(channel[0]), close(channel[1]);
+    return Error::Runtime(std::string("pipe: ") + std::strerror(errno));
+  }
+  // Everything the child needs is built before fork: after it, only
+  // async-signal-safe calls.
+  std::vector<char*> argv, envp;
+  for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::string fd_var = "KNOB_CONTROL_FD=" + std::to_string(channel[1]);
+  for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(fd_var.data());
+  envp.push_back(nullptr);
+  pid_t parent = getpid();
+
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(log_fd), close(channel[0]), close(channel[1]), close(report[0]), close(report[1]);
+    return Error::Runtime(std::string("fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    auto fail = [&](int stage) {
+      int code[2] = {stage, errno};
+      ssize_t ignored = write(report[1], code, sizeof code);
+      (void)ignored;
+      _exit(127);
+    };
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // knob died between fork and prctl
+    // Signals knob handles are reset to their defaults by exec; unblock them all.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    signal(SIGPIPE, SIG_DFL);  // knob ignores it; exec would keep that
+    if (dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0) fail(1);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+    // The trainer's end of the channel survives exec.
+    int flags = fcntl(channel[1], F_GETFD);
+    fcntl(channel[1], F_SETFD, flags & ~FD_CLOEXEC);
+    if (chdir(spec.working_dir.c_str()) != 0) fail(2);
+    execve(program.c_str(), argv.data(), envp.data());
+    fail(3);
+  }
+  // Also set here, so that the group exists whichever process runs first.
+  setpgid(pid, pid);
+  close(log_fd);
+  close(channel[1]);
+  close(report[1]);
+  int code[2] = {0, 0};
+  ssize_t n;
+  do n = read(report[0], code, sizeof code);
+  while (n < 0 && errno == EINTR);
+  close(report[0]);
+  if (n == static_cast<ssize_t>(sizeof code)) {
+    close(channel[0]);
+    // The child has exited 127; the orchestrator's SIGCHLD handling reaps it.
+    const char* stage = code[0] == 1 ? "redirect output" : code[0] == 2 ? "enter its folder" : "exec";
+    return Error::Runtime("cannot start '" + spec.argv[0] + "' (" + stage + "): " + std::strerror(code[1]));
+  }
+  fcntl(channel[0], F_SETFL, fcntl(channel[0], F_GETFL) | O_NONBLOCK);
+  return LaunchedProcess{pid, channel[0]};
+}
+
+}  // namespace knob

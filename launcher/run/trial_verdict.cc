@@ -1,0 +1,43 @@
+#include "launcher/run/trial_verdict.h"
+
+#include <sys/wait.h>
+
+#include <cmath>
+
+#include "base/duration.h"
+#include "launcher/run/trial_process.h"
+
+namespace knob {
+
+TrialVerdict JudgeTrial(const TrialEnd& end) {
+  TrialVerdict v;
+  auto fail = [&](const char* kind, const std::string& reason) {
+    v.state = TrialState::kFail;
+    v.kind = kind;
+    v.reason = reason + (end.log_path.empty() ? "" : " (log: " + end.log_path + ")");
+    return v;
+  };
+  if (!end.start_error.empty()) return fail("start", end.start_error);
+  if (end.interrupted) return fail("interrupted", "stopped by Ctrl-C before it finished");
+  if (end.pruned) {
+    v.state = TrialState::kPruned;
+    return v;
+  }
+  if (end.timed_out) return fail("timeout", "timed out after " + ShortDuration(end.timeout_seconds));
+  if (WIFSIGNALED(end.wait_status)) {
+    std::string reason = "killed by signal " + SignalName(WTERMSIG(end.wait_status));
+    if (WCOREDUMP(end.wait_status)) reason += " (core dumped)";
+    return fail("signal", reason);
+  }
+  int code = WIFEXITED(end.wait_status) ? WEXITSTATUS(end.wait_status) : -1;
+  if (code != 0) return fail("exit", "exit code " + std::to_string(code));
+  if (!end.value)
+    return fail("no_result", "exited without a result (no result message on the control channel "
+                             "and no {\"knob_result\": V} line on stdout)");
+  if (std::isnan(*end.value)) return fail("nan", "reported NaN");
+  v.state = TrialState::kComplete;
+  v.value = end.value;
+  return v;
+}
+
+}  // namespace knob

@@ -1,0 +1,130 @@
+// A trainer whose behaviour the command line picks, for tests and the
+// orchestration benchmark: a real process speaking the real protocol, fast to
+// start. Modes (--mode):
+//   value    send a result message with --value (default: the "x" param) and exit 0
+//   stdout   print {"knob_result": V} and exit 0, never touching the channel
+//   curve    report a learning curve for steps 1..--steps, stop when told to prune
+//   env      send a result whose metrics tell what the trial saw (devices,
+//            threads, start and end times on the monotonic clock)
+//   abort, segv, nan, novalue, exit (--code), hang (until stopped), hang_hard
+//   (ignores SIGTERM)
+// --sleep-ms waits before anything else.
+#include <signal.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+double MonotonicSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int ControlFd() {
+  const char* fd = std::getenv("KNOB_CONTROL_FD");
+  return fd ? std::atoi(fd) : -1;
+}
+
+void SendLine(int fd, const std::string& line) {
+  std::string text = line + "\n";
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) return;
+    done += n;
+  }
+}
+
+std::string ReadLine(int fd) {
+  std::string line;
+  char c;
+  while (read(fd, &c, 1) == 1 && c != '\n') line += c;
+  return line;
+}
+
+double Param(const char* name, double fallback) {
+  const char* params = std::getenv("KNOB_PARAMS");
+  if (!params) return fallback;
+  auto json = nlohmann::json::parse(params, nullptr, false);
+  if (!json.is_object() || !json.contains(name) || !json[name].is_number()) return fallback;
+  return json[name].get<double>();
+}
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "<unset>";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double started = MonotonicSeconds();
+  std::string mode = "value";
+  std::string value_text;
+  int steps = 10, sleep_ms = 0, code = 1;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--mode") mode = argv[i + 1];
+    else if (flag == "--value") value_text = argv[i + 1];
+    else if (flag == "--steps") steps = std::atoi(argv[i + 1]);
+    else if (flag == "--sleep-ms") sleep_ms = std::atoi(argv[i + 1]);
+    else if (flag == "--code") code = std::atoi(argv[i + 1]);
+  }
+  if (sleep_ms > 0) usleep(sleep_ms * 1000);
+  double value = value_text.empty() ? Param("x", 0.5) : std::strtod(value_text.c_str(), nullptr);
+  int fd = ControlFd();
+  if (mode == "value") {
+    SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}}.dump());
+    return 0;
+  }
+  if (mode == "stdout") {
+    std::printf("some output\n{\"knob_result\": %.17g}\nmore output\n", value);
+    return 0;
+  }
+  if (mode == "curve") {
+    // Rank-preserving curves: the objective (x - 0.3)^2 plus a term that shrinks with steps.
+    double x = Param("x", 0.5);
+    double last = 0;
+    for (int step = 1; step <= steps; ++step) {
+      last = (x - 0.3) * (x - 0.3) + 1.0 / step;
+      SendLine(fd, nlohmann::json{{"type", "report"}, {"step", step}, {"value", last}}.dump());
+      auto decision = nlohmann::json::parse(ReadLine(fd), nullptr, false);
+      if (decision.is_object() && decision.value("prune", false)) return 0;
+    }
+    SendLine(fd, nlohmann::json{{"type", "result"}, {"value", last}}.dump());
+    return 0;
+  }
+  if (mode == "env") {
+    nlohmann::json metrics = {{"cuda", Env("CUDA_VISIBLE_DEVICES")}, {"omp", Env("OMP_NUM_THREADS")},
+                              {"worker", Env("KNOB_WORKER")}, {"start", started},
+                              {"end", MonotonicSeconds()}, {"cwd", std::string(getcwd(nullptr, 0))}};
+    SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}, {"metrics", metrics}}.dump());
+    return 0;
+  }
+  if (mode == "abort") std::abort();
+  if (mode == "segv") raise(SIGSEGV);
+  if (mode == "nan") {
+    SendLine(fd, R"({"type": "result", "value": NaN})");
+    return 0;
+  }
+  if (mode == "novalue") return 0;
+  if (mode == "exit") return code;
+  if (mode == "hang_hard") signal(SIGTERM, SIG_IGN);
+  if (mode == "hang" || mode == "hang_hard") {
+    std::printf("hanging\n");
+    std::fflush(stdout);
+    while (true) pause();
+  }
+  std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
+  return 64;
+}
