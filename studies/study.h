@@ -24,7 +24,7 @@ struct StudyConfig {
   StudyDirection direction = StudyDirection::kMinimize;
   SamplerSpec sampler;
   std::optional<SearchSpace> space;
-  PrunerSpec pruner;
+  PrunerSpec pruner = {};  // Optuna's default, median
 };
 
 // What the caller of an ask adds to the trial it gets.

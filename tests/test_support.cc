@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -37,7 +38,65 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-ProcessResult RunProcess(const std::vector<std::string>& argv) {
+namespace {
+
+std::vector<std::string> EnvironmentWith(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) env.push_back(*e);
+  for (const auto& var : extra) {
+    std::string name = var.substr(0, var.find('=') + 1);
+    env.erase(std::remove_if(env.begin(), env.end(),
+                             [&](const std::string& e) { return e.rfind(name, 0) == 0; }),
+              env.end());
+    env.push_back(var);
+  }
+  return env;
+}
+
+}  // namespace
+
+int StartKnob(const std::vector<std::string>& args, const std::string& dir) {
+  std::string out_path = dir + "/knob.out", err_path = dir + "/knob.err";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  std::vector<std::string> argv{KNOB_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> c_args;
+  for (const auto& a : argv) c_args.push_back(const_cast<char*>(a.c_str()));
+  c_args.push_back(nullptr);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, c_args[0], &actions, nullptr, c_args.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+int WaitFor(int pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::vector<int> ProcessesWithEnv(const std::string& var) {
+  std::vector<int> pids;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream environ_file(entry.path() / "environ", std::ios::binary);
+    std::string item;
+    while (std::getline(environ_file, item, '\0'))
+      if (item == var) {
+        pids.push_back(std::stoi(name));
+        break;
+      }
+  }
+  return pids;
+}
+
+ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
   TempDir scratch;
   std::string out_path = scratch.File("out"), err_path = scratch.File("err");
   posix_spawn_file_actions_t actions;
@@ -50,7 +109,11 @@ ProcessResult RunProcess(const std::vector<std::string>& argv) {
   args.push_back(nullptr);
   pid_t pid;
   ProcessResult result;
-  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) != 0) {
+  std::vector<std::string> env = EnvironmentWith(extra_env);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data()) != 0) {
     posix_spawn_file_actions_destroy(&actions);
     result.err = "spawn failed";
     return result;
@@ -65,10 +128,10 @@ ProcessResult RunProcess(const std::vector<std::string>& argv) {
   return result;
 }
 
-ProcessResult RunKnob(const std::vector<std::string>& args) {
+ProcessResult RunKnob(const std::vector<std::string>& args, const std::vector<std::string>& extra_env) {
   std::vector<std::string> argv{KNOB_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  return RunProcess(argv);
+  return RunProcess(argv, extra_env);
 }
 
 std::string DumpDatabase(const std::string& path) {

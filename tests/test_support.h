@@ -29,11 +29,22 @@ struct ProcessResult {
   std::string err;
 };
 
-// Runs argv (no shell) and waits for it.
-ProcessResult RunProcess(const std::vector<std::string>& argv);
+// Runs argv (no shell) and waits for it; `extra_env` ("NAME=value") is added to
+// this process's environment.
+ProcessResult RunProcess(const std::vector<std::string>& argv,
+                         const std::vector<std::string>& extra_env = {});
+
+// Starts `knob` with `args` without waiting, its output into files under `dir`.
+int StartKnob(const std::vector<std::string>& args, const std::string& dir);
+// Waits for a process started by StartKnob; returns what RunProcess would.
+int WaitFor(int pid);
+
+// The pids of live processes whose environment holds `var` ("NAME=value").
+std::vector<int> ProcessesWithEnv(const std::string& var);
 
 // Runs the `knob` binary built with these tests.
-ProcessResult RunKnob(const std::vector<std::string>& args);
+ProcessResult RunKnob(const std::vector<std::string>& args,
+                      const std::vector<std::string>& extra_env = {});
 
 // Every row of every table of an SQLite file as text, in a fixed order
 // (an empty string for a missing file).

@@ -76,7 +76,8 @@ Status RunFile(StudyFile file, const RunOverrides& overrides, StorageAccess acce
   KNOB_RETURN_IF_ERROR(ApplyOverrides(overrides, file));
   KNOB_RETURN_IF_ERROR(CheckTrainerProgram(file));
   MachineResources machine = DetectResources();
-  KNOB_ASSIGN_OR_RETURN(std::vector<Slot> slots, PlanSlots(file.resources, machine));
+  auto slots = PlanSlots(file.resources, machine);
+  if (!slots.ok()) return Error::BadInput(file.name + ": " + slots.error().message);
   KNOB_RETURN_IF_ERROR(Study::Validate(file.config));
   KNOB_ASSIGN_OR_RETURN(auto storage, OpenStorage(file.storage, access));
   std::optional<Study> study;
@@ -88,7 +89,7 @@ Status RunFile(StudyFile file, const RunOverrides& overrides, StorageAccess acce
   }
   nlohmann::json stored = {{"file", file.name}, {"dir", file.base_dir}, {"document", file.document}};
   KNOB_RETURN_IF_ERROR(storage->SetStudySystemAttr(study->record().study_id, kStudyFileAttr, stored));
-  RunPlan plan{file, slots, machine.cores, isatty(STDERR_FILENO) == 1};
+  RunPlan plan{file, *slots, machine.cores, isatty(STDERR_FILENO) == 1};
   return RunStudy(*storage, *study, plan);
 }
 

@@ -1,0 +1,134 @@
+// The parts of `knob run` that are pure functions: trainer messages, verdicts,
+// slot planning, placeholders and durations.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <cmath>
+
+#include "base/duration.h"
+#include "launcher/run/slots.h"
+#include "launcher/run/trainer_messages.h"
+#include "launcher/run/trial_verdict.h"
+#include "studies/study_file.h"
+
+namespace knob {
+
+TEST_CASE("trainer messages: reports, results, Python's non-finite numbers, metrics as the value") {
+  auto report = ParseTrainerMessage(R"({"type":"report","step":3,"value":0.5})", "");
+  REQUIRE(report.ok());
+  CHECK(report->type == TrainerMessage::Type::kReport);
+  CHECK(report->step == 3);
+  CHECK(*report->value == 0.5);
+  auto nan = ParseTrainerMessage(R"({"type": "result", "value": NaN})", "");
+  CHECK(std::isnan(*nan->value));
+  auto inf = ParseTrainerMessage(R"({"type": "result", "value": -Infinity})", "");
+  CHECK(*inf->value == -INFINITY);
+  auto by_metric = ParseTrainerMessage(R"({"type":"report","step":1,"metrics":{"eval_accuracy":0.9,"loss":2}})",
+                                       "eval_accuracy");
+  CHECK(*by_metric->value == 0.9);
+  CHECK(by_metric->metrics["loss"] == 2);
+  auto no_value = ParseTrainerMessage(R"({"type":"report","step":1,"metrics":{"loss":2}})", "eval_accuracy");
+  CHECK(no_value.error().message ==
+        R"(trainer report without a value or metric 'eval_accuracy': {"type":"report","step":1,"metrics":{"loss":2}})");
+  CHECK(ParseTrainerMessage(R"({"type":"report","value":1})", "").error().message ==
+        R"(trainer report: "step" must be an integer >= 0: {"type":"report","value":1})");
+  CHECK(ParseTrainerMessage(R"({"type":"hello"})", "").error().message == "unknown trainer message type 'hello'");
+  CHECK(DecisionLine(true) == "{\"type\":\"decision\",\"prune\":true}\n");
+}
+
+TEST_CASE("verdicts: how a trial ended decides its state and reason") {
+  TrialEnd end;
+  end.log_path = "/t/trainer.log";
+  end.value = 0.25;
+  TrialVerdict ok = JudgeTrial(end);
+  CHECK(ok.state == TrialState::kComplete);
+  CHECK(*ok.value == 0.25);
+
+  TrialEnd crashed = end;
+  crashed.wait_status = SIGSEGV;  // as waitpid reports a death by SIGSEGV
+  CHECK(JudgeTrial(crashed).reason == "killed by signal SIGSEGV (log: /t/trainer.log)");
+  TrialEnd failed = end;
+  failed.wait_status = 3 << 8;  // exit(3)
+  CHECK(JudgeTrial(failed).reason == "exit code 3 (log: /t/trainer.log)");
+  CHECK(JudgeTrial(failed).kind == "exit");
+  TrialEnd slow = end;
+  slow.timed_out = true;
+  slow.timeout_seconds = 600;
+  slow.wait_status = SIGTERM;
+  CHECK(JudgeTrial(slow).reason == "timed out after 10m00s (log: /t/trainer.log)");
+  TrialEnd nan = end;
+  nan.value = NAN;
+  CHECK(JudgeTrial(nan).kind == "nan");
+  TrialEnd silent = end;
+  silent.value.reset();
+  CHECK(JudgeTrial(silent).kind == "no_result");
+  TrialEnd pruned = slow;
+  pruned.pruned = true;
+  pruned.timed_out = false;
+  CHECK(JudgeTrial(pruned).state == TrialState::kPruned);
+  TrialEnd stopped = pruned;
+  stopped.interrupted = true;
+  CHECK(JudgeTrial(stopped).kind == "interrupted");
+}
+
+TEST_CASE("slots: GPUs spread first, then stacked; CPU slots without GPUs; unknown GPUs are bad input") {
+  MachineResources machine{{"0", "1", "2", "3"}, "CUDA_VISIBLE_DEVICES", 16};
+  ResourceSpec spec;
+  spec.gpus = "list";
+  spec.gpu_ids = {"0", "1"};
+  spec.trials_per_gpu = 2;
+  auto slots = PlanSlots(spec, machine);
+  REQUIRE(slots.ok());
+  REQUIRE(slots->size() == 4);
+  CHECK((*slots)[0].CudaVisibleDevices() == "0");
+  CHECK((*slots)[1].CudaVisibleDevices() == "1");
+  CHECK((*slots)[2].CudaVisibleDevices() == "0");
+  CHECK((*slots)[3].Label() == "gpu 1");
+
+  ResourceSpec pairs;
+  pairs.gpus_per_trial = 2;
+  auto paired = PlanSlots(pairs, machine);
+  REQUIRE(paired->size() == 2);
+  CHECK((*paired)[1].CudaVisibleDevices() == "2,3");
+
+  ResourceSpec none;
+  none.gpus = "none";
+  none.cpu_slots = 3;
+  auto cpu = PlanSlots(none, machine);
+  REQUIRE(cpu->size() == 3);
+  CHECK((*cpu)[2].CudaVisibleDevices().empty());
+  CHECK((*cpu)[2].Label() == "cpu 2");
+  ResourceSpec default_cpu;
+  CHECK(PlanSlots(default_cpu, MachineResources{{}, "none", 6})->size() == 6);
+
+  spec.gpu_ids = {"0", "7"};
+  CHECK(PlanSlots(spec, machine).error().message ==
+        "resources.gpus: GPU 7 is not available (CUDA_VISIBLE_DEVICES gives 0,1,2,3)");
+  ResourceSpec greedy;
+  greedy.gpus_per_trial = 5;
+  CHECK(PlanSlots(greedy, machine).error().message ==
+        "resources.gpus_per_trial: 5 GPUs per trial, but only 4 are used");
+  CHECK(ThreadsPerTrial(16, 4) == 4);
+  CHECK(ThreadsPerTrial(2, 4) == 1);
+}
+
+TEST_CASE("placeholders and durations") {
+  std::map<std::string, std::string> values = {{"lr", "0.001"}, {"trial_number", "7"}};
+  CHECK(*FillPlaceholders("learning_rate={lr}", values) == "learning_rate=0.001");
+  CHECK(*FillPlaceholders("{{literal}} #{trial_number}", values) == "{literal} #7");
+  CHECK(FillPlaceholders("{nope}", values).error().message == "no value for {nope} in '{nope}'");
+  CHECK(*PlaceholderNames("a={lr},b={trial_number}") == std::vector<std::string>{"lr", "trial_number"});
+  CHECK(PlaceholderNames("a={lr").error().message == "'{' without a closing '}' in 'a={lr'");
+  CHECK(*ParseDuration("t", "90s") == 90);
+  CHECK(*ParseDuration("t", "1h30m") == 5400);
+  CHECK(*ParseDuration("t", "250ms") == 0.25);
+  CHECK(*ParseDuration("t", "2") == 2);
+  CHECK(ParseDuration("t", "10 minutes").error().message ==
+        "t: expected a duration such as 90s, 10m, 2h or 1h30m, got '10 minutes'");
+  CHECK(ShortDuration(4.25) == "4.2s");
+  CHECK(ShortDuration(200) == "3m20s");
+  CHECK(ShortDuration(3725) == "1h02m");
+}
+
+}  // namespace knob

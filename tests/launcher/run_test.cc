@@ -1,0 +1,234 @@
+// `knob run` end to end: the real binary, real trainer processes (the scripted
+// trainer and a Python objective), a real SQLite file.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "studies/sqlite_storage.h"
+#include "test_support.h"
+
+namespace knob {
+namespace {
+
+using testing::RunKnob;
+using testing::TempDir;
+
+void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+StudySnapshot ReadStudy(const std::string& db, const std::string& name) {
+  auto storage = SqliteStorage::Open(db, StorageAccess::kRead);
+  REQUIRE(storage.ok());
+  auto record = (*storage)->FindStudy(name);
+  REQUIRE(record.ok());
+  auto snapshot = (*storage)->ReadStudy(record->study_id);
+  REQUIRE(snapshot.ok());
+  return *snapshot;
+}
+
+int Count(const StudySnapshot& s, TrialState state) {
+  return static_cast<int>(std::count_if(s.trials.begin(), s.trials.end(),
+                                        [&](const FrozenTrial& t) { return t.state == state; }));
+}
+
+std::string Trainer(const std::string& args) {
+  return std::string("[") + KNOB_TRAINER + ", " + args + "]";
+}
+
+}  // namespace
+
+TEST_CASE("run: each kind of trainer failure FAILs its trial with its reason; the study reaches its budget") {
+  TempDir dir;
+  const std::string space =
+      R"({"mode": {"type": "categorical", "choices": ["value", "stdout", "abort", "segv", "hang", "hang_hard", "nan", "novalue", "exit"]},
+          "x": {"type": "float", "low": 0, "high": 1}})";
+  std::string db = dir.File("f.db");
+  REQUIRE(RunKnob({"create-study", "--storage", db, "--study", "faults", "--space", space}).exit_code == 0);
+  const std::vector<std::string> failing = {"abort", "segv", "hang", "hang_hard", "nan", "novalue", "exit"};
+  for (const auto& mode : failing)
+    REQUIRE(RunKnob({"enqueue", "--storage", db, "--study", "faults", "--params",
+                     R"({"mode": ")" + mode + R"(", "x": 0.25})"}).exit_code == 0);
+  WriteFile(dir.File("study.yaml"), "study: faults\nstorage: f.db\nn_trials: 5\nmax_failures: 1000\n"
+            "sampler: {name: random, seed: 5}\nspace: " + space + "\n"
+            "trainer:\n  command: " + Trainer("--mode, \"{mode}\"") + "\n  timeout: 0.3s\n  stop_grace: 0.2s\n"
+            "resources: {gpus: none, cpu_slots: 4}\n");
+  auto run = RunKnob({"run", dir.File("study.yaml")});
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  StudySnapshot s = ReadStudy(db, "faults");
+  CHECK(Count(s, TrialState::kComplete) == 5);
+  CHECK(Count(s, TrialState::kRunning) == 0);
+  const std::map<std::string, std::string> reasons = {
+      {"abort", "killed by signal SIGABRT"}, {"segv", "killed by signal SIGSEGV"},
+      {"hang", "timed out after 0.3s"},      {"hang_hard", "timed out after 0.3s"},
+      {"nan", "reported NaN"},               {"novalue", "exited without a result"},
+      {"exit", "exit code 1"}};
+  std::set<std::string> failed_modes;
+  for (const auto& t : s.trials) {
+    std::string mode = t.ParamsJson()["mode"];
+    if (t.state == TrialState::kComplete) {
+      CHECK((mode == "value" || mode == "stdout"));
+      CHECK(*t.value == t.ParamsJson()["x"].get<double>());  // what the trainer sent
+      continue;
+    }
+    REQUIRE(t.state == TrialState::kFail);
+    failed_modes.insert(mode);
+    std::string reason = t.system_attrs["knob:fail_reason"];
+    INFO("trial " << t.number << " (" << mode << "): " << reason);
+    CHECK(reason.rfind(reasons.at(mode), 0) == 0);
+    std::string log = t.system_attrs["knob:trial_dir"].get<std::string>() + "/trainer.log";
+    CHECK(reason.find("(log: " + log + ")") != std::string::npos);
+    CHECK(std::filesystem::exists(log));
+  }
+  CHECK(failed_modes == std::set<std::string>(failing.begin(), failing.end()));
+  // `knob trials` shows the reasons.
+  auto listed = RunKnob({"trials", "--storage", db, "--study", "faults", "--format", "csv"});
+  CHECK(listed.out.find("killed by signal SIGSEGV") != std::string::npos);
+}
+
+TEST_CASE("run: SIGKILLed ten times at random moments, the same command finishes the study exactly") {
+  TempDir dir;
+  const std::string study = "killed-" + std::to_string(getpid());
+  WriteFile(dir.File("study.yaml"), "study: " + study + "\nstorage: k.db\nn_trials: 40\n"
+            "sampler: {name: tpe, seed: 2, n_startup_trials: 5}\n"
+            "space: {x: {type: float, low: 0, high: 1}}\n"
+            "trainer:\n  command: " + Trainer("--mode, value, --sleep-ms, \"150\"") + "\n  retries: 1\n"
+            "resources: {gpus: none, cpu_slots: 2}\n");
+  std::mt19937 rng(20261128);
+  std::map<int, std::pair<double, nlohmann::json>> completed;  // never lost, never changed
+  auto check_completed = [&](const StudySnapshot& s) {
+    for (const auto& [number, seen] : completed) {
+      auto t = std::find_if(s.trials.begin(), s.trials.end(), [&](const FrozenTrial& f) { return f.number == number; });
+      REQUIRE(t != s.trials.end());
+      CHECK(t->state == TrialState::kComplete);
+      CHECK(*t->value == seen.first);
+      CHECK(t->ParamsJson() == seen.second);
+    }
+    for (const auto& t : s.trials)
+      if (t.state == TrialState::kComplete) completed[t.number] = {*t.value, t.ParamsJson()};
+  };
+  int killed = 0;
+  for (int kill = 0; kill < 10; ++kill) {
+    int pid = testing::StartKnob({"run", dir.File("study.yaml")}, dir.path().string());
+    REQUIRE(pid > 0);
+    // The point of the test: a kill at an arbitrary moment of the run.
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(10, 400)(rng)));
+    ::kill(pid, SIGKILL);
+    int code = testing::WaitFor(pid);
+    CHECK((code == 128 + SIGKILL || code == 0));  // 0: it had finished the study already
+    killed += code == 128 + SIGKILL;
+    if (std::filesystem::exists(dir.File("k.db"))) check_completed(ReadStudy(dir.File("k.db"), study));
+  }
+  CHECK(killed >= 8);
+  auto last = RunKnob({"run", dir.File("study.yaml")});
+  INFO(last.err);
+  REQUIRE(last.exit_code == 0);
+  StudySnapshot s = ReadStudy(dir.File("k.db"), study);
+  check_completed(s);
+  CHECK(Count(s, TrialState::kComplete) + Count(s, TrialState::kPruned) == 40);
+  CHECK(Count(s, TrialState::kRunning) == 0);
+  std::set<int> numbers;
+  for (const auto& t : s.trials) CHECK(numbers.insert(t.number).second);
+  CHECK(testing::ProcessesWithEnv("KNOB_STUDY=" + study).empty());
+}
+
+TEST_CASE("run: GPU slots from the environment; each trial sees only its GPU, at most trials_per_gpu per GPU") {
+  TempDir dir;
+  WriteFile(dir.File("study.yaml"), "study: gpus\nstorage: g.db\nn_trials: 16\n"
+            "sampler: {name: random, seed: 1}\nspace: {x: {type: float, low: 0, high: 1}}\n"
+            "trainer:\n  command: " + Trainer("--mode, env, --sleep-ms, \"60\"") + "\n"
+            "resources: {gpus: [0, 1], trials_per_gpu: 2}\n");
+  auto run = RunKnob({"run", dir.File("study.yaml")}, {"CUDA_VISIBLE_DEVICES=0,1,2"});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  StudySnapshot s = ReadStudy(dir.File("g.db"), "gpus");
+  REQUIRE(Count(s, TrialState::kComplete) == 16);
+  std::map<std::string, std::vector<std::pair<double, int>>> events;  // per GPU: (time, +1/-1)
+  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (const auto& t : s.trials) {
+    const auto& m = t.user_attrs["metrics"];
+    auto gpus = t.system_attrs["knob:slot"]["gpus"];
+    REQUIRE(gpus.size() == 1);
+    std::string gpu = gpus[0];
+    CHECK(m["cuda"] == gpu);  // exactly its own device
+    CHECK((gpu == "0" || gpu == "1"));
+    CHECK(m["omp"] == std::to_string(std::max(1, cores / 4)));
+    CHECK(m["cwd"] == t.system_attrs["knob:trial_dir"]);
+    events[gpu].push_back({m["start"].get<double>(), +1});
+    events[gpu].push_back({m["end"].get<double>(), -1});
+  }
+  CHECK(events.size() == 2);
+  for (auto& [gpu, list] : events) {
+    std::sort(list.begin(), list.end());  // an end before a start at the same instant
+    int now = 0, most = 0;
+    for (const auto& [time, delta] : list) most = std::max(most, now += delta);
+    INFO("GPU " << gpu);
+    CHECK(most <= 2);
+  }
+}
+
+TEST_CASE("run: ASHA trains at most 40% of the steps of the same study unpruned, with as good a best") {
+  TempDir dir;
+  auto study_with = [&](const std::string& name, const std::string& pruner) {
+    WriteFile(dir.File(name + ".yaml"), "study: " + name + "\nstorage: a.db\nn_trials: 40\n"
+              "sampler: {name: random, seed: 7}\npruner: " + pruner + "\n"
+              "space: {x: {type: float, low: 0, high: 1}}\n"
+              "trainer:\n  command: " + Trainer("--mode, curve, --steps, \"27\"") + "\n"
+              "resources: {gpus: none, cpu_slots: 2}\n");
+    auto run = RunKnob({"run", dir.File(name + ".yaml")});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    StudySnapshot s = ReadStudy(dir.File("a.db"), name);
+    size_t steps = 0;
+    for (const auto& t : s.trials) steps += t.intermediate_values.size();
+    return std::pair{steps, s.BestTrial()->value.value()};
+  };
+  auto [full_steps, full_best] = study_with("unpruned", "nop");
+  auto [asha_steps, asha_best] = study_with("asha", "{name: asha, min_resource: 1, reduction_factor: 3}");
+  CHECK(full_steps == 40 * 27);
+  INFO("ASHA steps " << asha_steps << " of " << full_steps);
+  CHECK(asha_steps <= 0.4 * full_steps);
+  CHECK(asha_best <= full_best);
+}
+
+TEST_CASE("run: a 40-trial study of a Python objective in 4 slots; best-trial agrees with what it printed") {
+  TempDir dir;
+  std::string examples = std::string(KNOB_SOURCE_DIR) + "/examples/python";
+  WriteFile(dir.File("study.yaml"), "study: py\nstorage: py.db\nn_trials: 40\n"
+            "sampler: {name: tpe, seed: 3}\npruner: {name: median, n_startup_trials: 5}\n"
+            "space:\n  lr: {type: float, low: 1.0e-5, high: 1.0e-1, log: true}\n"
+            "  depth: {type: int, low: 1, high: 6}\n  activation: {type: categorical, choices: [relu, gelu]}\n"
+            "trainer:\n  command: [/usr/bin/python3, " + examples + "/learning_curve.py]\n"
+            "resources: {gpus: none, cpu_slots: 4}\n");
+  auto run = RunKnob({"run", dir.File("study.yaml")});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  StudySnapshot s = ReadStudy(dir.File("py.db"), "py");
+  CHECK(Count(s, TrialState::kComplete) + Count(s, TrialState::kPruned) == 40);
+  CHECK(Count(s, TrialState::kFail) == 0);
+  // The smallest "final" value any trial printed in its log is the best trial's.
+  double printed_best = INFINITY;
+  int printed_number = -1;
+  for (const auto& t : s.trials) {
+    std::ifstream log(t.system_attrs["knob:trial_dir"].get<std::string>() + "/trainer.log");
+    std::string word;
+    double value;
+    while (log >> word)
+      if (word == "final" && log >> value && value < printed_best) printed_best = value, printed_number = t.number;
+    if (t.state == TrialState::kComplete) CHECK(t.intermediate_values.size() == 8);
+  }
+  auto best = RunKnob({"best-trial", "--storage", dir.File("py.db"), "--study", "py", "--format", "json"});
+  REQUIRE(best.exit_code == 0);
+  auto json = nlohmann::json::parse(best.out);
+  CHECK(json["number"] == printed_number);
+  CHECK(json["value"].get<double>() == printed_best);
+}
+
+}  // namespace knob
