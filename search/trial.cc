@@ -13,7 +13,7 @@ const char* TrialStateName(TrialState state) {
   return "?";
 }
 
-std::optional<TrialState> ParseTrialState(const std::string& name) {
+std::optional<TrialState> ParseTrialState(std::string_view name) {
   for (auto s : {TrialState::kRunning, TrialState::kComplete, TrialState::kPruned,
                  TrialState::kFail, TrialState::kWaiting})
     if (name == TrialStateName(s)) return s;

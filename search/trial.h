@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -23,7 +24,7 @@ enum class StudyDirection { kMinimize, kMaximize };
 
 // Optuna's enum names: RUNNING, COMPLETE, PRUNED, FAIL, WAITING.
 const char* TrialStateName(TrialState state);
-std::optional<TrialState> ParseTrialState(const std::string& name);
+std::optional<TrialState> ParseTrialState(std::string_view name);
 bool IsFinished(TrialState state);
 
 // "minimize" / "maximize" as users write it; Optuna stores MINIMIZE / MAXIMIZE.
@@ -52,17 +53,23 @@ struct FrozenTrial {
   nlohmann::json ParamsJson() const;
 };
 
-// Which parts of its trials a reader of a study needs. Numbers, states, times and
-// system attributes are always read; the rest only when asked for, so that an ask
-// whose sampler ignores history does not pay for reading it.
+// Which parts of its trials a reader of a study needs. Numbers and states are
+// always read, and the system attributes of WAITING trials (their fixed params);
+// the rest only when asked for, so that an ask whose sampler ignores history does
+// not pay for reading it.
 struct SnapshotParts {
   bool params = true;
   bool values = true;
   bool intermediate_values = true;
   bool user_attrs = true;
+  bool system_attrs = true;  // of every trial
+  bool times = true;         // datetime_start, datetime_complete
 
   static SnapshotParts All() { return {}; }
-  static SnapshotParts StatesOnly() { return {false, false, false, false}; }
+  // States and system attributes (a grid's points, ASHA's rungs).
+  static SnapshotParts StatesOnly() { return {false, false, false, false, true, false}; }
+  // States alone: what a budget or the random sampler needs.
+  static SnapshotParts Minimal() { return {false, false, false, false, false, false}; }
 };
 
 struct StudySnapshot {

@@ -261,30 +261,38 @@ StudySnapshot SqliteStorage::ReadSnapshot(int64_t study_id, std::optional<int> o
                                           const SnapshotParts& parts) {
   StudyRecord record = ReadStudyRecord(study_id);
   StudySnapshot snapshot{study_id, record.name, record.direction, {}};
+  std::optional<int64_t> only_id;
+  if (only_number) {
+    auto located = LocateTrial(study_id, *only_number);
+    if (!located.ok()) return snapshot;
+    only_id = located->first;
+  }
   std::unordered_map<int64_t, size_t> index_of;
-  SQLite::Statement trials(*db_, std::string(
-      "SELECT trial_id, number, state, datetime_start, datetime_complete FROM trials "
-      "WHERE study_id = ?") + (only_number ? " AND number = ?" : "") + " ORDER BY number, trial_id");
-  trials.bind(1, study_id);
-  if (only_number) trials.bind(2, *only_number);
+  std::string columns = parts.times ? "trial_id, number, state, datetime_start, datetime_complete"
+                                    : "trial_id, number, state";
+  SQLite::Statement trials(*db_, "SELECT " + columns + " FROM trials " +
+      (only_id ? "WHERE trial_id = ?" : "WHERE study_id = ? ORDER BY number, trial_id"));
+  trials.bind(1, only_id ? *only_id : study_id);
   while (trials.executeStep()) {
-    FrozenTrial t;
+    FrozenTrial& t = snapshot.trials.emplace_back();
     t.trial_id = trials.getColumn(0).getInt64();
     t.number = trials.getColumn(1).getInt();
-    t.state = ParseTrialState(trials.getColumn(2).getString()).value_or(TrialState::kFail);
-    t.datetime_start = trials.getColumn(3).getString();
-    t.datetime_complete = trials.getColumn(4).getString();
-    index_of[t.trial_id] = snapshot.trials.size();
-    snapshot.trials.push_back(std::move(t));
-    if (only_number) break;  // the first trial of that number, as Optuna reads it
+    t.state = ParseTrialState(trials.getColumn(2).getText()).value_or(TrialState::kFail);
+    if (parts.times) {
+      t.datetime_start = trials.getColumn(3).getString();
+      t.datetime_complete = trials.getColumn(4).getString();
+    }
+    index_of.emplace(t.trial_id, snapshot.trials.size() - 1);
   }
   if (snapshot.trials.empty()) return snapshot;
   // Visits each row of a trial table with its trial: for one trial by the trial's id,
   // for the whole study through a join.
-  auto for_each_row = [&](const char* columns, const char* table, auto&& visit) {
+  auto for_each_row = [&](const char* columns, const char* table, auto&& visit,
+                          const char* only_state = nullptr) {
     std::string sql = std::string("SELECT x.trial_id, ") + columns + " FROM " + table + " x ";
     sql += only_number ? "WHERE x.trial_id = ?"
                        : "JOIN trials t ON x.trial_id = t.trial_id WHERE t.study_id = ?";
+    if (only_state && !only_number) sql += std::string(" AND t.state = '") + only_state + "'";
     SQLite::Statement rows(*db_, sql);
     rows.bind(1, only_number ? snapshot.trials.front().trial_id : study_id);
     while (rows.executeStep()) visit(snapshot.trials[index_of.at(rows.getColumn(0).getInt64())], rows);
@@ -320,10 +328,11 @@ StudySnapshot SqliteStorage::ReadSnapshot(int64_t study_id, std::optional<int> o
                  [](FrozenTrial& t, SQLite::Statement& row) {
       t.user_attrs[row.getColumn(1).getString()] = ParseStoredJson(row.getColumn(2).getString());
     });
+  // WAITING trials always bring theirs: the fixed params an ask hands out.
   for_each_row("x.\"key\", x.value_json", "trial_system_attributes",
                [](FrozenTrial& t, SQLite::Statement& row) {
     t.system_attrs[row.getColumn(1).getString()] = ParseStoredJson(row.getColumn(2).getString());
-  });
+  }, parts.system_attrs ? nullptr : "WAITING");
   return snapshot;
 }
 
@@ -385,6 +394,7 @@ Result<FrozenTrial> SqliteStorage::CreateTrial(int64_t study_id, const SnapshotP
       insert.exec();
       base.trial_id = db_->getLastInsertRowid();
     }
+    trial_ids_[{study_id, base.number}] = base.trial_id;
     InsertParams(base.trial_id, plan.params);
     InsertAttrs("trial_system_attributes", base.trial_id, plan.system_attrs);
     if (plan.heartbeat) UpsertHeartbeat(base.trial_id);
@@ -407,6 +417,7 @@ Result<int> SqliteStorage::CreateWaitingTrial(int64_t study_id, const nlohmann::
     insert.bind(2, study_id);
     insert.exec();
     int64_t trial_id = db_->getLastInsertRowid();
+    trial_ids_[{study_id, number}] = trial_id;
     InsertAttrs("trial_user_attributes", trial_id, user_attrs);
     InsertAttrs("trial_system_attributes", trial_id, system_attrs);
     transaction.commit();
@@ -415,13 +426,27 @@ Result<int> SqliteStorage::CreateWaitingTrial(int64_t study_id, const nlohmann::
 }
 
 Result<std::pair<int64_t, TrialState>> SqliteStorage::LocateTrial(int64_t study_id, int number) {
+  auto cached = trial_ids_.find({study_id, number});
+  if (cached != trial_ids_.end()) {
+    // Checked against the row: another process may have deleted the study.
+    SQLite::Statement check(*db_,
+        "SELECT state FROM trials WHERE trial_id = ? AND study_id = ? AND number = ?");
+    check.bind(1, cached->second);
+    check.bind(2, study_id);
+    check.bind(3, number);
+    if (check.executeStep())
+      return std::pair{cached->second, ParseTrialState(check.getColumn(0).getText()).value_or(TrialState::kFail)};
+    trial_ids_.erase(cached);
+  }
   SQLite::Statement query(*db_,
       "SELECT trial_id, state FROM trials WHERE study_id = ? AND number = ? ORDER BY trial_id");
   query.bind(1, study_id);
   query.bind(2, number);
   if (!query.executeStep()) return UnknownTrialError(number);
-  auto state = ParseTrialState(query.getColumn(1).getString()).value_or(TrialState::kFail);
-  return std::pair{query.getColumn(0).getInt64(), state};
+  auto state = ParseTrialState(query.getColumn(1).getText()).value_or(TrialState::kFail);
+  int64_t trial_id = query.getColumn(0).getInt64();
+  trial_ids_[{study_id, number}] = trial_id;
+  return std::pair{trial_id, state};
 }
 
 Result<int64_t> SqliteStorage::LocateRunningTrial(int64_t study_id, int number) {

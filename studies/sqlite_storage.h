@@ -5,6 +5,7 @@
 // Open it through OpenStorage (storage_url.h) rather than directly.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -74,6 +75,9 @@ class SqliteStorage : public Storage {
 
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;
+  // Trial ids by (study id, number), as learned here; LocateTrial checks each use
+  // against the row, so an entry made stale by another process costs one lookup.
+  std::map<std::pair<int64_t, int>, int64_t> trial_ids_;
 };
 
 }  // namespace knob

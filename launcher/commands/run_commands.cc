@@ -55,15 +55,19 @@ Status ApplyOverrides(const RunOverrides& o, StudyFile& file) {
   return {};
 }
 
-// The trainer program must exist before anything is written (unless a placeholder names it).
+// The trainer program must exist before anything is written (unless a
+// placeholder names it). Relative paths are taken from the study file's folder,
+// since trials run in folders of their own.
 Status CheckTrainerProgram(const StudyFile& file) {
   const std::string& program = file.trainer.command.at(0);
   if (program.find('{') != std::string::npos) return {};
   fs::path beside = fs::path(file.base_dir) / program;
   std::error_code ec;
-  if (fs::path(program).is_relative() && fs::exists(beside, ec)) {
+  bool is_path = program.find('/') != std::string::npos;
+  if (fs::path(program).is_relative() && (is_path || fs::exists(beside, ec))) {
     if (!FindExecutable(beside.string()).empty()) return {};
-    return Error::BadInput(file.name + ": trainer.command[0]: '" + beside.string() + "' is not executable");
+    return Error::BadInput(file.name + ": trainer.command[0]: '" + beside.string() +
+                           "' is not an executable file");
   }
   if (FindExecutable(program).empty())
     return Error::BadInput(file.name + ": trainer.command[0]: '" + program +

@@ -42,8 +42,9 @@ std::string ArgvText(const nlohmann::json& value) {
 }
 
 struct RunningTrial {
-  RunningTrial(asio::io_context& io, int fd)
-      : channel(io, fd), stop_timer(io), kill_timer(io) {}
+  RunningTrial(asio::io_context& io, int fd) : channel(io), stop_timer(io), kill_timer(io) {
+    if (fd >= 0) channel.assign(fd);
+  }
   FrozenTrial trial;
   const Slot* slot = nullptr;
   pid_t pid = -1;
@@ -538,8 +539,9 @@ void Orchestrator::Beat() {
 void Orchestrator::ShowProgress(bool force) { progress_.Update(counts_, force); }
 
 void Orchestrator::MaybeFinish() {
-  if (!running_.empty()) return;
-  if (MayStart()) FillSlots();
+  // Trials that fail to start leave their slots free at once: keep filling until
+  // one runs or nothing more may start (each failure counts towards max_failures).
+  while (running_.empty() && MayStart()) FillSlots();
   if (running_.empty()) io_.stop();
 }
 

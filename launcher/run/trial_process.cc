@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 namespace knob {
 
@@ -18,7 +20,8 @@ std::string FindExecutable(const std::string& program) {
     struct stat st {};
     return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
   };
-  if (program.find('/') != std::string::npos) return executable(program) ? program : "";
+  if (program.find('/') != std::string::npos)
+    return executable(program) ? std::filesystem::absolute(program).string() : "";
   const char* path = std::getenv("PATH");
   std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
   size_t start = 0;
@@ -54,13 +57,10 @@ Result<LaunchedProcess> LaunchTrialProcess(const LaunchSpec& spec) {
     close(log_fd);
     return Error::Runtime(std::string("socketpair: ") + std::strerror(errno));
   }
-  int report[2];  // the child writes errno here when exec fails; exec closes it
-  if (pipe2(report, O_CLOEXEC) != 0) {
-    close(log_fd), close(channel[0]), close(channel[1]);
-    return Error::Runtime(std::string("pipe: ") + std::strerror(errno));
-  }
-  // Everything the child needs is built before fork: after it, only
-  // async-signal-safe calls.
+  // Everything the child needs is built before vfork: the child shares knob's
+  // memory until it execs, so it only makes system calls, and reports a failure
+  // through failed_stage (vfork resumes knob after the child's exec or exit). vfork
+  // costs the same however large knob grows, unlike fork.
   std::vector<char*> argv, envp;
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -69,27 +69,28 @@ Result<LaunchedProcess> LaunchTrialProcess(const LaunchSpec& spec) {
   envp.push_back(fd_var.data());
   envp.push_back(nullptr);
   pid_t parent = getpid();
+  sigset_t all, previous;
+  sigfillset(&all);
+  // No signal handler of knob's may run in the child while it shares knob's memory.
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  volatile int failed_stage = 0, failed_errno = 0;
 
-  pid_t pid = fork();
-  if (pid < 0) {
-    close(log_fd), close(channel[0]), close(channel[1]), close(report[0]), close(report[1]);
-    return Error::Runtime(std::string("fork: ") + std::strerror(errno));
-  }
+  pid_t pid = vfork();
   if (pid == 0) {
     auto fail = [&](int stage) {
-      int code[2] = {stage, errno};
-      ssize_t ignored = write(report[1], code, sizeof code);
-      (void)ignored;
+      failed_errno = errno;
+      failed_stage = stage;
       _exit(127);
     };
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);  // knob died between fork and prctl
-    // Signals knob handles are reset to their defaults by exec; unblock them all.
+    if (getppid() != parent) _exit(127);  // knob died before prctl
+    // knob ignores SIGPIPE and exec would keep that; its other handlers are reset by exec.
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    sigaction(SIGPIPE, &default_action, nullptr);
     sigset_t none;
     sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    signal(SIGPIPE, SIG_DFL);  // knob ignores it; exec would keep that
     if (dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0) fail(1);
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
@@ -97,24 +98,25 @@ Result<LaunchedProcess> LaunchTrialProcess(const LaunchSpec& spec) {
     int flags = fcntl(channel[1], F_GETFD);
     fcntl(channel[1], F_SETFD, flags & ~FD_CLOEXEC);
     if (chdir(spec.working_dir.c_str()) != 0) fail(2);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
     execve(program.c_str(), argv.data(), envp.data());
     fail(3);
   }
-  // Also set here, so that the group exists whichever process runs first.
-  setpgid(pid, pid);
+  int vfork_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   close(log_fd);
   close(channel[1]);
-  close(report[1]);
-  int code[2] = {0, 0};
-  ssize_t n;
-  do n = read(report[0], code, sizeof code);
-  while (n < 0 && errno == EINTR);
-  close(report[0]);
-  if (n == static_cast<ssize_t>(sizeof code)) {
+  if (pid < 0) {
+    close(channel[0]);
+    return Error::Runtime(std::string("vfork: ") + std::strerror(vfork_errno));
+  }
+  // Also set here, so that the group exists whichever process runs first.
+  setpgid(pid, pid);
+  if (failed_stage != 0) {
     close(channel[0]);
     // The child has exited 127; the orchestrator's SIGCHLD handling reaps it.
-    const char* stage = code[0] == 1 ? "redirect output" : code[0] == 2 ? "enter its folder" : "exec";
-    return Error::Runtime("cannot start '" + spec.argv[0] + "' (" + stage + "): " + std::strerror(code[1]));
+    const char* stage = failed_stage == 1 ? "redirect output" : failed_stage == 2 ? "enter its folder" : "exec";
+    return Error::Runtime("cannot start '" + spec.argv[0] + "' (" + stage + "): " + std::strerror(failed_errno));
   }
   fcntl(channel[0], F_SETFL, fcntl(channel[0], F_GETFL) | O_NONBLOCK);
   return LaunchedProcess{pid, channel[0]};

@@ -17,7 +17,7 @@ double NanExtreme(const std::vector<double>& values, bool maximum) {
 }  // namespace
 
 SnapshotParts PatientPruner::PartsNeeded() const {
-  return wrapped_ ? wrapped_->PartsNeeded() : SnapshotParts::StatesOnly();
+  return wrapped_ ? wrapped_->PartsNeeded() : SnapshotParts::Minimal();
 }
 
 PruneDecision PatientPruner::Prune(const StudySnapshot& study, const FrozenTrial& trial) const {

@@ -21,7 +21,7 @@ class Pruner {
  public:
   virtual ~Pruner() = default;
   // Which parts of the study's trials Prune reads.
-  virtual SnapshotParts PartsNeeded() const { return {false, false, true, false}; }
+  virtual SnapshotParts PartsNeeded() const { return {false, false, true, false, false}; }
   // `trial` is the reporting trial as stored, its latest report included; `study`
   // holds every trial of the study (that one too).
   virtual PruneDecision Prune(const StudySnapshot& study, const FrozenTrial& trial) const = 0;
@@ -30,7 +30,7 @@ class Pruner {
 // Never prunes.
 class NopPruner : public Pruner {
  public:
-  SnapshotParts PartsNeeded() const override { return SnapshotParts::StatesOnly(); }
+  SnapshotParts PartsNeeded() const override { return SnapshotParts::Minimal(); }
   PruneDecision Prune(const StudySnapshot&, const FrozenTrial&) const override { return {}; }
 };
 

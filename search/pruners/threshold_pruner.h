@@ -18,7 +18,7 @@ struct ThresholdOptions {
 class ThresholdPruner : public Pruner {
  public:
   explicit ThresholdPruner(ThresholdOptions options) : options_(options) {}
-  SnapshotParts PartsNeeded() const override { return SnapshotParts::StatesOnly(); }
+  SnapshotParts PartsNeeded() const override { return SnapshotParts::Minimal(); }
   PruneDecision Prune(const StudySnapshot& study, const FrozenTrial& trial) const override;
 
  private:

@@ -12,7 +12,7 @@ class RandomSampler : public Sampler {
  public:
   explicit RandomSampler(std::optional<uint64_t> seed) : seed_(seed) {}
 
-  SnapshotParts PartsNeeded() const override { return SnapshotParts::StatesOnly(); }
+  SnapshotParts PartsNeeded() const override { return SnapshotParts::Minimal(); }
   SearchSpace InferRelativeSearchSpace(const StudySnapshot&, const SearchSpace&) const override {
     return {};
   }

@@ -282,6 +282,11 @@ TEST_CASE_TEMPLATE("storage: system attributes of running trials and studies; us
   auto states = s.ReadStudy(id, SnapshotParts::StatesOnly());
   CHECK(states->trials[0].state == TrialState::kComplete);
   CHECK(states->trials[0].system_attrs["k"] == "w");
+  // The least a reader can ask for still brings a WAITING trial's fixed params.
+  REQUIRE(s.CreateWaitingTrial(id, nlohmann::json::object(), {{"fixed_params", {{"x", 2}}}}).ok());
+  auto minimal = s.ReadStudy(id, SnapshotParts::Minimal());
+  CHECK(minimal->trials[1].state == TrialState::kWaiting);
+  CHECK(minimal->trials[1].system_attrs["fixed_params"]["x"] == 2);
 }
 
 }  // namespace knob

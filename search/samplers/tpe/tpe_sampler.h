@@ -51,6 +51,7 @@ class TpeSampler : public Sampler {
   SnapshotParts PartsNeeded() const override {
     SnapshotParts parts = SnapshotParts::All();
     parts.user_attrs = false;
+    parts.system_attrs = false;
     return parts;
   }
   SearchSpace InferRelativeSearchSpace(const StudySnapshot& study,
