@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev doctest-dev
-  libboost-dev libcli11-dev libyaml-cpp-dev sqlite3
+  libboost-dev libcli11-dev libyaml-cpp-dev zlib1g-dev sqlite3
   python3 python3-optuna   # the peer knob is measured against, and the interop tests
 )
 missing=()

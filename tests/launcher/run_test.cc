@@ -12,7 +12,10 @@
 #include <set>
 #include <thread>
 
+#include <SQLiteCpp/Database.h>
+
 #include "studies/sqlite_storage.h"
+#include "studies/study.h"
 #include "test_support.h"
 
 namespace knob {
@@ -137,6 +140,15 @@ TEST_CASE("run: SIGKILLed ten times at random moments, the same command finishes
   std::set<int> numbers;
   for (const auto& t : s.trials) CHECK(numbers.insert(t.number).second);
   CHECK(testing::ProcessesWithEnv("KNOB_STUDY=" + study).empty());
+  // The trials the killed runs left RUNNING were failed by the next run, saying why.
+  int orphans = 0;
+  for (const auto& t : s.trials)
+    if (t.state == TrialState::kFail) {
+      CHECK(t.system_attrs["knob:fail_kind"] == "worker_died");
+      CHECK(std::string(t.system_attrs["knob:fail_reason"]).find(") died") != std::string::npos);
+      ++orphans;
+    }
+  CHECK(orphans > 0);
 }
 
 TEST_CASE("run: GPU slots from the environment; each trial sees only its GPU, at most trials_per_gpu per GPU") {
@@ -229,6 +241,102 @@ TEST_CASE("run: a 40-trial study of a Python objective in 4 slots; best-trial ag
   auto json = nlohmann::json::parse(best.out);
   CHECK(json["number"] == printed_number);
   CHECK(json["value"].get<double>() == printed_best);
+}
+
+}  // namespace knob
+
+namespace knob {
+
+TEST_CASE("run: another worker's trial whose heartbeat stopped is failed and retried") {
+  TempDir dir;
+  WriteFile(dir.File("study.yaml"), "study: hb\nstorage: h.db\nn_trials: 3\n"
+            "sampler: {name: random, seed: 4}\nspace: {x: {type: float, low: 0, high: 1}}\n"
+            "heartbeat: {interval: 0.2s, stale_after: 1s}\n"
+            "trainer:\n  command: " + Trainer("--mode, value") + "\n  retries: 1\n"
+            "resources: {gpus: none, cpu_slots: 1}\n");
+  REQUIRE(RunKnob({"run", dir.File("study.yaml"), "--n-trials", "1"}).exit_code == 0);
+  // A trial of a worker on another machine, whose last heartbeat is an hour old.
+  {
+    auto storage = SqliteStorage::Open(dir.File("h.db"), StorageAccess::kWrite);
+    REQUIRE(storage.ok());
+    auto study = Study::Open(**storage, "hb");
+    AskOptions ask;
+    ask.heartbeat = true;
+    ask.system_attrs = {{"knob:worker", {{"host", "elsewhere"}, {"pid", 1}}}};
+    REQUIRE(study->Ask(ask).ok());
+  }
+  SQLite::Database db(dir.File("h.db"), SQLite::OPEN_READWRITE);
+  db.exec("UPDATE trial_heartbeats SET heartbeat = datetime('now', '-1 hour')");
+  auto run = RunKnob({"run", dir.File("study.yaml")});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  StudySnapshot s = ReadStudy(dir.File("h.db"), "hb");
+  const FrozenTrial& orphan = s.trials[1];
+  CHECK(orphan.state == TrialState::kFail);
+  CHECK(orphan.system_attrs["knob:fail_reason"] == "no heartbeat for 1.0s (its worker died)");
+  // Its retry ran with the same params and counts towards the budget.
+  auto retry = std::find_if(s.trials.begin(), s.trials.end(), [](const FrozenTrial& t) {
+    return t.system_attrs.contains("retry_history");
+  });
+  REQUIRE(retry != s.trials.end());
+  CHECK(retry->state == TrialState::kComplete);
+  CHECK(retry->ParamsJson() == orphan.ParamsJson());
+  CHECK(retry->system_attrs["failed_trial"] == 1);
+  CHECK(Count(s, TrialState::kComplete) == 3);
+}
+
+TEST_CASE("run: status while running; Ctrl-C twice stops trials, which run again on resume") {
+  TempDir dir;
+  WriteFile(dir.File("study.yaml"), "study: ctrl\nstorage: c.db\nn_trials: 4\n"
+            "sampler: {name: random, seed: 4}\nspace: {x: {type: float, low: 0, high: 1}}\n"
+            "trainer:\n  command: " + Trainer("--mode, hang, --release, " + dir.File("release")) + "\n  stop_grace: 5s\n"
+            "resources: {gpus: none, cpu_slots: 2}\n");
+  int pid = testing::StartKnob({"run", dir.File("study.yaml")}, dir.path().string());
+  REQUIRE(pid > 0);
+  // Wait (bounded) until both slots run a trial, as `knob status` sees it.
+  nlohmann::json status;
+  for (int i = 0; i < 500; ++i) {
+    auto out = RunKnob({"status", "--storage", dir.File("c.db"), "--study", "ctrl", "--format", "json"});
+    if (out.exit_code == 0) status = nlohmann::json::parse(out.out);
+    if (status.contains("running") && status["running"].size() == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(status["running"].size() == 2);
+  CHECK(status["counts"]["RUNNING"] == 2);
+  CHECK(status["n_trials"] == 4);
+  CHECK(status["workers"].size() == 1);
+  CHECK(status["workers"][0]["slots"] == 2);
+  CHECK(status["workers"][0]["busy"] == 2);
+  CHECK(status["running"][0]["slot"] == "cpu 0");
+  ::kill(pid, SIGINT);  // no new trials; the hanging ones would run on
+  // Signals of one kind do not queue: send the second once knob took the first.
+  std::string said;
+  for (int i = 0; i < 500 && said.find("stopping: no new trials") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::ifstream err(dir.File("knob.err"));
+    said.assign(std::istreambuf_iterator<char>(err), {});
+  }
+  REQUIRE(said.find("stopping: no new trials") != std::string::npos);
+  ::kill(pid, SIGINT);  // stop them
+  CHECK(testing::WaitFor(pid) == 130);
+  StudySnapshot s = ReadStudy(dir.File("c.db"), "ctrl");
+  CHECK(Count(s, TrialState::kRunning) == 0);
+  CHECK(Count(s, TrialState::kFail) == 2);
+  CHECK(Count(s, TrialState::kWaiting) == 2);  // interrupted trials always run again
+  for (const auto& t : s.trials)
+    if (t.state == TrialState::kFail)
+      CHECK(t.system_attrs["knob:fail_kind"] == "interrupted");
+  CHECK(testing::ProcessesWithEnv("KNOB_TRIAL_DIR=" + s.trials[0].system_attrs["knob:trial_dir"].get<std::string>()).empty());
+  // Resume from the stored study file; the trainers now finish.
+  WriteFile(dir.File("release"), "");
+  auto resumed = RunKnob({"resume", "--storage", dir.File("c.db"), "--study", "ctrl"});
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 0);
+  StudySnapshot after = ReadStudy(dir.File("c.db"), "ctrl");
+  CHECK(Count(after, TrialState::kComplete) == 4);
+  for (const auto& t : after.trials)
+    if (t.system_attrs.contains("failed_trial"))
+      CHECK(t.ParamsJson() == after.trials[t.system_attrs["failed_trial"].get<int>()].ParamsJson());
 }
 
 }  // namespace knob

@@ -6,8 +6,8 @@
 //   curve    report a learning curve for steps 1..--steps, stop when told to prune
 //   env      send a result whose metrics tell what the trial saw (devices,
 //            threads, start and end times on the monotonic clock)
-//   abort, segv, nan, novalue, exit (--code), hang (until stopped), hang_hard
-//   (ignores SIGTERM)
+//   abort, segv, nan, novalue, exit (--code), hang (until stopped, or until the
+//   file --release names exists: then as value), hang_hard (ignores SIGTERM)
 // --sleep-ms waits before anything else.
 #include <signal.h>
 #include <sys/socket.h>
@@ -70,7 +70,7 @@ std::string Env(const char* name) {
 int main(int argc, char** argv) {
   double started = MonotonicSeconds();
   std::string mode = "value";
-  std::string value_text;
+  std::string value_text, release;
   int steps = 10, sleep_ms = 0, code = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
@@ -79,10 +79,15 @@ int main(int argc, char** argv) {
     else if (flag == "--steps") steps = std::atoi(argv[i + 1]);
     else if (flag == "--sleep-ms") sleep_ms = std::atoi(argv[i + 1]);
     else if (flag == "--code") code = std::atoi(argv[i + 1]);
+    else if (flag == "--release") release = argv[i + 1];
   }
   if (sleep_ms > 0) usleep(sleep_ms * 1000);
   double value = value_text.empty() ? Param("x", 0.5) : std::strtod(value_text.c_str(), nullptr);
   int fd = ControlFd();
+  if (mode == "hang" && !release.empty()) {
+    while (access(release.c_str(), F_OK) != 0) usleep(10000);
+    mode = "value";
+  }
   if (mode == "value") {
     SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}}.dump());
     return 0;
