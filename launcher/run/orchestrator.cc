@@ -493,6 +493,7 @@ void Orchestrator::Record(RunningTrial& t) {
       counts_.best_number = told->number;
     }
   }
+  progress_.Update(counts_);
   progress_.Event(line);
 }
 
