@@ -229,11 +229,11 @@ Status SqliteStorage::DeleteStudy(int64_t study_id) {
   });
 }
 
-Status SqliteStorage::SetStudyUserAttr(int64_t study_id, const std::string& key,
-                                       const nlohmann::json& value) {
+Status SqliteStorage::UpsertStudyAttr(const char* table, int64_t study_id, const std::string& key,
+                                      const nlohmann::json& value) {
   return Guarded([&]() -> Status {
-    SQLite::Statement upsert(*db_,
-        "INSERT INTO study_user_attributes (study_id, \"key\", value_json) VALUES (?, ?, ?) "
+    SQLite::Statement upsert(*db_, std::string("INSERT INTO ") + table +
+        " (study_id, \"key\", value_json) VALUES (?, ?, ?) "
         "ON CONFLICT (study_id, \"key\") DO UPDATE SET value_json = excluded.value_json");
     upsert.bind(1, study_id);
     upsert.bind(2, key);
@@ -243,18 +243,14 @@ Status SqliteStorage::SetStudyUserAttr(int64_t study_id, const std::string& key,
   });
 }
 
+Status SqliteStorage::SetStudyUserAttr(int64_t study_id, const std::string& key,
+                                       const nlohmann::json& value) {
+  return UpsertStudyAttr("study_user_attributes", study_id, key, value);
+}
+
 Status SqliteStorage::SetStudySystemAttr(int64_t study_id, const std::string& key,
                                          const nlohmann::json& value) {
-  return Guarded([&]() -> Status {
-    SQLite::Statement upsert(*db_,
-        "INSERT INTO study_system_attributes (study_id, \"key\", value_json) VALUES (?, ?, ?) "
-        "ON CONFLICT (study_id, \"key\") DO UPDATE SET value_json = excluded.value_json");
-    upsert.bind(1, study_id);
-    upsert.bind(2, key);
-    upsert.bind(3, DumpJson(value));
-    upsert.exec();
-    return {};
-  });
+  return UpsertStudyAttr("study_system_attributes", study_id, key, value);
 }
 
 StudySnapshot SqliteStorage::ReadSnapshot(int64_t study_id, std::optional<int> only_number,

@@ -71,6 +71,8 @@ class SqliteStorage : public Storage {
   Result<int64_t> LocateRunningTrial(int64_t study_id, int number);
   void InsertParams(int64_t trial_id, const std::map<std::string, TrialParam>& params);
   void UpsertHeartbeat(int64_t trial_id);
+  Status UpsertStudyAttr(const char* table, int64_t study_id, const std::string& key,
+                         const nlohmann::json& value);
   void InsertAttrs(const char* table, int64_t trial_id, const nlohmann::json& attrs);
 
   std::string path_;

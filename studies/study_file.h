@@ -54,6 +54,10 @@ struct StudyFile {
   nlohmann::json document;  // the file's content as JSON, stored with the study
 };
 
+// The study system attribute that keeps the study file a `knob run` used:
+// {"file": name, "dir": folder, "document": the file as JSON}.
+inline constexpr const char* kStoredStudyFileAttr = "knob:study_file";
+
 // Reads and checks the file at `path`.
 Result<StudyFile> LoadStudyFile(const std::string& path);
 // Checks a document already read (a stored one, for resume). `lines` may be empty.

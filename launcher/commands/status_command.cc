@@ -1,0 +1,134 @@
+// status: where a study stands (budget, counts, best trial, live workers and their
+// slots, running trials), as a table or JSON.
+#include <cmath>
+#include <map>
+#include <memory>
+
+#include "base/clock.h"
+#include "base/json_text.h"
+#include "launcher/commands/command_support.h"
+#include "launcher/commands/commands.h"
+#include "launcher/run/worker_identity.h"
+#include "studies/study_file.h"
+
+namespace knob {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// "gpu 0,1" or "cpu 3", from a trial's knob:slot attribute.
+std::string SlotLabel(const nlohmann::json& slot) {
+  if (slot.contains("gpus") && slot["gpus"].is_array() && !slot["gpus"].empty()) {
+    std::string label = "gpu ";
+    for (size_t i = 0; i < slot["gpus"].size(); ++i) label += (i ? "," : "") + slot["gpus"][i].get<std::string>();
+    return label;
+  }
+  return slot.contains("index") ? "cpu " + std::to_string(slot["index"].get<int>()) : "-";
+}
+
+Json RunningTrialRow(const FrozenTrial& t, const std::string& worker, const std::string& now) {
+  Json row;
+  row["number"] = t.number;
+  row["slot"] = SlotLabel(t.system_attrs.value("knob:slot", nlohmann::json::object()));
+  row["worker"] = worker;
+  auto seconds = SecondsBetween(t.datetime_start, now);
+  row["elapsed_s"] = seconds ? std::round(*seconds * 10) / 10 : 0.0;
+  row["step"] = t.intermediate_values.empty() ? Json() : Json(t.intermediate_values.rbegin()->first);
+  row["value"] = t.intermediate_values.empty() ? Json() : Json(t.intermediate_values.rbegin()->second);
+  row["params"] = t.ParamsJson();
+  return row;
+}
+
+Json StudyStatus(const StudyRecord& record, const StudySnapshot& snapshot) {
+  Json status;
+  status["study"] = record.name;
+  status["direction"] = DirectionName(record.direction);
+  status["n_trials"] = nullptr;
+  if (auto f = record.system_attrs.find(kStoredStudyFileAttr); f != record.system_attrs.end()) {
+    auto n = f->value("document", nlohmann::json::object()).value("n_trials", nlohmann::json());
+    if (n.is_number_integer()) status["n_trials"] = n.get<int>();
+  }
+  Json counts;
+  for (auto state : {TrialState::kComplete, TrialState::kPruned, TrialState::kFail, TrialState::kRunning,
+                     TrialState::kWaiting})
+    counts[TrialStateName(state)] = 0;
+  std::map<std::string, Json> workers;
+  Json running = Json::array();
+  std::string now = NowText();
+  for (const auto& t : snapshot.trials) {
+    counts[TrialStateName(t.state)] = counts[TrialStateName(t.state)].get<int>() + 1;
+    if (t.state != TrialState::kRunning) continue;
+    std::string worker = "-";
+    if (auto w = t.system_attrs.find("knob:worker"); w != t.system_attrs.end()) {
+      WorkerIdentity id = WorkerIdentity::FromJson(*w);
+      bool dead = id.OnThisMachine() && !id.IsAlive();
+      worker = id.host + ":" + std::to_string(id.pid) + (dead ? " (dead)" : "");
+      Json& entry = workers[worker];
+      entry["worker"] = worker;
+      entry["slots"] = w->value("slots", 0);
+      entry["busy"] = entry.value("busy", 0) + 1;
+    }
+    running.push_back(RunningTrialRow(t, worker, now));
+  }
+  status["counts"] = counts;
+  status["best"] = nullptr;
+  if (const FrozenTrial* best = snapshot.BestTrial())
+    status["best"] = Json{{"number", best->number}, {"value", *best->value}, {"params", best->ParamsJson()}};
+  status["workers"] = Json::array();
+  for (auto& [name, w] : workers) status["workers"].push_back(w);
+  status["running"] = running;
+  return status;
+}
+
+std::string StatusText(const Json& status) {
+  const Json& counts = status["counts"];
+  int finished = counts["COMPLETE"].get<int>() + counts["PRUNED"].get<int>();
+  std::string text = "study " + status["study"].get<std::string>() + " (" +
+                     status["direction"].get<std::string>() + "): " + std::to_string(finished) +
+                     (status["n_trials"].is_null() ? "" : " of " + std::to_string(status["n_trials"].get<int>())) +
+                     " trials done\n";
+  std::string tally;
+  for (const auto& [state, n] : counts.items())
+    tally += (tally.empty() ? "" : ", ") + std::to_string(n.get<int>()) + " " + state;
+  text += "trials: " + tally + "\n";
+  const Json& best = status["best"];
+  text += best.is_null() ? std::string("best: none yet\n")
+                         : "best: trial " + std::to_string(best["number"].get<int>()) + " = " +
+                               DumpNumber(best["value"].get<double>()) + " " + DumpJson(best["params"]) + "\n";
+  for (const auto& w : status["workers"])
+    text += "worker " + w["worker"].get<std::string>() + ": " + std::to_string(w["busy"].get<int>()) + " of " +
+            std::to_string(w["slots"].get<int>()) + " slots busy\n";
+  if (!status["running"].empty()) {
+    std::vector<Json> rows(status["running"].begin(), status["running"].end());
+    text += "running:\n" + RenderRecords(rows, OutputFormat::kTable);
+  }
+  return text;
+}
+
+struct StatusOptions {
+  StudyLocation location;
+  std::string format;
+};
+
+Status RunStatus(const StatusOptions& o) {
+  KNOB_ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(o.format));
+  if (format == OutputFormat::kCsv) return Error::BadInput("status prints table or json, not csv");
+  KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kRead));
+  KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, opened.study->Snapshot());
+  Json status = StudyStatus(opened.study->record(), snapshot);
+  Print(format == OutputFormat::kTable ? StatusText(status) : DumpJson(status) + "\n");
+  return {};
+}
+
+}  // namespace
+
+void AddStatusCommand(CLI::App& app, Status& status) {
+  auto o = std::make_shared<StatusOptions>();
+  auto* cmd = app.add_subcommand("status", "Show a study's progress: counts, best trial, running trials and slots");
+  AddStudyOptions(cmd, o->location);
+  o->format = "table";
+  cmd->add_option("--format", o->format, "table or json (default table)");
+  cmd->callback([o, &status] { status = RunStatus(*o); });
+}
+
+}  // namespace knob
