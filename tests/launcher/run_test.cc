@@ -340,3 +340,38 @@ TEST_CASE("run: status while running; Ctrl-C twice stops trials, which run again
 }
 
 }  // namespace knob
+
+namespace knob {
+
+TEST_CASE("run: the HF TrainerCallback reports evaluations, stops when pruned, sends its best value") {
+  TempDir dir;
+  WriteFile(dir.File("study.yaml"), "study: hf\nstorage: hf.db\ndirection: maximize\nn_trials: 12\n"
+            "sampler: {name: random, seed: 2}\npruner: {name: median, n_startup_trials: 3}\n"
+            "space: {learning_rate: {type: float, low: 1.0e-5, high: 1.0e-1, log: true}}\n"
+            "trainer:\n  command: [/usr/bin/python3, " + std::string(KNOB_SOURCE_DIR) +
+            "/tests/tools/hf_trainer_simulation.py]\n"
+            "resources: {gpus: none, cpu_slots: 2}\n");
+  auto run = RunKnob({"run", dir.File("study.yaml")});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  StudySnapshot s = ReadStudy(dir.File("hf.db"), "hf");
+  CHECK(Count(s, TrialState::kComplete) + Count(s, TrialState::kPruned) == 12);
+  CHECK(Count(s, TrialState::kPruned) > 0);
+  for (const auto& t : s.trials) {
+    REQUIRE_FALSE(t.intermediate_values.empty());
+    CHECK(t.intermediate_values.begin()->first == 100);  // steps are global steps
+    std::ifstream log(t.system_attrs["knob:trial_dir"].get<std::string>() + "/trainer.log");
+    std::string text(std::istreambuf_iterator<char>(log), {});
+    if (t.state == TrialState::kPruned) {
+      CHECK(text.find("stopped by knob") != std::string::npos);
+    } else {
+      CHECK(t.intermediate_values.size() == 6);
+      double best = -INFINITY;
+      for (const auto& [step, v] : t.intermediate_values) best = std::max(best, v);
+      CHECK(*t.value == best);  // the best evaluation is the result
+      CHECK(t.user_attrs["metrics"]["global_step"] == 600);
+    }
+  }
+}
+
+}  // namespace knob
