@@ -1,0 +1,415 @@
+#include "studies/rdb_storage.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+#include "base/clock.h"
+#include "base/json_text.h"
+#include "search/distribution_json.h"
+
+namespace knob {
+namespace {
+
+const char* ValueType(double value) {
+  if (std::isnan(value)) return "NAN";
+  if (std::isinf(value)) return value > 0 ? "INF_POS" : "INF_NEG";
+  return "FINITE";
+}
+
+double ReadTypedValue(const SqlRow& row, int value_column, int type_column) {
+  std::string_view type = row.Text(type_column);
+  if (type == "INF_POS") return INFINITY;
+  if (type == "INF_NEG") return -INFINITY;
+  if (type == "NAN" || row.IsNull(value_column)) return NAN;
+  return row.Double(value_column);
+}
+
+// A finite value as itself; a non-finite one as NULL, its type column saying which.
+SqlValue ValueOrNull(double value) {
+  return std::isfinite(value) ? SqlValue(value) : SqlValue(nullptr);
+}
+
+nlohmann::json ParseStoredJson(std::string_view text) {
+  auto parsed = ParseJsonText("stored attribute", std::string(text));
+  return parsed.ok() ? *parsed : nlohmann::json(std::string(text));
+}
+
+TrialState StateOf(std::string_view text) {
+  return ParseTrialState(text).value_or(TrialState::kFail);
+}
+
+}  // namespace
+
+template <class F>
+auto RdbStorage::Guarded(F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const SqlError& e) {
+    return e.ToError();
+  }
+}
+
+StudyRecord RdbStorage::ReadStudyRecord(int64_t study_id) {
+  StudyRecord record;
+  record.study_id = study_id;
+  session_->Query("SELECT study_name FROM studies WHERE study_id = ?", {study_id},
+                  [&](const SqlRow& row) { record.name = row.Text(0); });
+  session_->Query("SELECT direction FROM study_directions WHERE study_id = ? AND objective = 0", {study_id},
+                  [&](const SqlRow& row) {
+    if (row.Text(0) == "MAXIMIZE") record.direction = StudyDirection::kMaximize;
+  });
+  for (auto [table, target] : {std::pair{"study_user_attributes", &record.user_attrs},
+                               std::pair{"study_system_attributes", &record.system_attrs}}) {
+    session_->Query(std::string("SELECT \"key\", value_json FROM ") + table + " WHERE study_id = ?",
+                    {study_id}, [&](const SqlRow& row) {
+      (*target)[std::string(row.Text(0))] = ParseStoredJson(row.Text(1));
+    });
+  }
+  return record;
+}
+
+Result<int64_t> RdbStorage::CreateStudy(const std::string& name, StudyDirection direction,
+                                        const nlohmann::json& system_attrs) {
+  return Guarded([&]() -> Result<int64_t> {
+    WriteTransaction transaction(*session_, std::nullopt);
+    bool exists = false;
+    session_->Query("SELECT 1 FROM studies WHERE study_name = ?", {name},
+                    [&](const SqlRow&) { exists = true; });
+    if (exists) return Error::BadInput("study '" + name + "' already exists");
+    int64_t study_id = -1;
+    session_->Query("INSERT INTO studies (study_name) VALUES (?) RETURNING study_id", {name},
+                    [&](const SqlRow& row) { study_id = row.Int(0); });
+    session_->Exec("INSERT INTO study_directions (direction, study_id, objective) VALUES (?, ?, 0)",
+                   {std::string(direction == StudyDirection::kMaximize ? "MAXIMIZE" : "MINIMIZE"), study_id});
+    for (const auto& [key, value] : system_attrs.items())
+      session_->Exec("INSERT INTO study_system_attributes (study_id, \"key\", value_json) VALUES (?, ?, ?)",
+                     {study_id, key, DumpJson(value)});
+    transaction.Commit();
+    return study_id;
+  });
+}
+
+Result<StudyRecord> RdbStorage::FindStudy(const std::string& name) {
+  return Guarded([&]() -> Result<StudyRecord> {
+    std::optional<int64_t> id;
+    session_->Query("SELECT study_id FROM studies WHERE study_name = ?", {name},
+                    [&](const SqlRow& row) { id = row.Int(0); });
+    if (!id) return Error::BadInput("no study named '" + name + "' in " + session_->Name());
+    return ReadStudyRecord(*id);
+  });
+}
+
+Result<std::vector<StudyRecord>> RdbStorage::ListStudies() {
+  return Guarded([&]() -> Result<std::vector<StudyRecord>> {
+    std::vector<int64_t> ids;
+    session_->Query("SELECT study_id FROM studies ORDER BY study_id", {},
+                    [&](const SqlRow& row) { ids.push_back(row.Int(0)); });
+    std::vector<StudyRecord> records;
+    for (int64_t id : ids) records.push_back(ReadStudyRecord(id));
+    return records;
+  });
+}
+
+Status RdbStorage::DeleteStudy(int64_t study_id) {
+  return Guarded([&]() -> Status {
+    WriteTransaction transaction(*session_, study_id);
+    for (const char* table : {"trial_params", "trial_values", "trial_intermediate_values",
+                              "trial_user_attributes", "trial_system_attributes", "trial_heartbeats"})
+      session_->Exec(std::string("DELETE FROM ") + table +
+                         " WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?)",
+                     {study_id});
+    for (const char* table : {"trials", "study_directions", "study_user_attributes",
+                              "study_system_attributes", "studies"})
+      session_->Exec(std::string("DELETE FROM ") + table + " WHERE study_id = ?", {study_id});
+    transaction.Commit();
+    for (auto it = trial_ids_.begin(); it != trial_ids_.end();)
+      it = it->first.first == study_id ? trial_ids_.erase(it) : std::next(it);
+    return {};
+  });
+}
+
+Status RdbStorage::UpsertStudyAttr(const char* table, int64_t study_id, const std::string& key,
+                                   const nlohmann::json& value) {
+  return Guarded([&]() -> Status {
+    session_->Exec(std::string("INSERT INTO ") + table +
+                       " (study_id, \"key\", value_json) VALUES (?, ?, ?) "
+                       "ON CONFLICT (study_id, \"key\") DO UPDATE SET value_json = excluded.value_json",
+                   {study_id, key, DumpJson(value)});
+    return {};
+  });
+}
+
+Status RdbStorage::SetStudyUserAttr(int64_t study_id, const std::string& key, const nlohmann::json& value) {
+  return UpsertStudyAttr("study_user_attributes", study_id, key, value);
+}
+
+Status RdbStorage::SetStudySystemAttr(int64_t study_id, const std::string& key, const nlohmann::json& value) {
+  return UpsertStudyAttr("study_system_attributes", study_id, key, value);
+}
+
+StudySnapshot RdbStorage::ReadSnapshot(int64_t study_id, std::optional<int> only_number,
+                                       const SnapshotParts& parts) {
+  StudyRecord record = ReadStudyRecord(study_id);
+  StudySnapshot snapshot{study_id, record.name, record.direction, {}};
+  std::optional<int64_t> only_id;
+  if (only_number) {
+    auto located = LocateTrial(study_id, *only_number);
+    if (!located.ok()) return snapshot;
+    only_id = located->first;
+  }
+  std::unordered_map<int64_t, size_t> index_of;
+  std::string columns = parts.times ? "trial_id, number, state, datetime_start, datetime_complete"
+                                    : "trial_id, number, state";
+  session_->Query("SELECT " + columns + " FROM trials " +
+                      (only_id ? "WHERE trial_id = ?" : "WHERE study_id = ? ORDER BY number, trial_id"),
+                  {only_id ? *only_id : study_id}, [&](const SqlRow& row) {
+    FrozenTrial& t = snapshot.trials.emplace_back();
+    t.trial_id = row.Int(0);
+    t.number = static_cast<int>(row.Int(1));
+    t.state = StateOf(row.Text(2));
+    if (parts.times) {
+      t.datetime_start = row.Text(3);
+      t.datetime_complete = row.Text(4);
+    }
+    index_of.emplace(t.trial_id, snapshot.trials.size() - 1);
+  });
+  if (snapshot.trials.empty()) return snapshot;
+  // Visits each row of a trial table with its trial: for one trial by the trial's id,
+  // for the whole study through a join (optionally of trials in one state only).
+  auto for_each_row = [&](const char* columns, const char* table, auto&& visit,
+                          const char* only_state = nullptr) {
+    std::string sql = std::string("SELECT x.trial_id, ") + columns + " FROM " + table + " x ";
+    sql += only_id ? "WHERE x.trial_id = ?"
+                   : "JOIN trials t ON x.trial_id = t.trial_id WHERE t.study_id = ?";
+    if (only_state && !only_id) sql += std::string(" AND t.state = '") + only_state + "'";
+    session_->Query(sql, {only_id ? *only_id : study_id}, [&](const SqlRow& row) {
+      visit(snapshot.trials[index_of.at(row.Int(0))], row);
+    });
+  };
+  if (parts.params) {
+    // Many trials share a few distribution texts: parse each text once.
+    std::map<std::string, Distribution, std::less<>> distributions;
+    for_each_row("x.param_name, x.param_value, x.distribution_json", "trial_params",
+                 [&](FrozenTrial& t, const SqlRow& row) {
+      std::string name(row.Text(1));
+      std::string_view text = row.Text(3);
+      auto cached = distributions.find(text);
+      if (cached == distributions.end()) {
+        auto parsed = ParseOptunaJson(name, std::string(text));
+        if (!parsed.ok()) return;  // a distribution knob cannot read is left out
+        cached = distributions.emplace(std::string(text), *parsed).first;
+      }
+      t.params[name] = TrialParam{cached->second, row.Double(2)};
+    });
+  }
+  if (parts.values)
+    for_each_row("x.value, x.value_type", "trial_values", [](FrozenTrial& t, const SqlRow& row) {
+      t.value = ReadTypedValue(row, 1, 2);
+    });
+  if (parts.intermediate_values)
+    for_each_row("x.step, x.intermediate_value, x.intermediate_value_type", "trial_intermediate_values",
+                 [](FrozenTrial& t, const SqlRow& row) {
+      t.intermediate_values[row.Int(1)] = ReadTypedValue(row, 2, 3);
+    });
+  if (parts.user_attrs)
+    for_each_row("x.\"key\", x.value_json", "trial_user_attributes", [](FrozenTrial& t, const SqlRow& row) {
+      t.user_attrs[std::string(row.Text(1))] = ParseStoredJson(row.Text(2));
+    });
+  // WAITING trials always bring theirs: the fixed params an ask hands out.
+  for_each_row("x.\"key\", x.value_json", "trial_system_attributes", [](FrozenTrial& t, const SqlRow& row) {
+    t.system_attrs[std::string(row.Text(1))] = ParseStoredJson(row.Text(2));
+  }, parts.system_attrs ? nullptr : "WAITING");
+  return snapshot;
+}
+
+void RdbStorage::InsertParams(int64_t trial_id, const std::map<std::string, TrialParam>& params) {
+  for (const auto& [name, param] : params)
+    session_->Exec("INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
+                   "VALUES (?, ?, ?, ?)",
+                   {trial_id, name, param.internal, ToOptunaJson(param.distribution)});
+}
+
+void RdbStorage::UpsertAttrs(const char* table, int64_t trial_id, const nlohmann::json& attrs) {
+  for (const auto& [key, value] : attrs.items())
+    session_->Exec(std::string("INSERT INTO ") + table +
+                       " (trial_id, \"key\", value_json) VALUES (?, ?, ?) "
+                       "ON CONFLICT (trial_id, \"key\") DO UPDATE SET value_json = excluded.value_json",
+                   {trial_id, key, DumpJson(value)});
+}
+
+void RdbStorage::UpsertHeartbeat(int64_t trial_id) {
+  // Optuna's own statement: the database's clock, one row per trial.
+  session_->Exec("INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES (?, " + session_->Now() +
+                     ") ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat",
+                 {trial_id});
+}
+
+Result<FrozenTrial> RdbStorage::CreateTrial(int64_t study_id, const SnapshotParts& parts,
+                                            const TrialPlanner& planner) {
+  return Guarded([&]() -> Result<FrozenTrial> {
+    WriteTransaction transaction(*session_, study_id);
+    StudySnapshot snapshot = ReadSnapshot(study_id, std::nullopt, parts);
+    KNOB_ASSIGN_OR_RETURN(TrialPlan plan, planner(snapshot));
+    std::string now = NowText();
+    FrozenTrial base;
+    if (plan.waiting_number) {
+      auto waiting = std::find_if(snapshot.trials.begin(), snapshot.trials.end(),
+                                  [&](const FrozenTrial& t) { return t.number == *plan.waiting_number; });
+      if (waiting == snapshot.trials.end() || waiting->state != TrialState::kWaiting)
+        return Error::Runtime("planned WAITING trial " + std::to_string(*plan.waiting_number) +
+                              " is not waiting");
+      // The snapshot may lack parts of it; the trial handed back is whole.
+      base = ReadSnapshot(study_id, waiting->number, SnapshotParts::All()).trials.front();
+      session_->Exec("UPDATE trials SET state = 'RUNNING', datetime_start = ? WHERE trial_id = ?",
+                     {now, base.trial_id});
+    } else {
+      base.number = static_cast<int>(snapshot.trials.size());
+      session_->Query("INSERT INTO trials (number, study_id, state, datetime_start) "
+                      "VALUES (?, ?, 'RUNNING', ?) RETURNING trial_id",
+                      {int64_t{base.number}, study_id, now},
+                      [&](const SqlRow& row) { base.trial_id = row.Int(0); });
+    }
+    InsertParams(base.trial_id, plan.params);
+    UpsertAttrs("trial_system_attributes", base.trial_id, plan.system_attrs);
+    if (plan.heartbeat) UpsertHeartbeat(base.trial_id);
+    transaction.Commit();
+    trial_ids_[{study_id, base.number}] = base.trial_id;
+    return ApplyPlan(std::move(base), plan, now);
+  });
+}
+
+Result<int> RdbStorage::CreateWaitingTrial(int64_t study_id, const nlohmann::json& user_attrs,
+                                           const nlohmann::json& system_attrs) {
+  return Guarded([&]() -> Result<int> {
+    WriteTransaction transaction(*session_, study_id);
+    int number = 0;
+    session_->Query("SELECT count(*) FROM trials WHERE study_id = ?", {study_id},
+                    [&](const SqlRow& row) { number = static_cast<int>(row.Int(0)); });
+    int64_t trial_id = -1;
+    session_->Query("INSERT INTO trials (number, study_id, state) VALUES (?, ?, 'WAITING') RETURNING trial_id",
+                    {int64_t{number}, study_id}, [&](const SqlRow& row) { trial_id = row.Int(0); });
+    UpsertAttrs("trial_user_attributes", trial_id, user_attrs);
+    UpsertAttrs("trial_system_attributes", trial_id, system_attrs);
+    transaction.Commit();
+    trial_ids_[{study_id, number}] = trial_id;
+    return number;
+  });
+}
+
+Result<std::pair<int64_t, TrialState>> RdbStorage::LocateTrial(int64_t study_id, int number) {
+  std::optional<std::pair<int64_t, TrialState>> found;
+  auto cached = trial_ids_.find({study_id, number});
+  if (cached != trial_ids_.end()) {
+    // Checked against the row: another process may have deleted the study.
+    session_->Query("SELECT state FROM trials WHERE trial_id = ? AND study_id = ? AND number = ?",
+                    {cached->second, study_id, int64_t{number}},
+                    [&](const SqlRow& row) { found = std::pair{cached->second, StateOf(row.Text(0))}; });
+    if (found) return *found;
+    trial_ids_.erase(cached);
+  }
+  session_->Query("SELECT trial_id, state FROM trials WHERE study_id = ? AND number = ? ORDER BY trial_id",
+                  {study_id, int64_t{number}}, [&](const SqlRow& row) {
+    if (!found) found = std::pair{row.Int(0), StateOf(row.Text(1))};
+  });
+  if (!found) return UnknownTrialError(number);
+  trial_ids_[{study_id, number}] = found->first;
+  return *found;
+}
+
+Result<int64_t> RdbStorage::LocateRunningTrial(int64_t study_id, int number) {
+  KNOB_ASSIGN_OR_RETURN(auto located, LocateTrial(study_id, number));
+  if (located.second != TrialState::kRunning) return NotRunningError(number, located.second);
+  return located.first;
+}
+
+Status RdbStorage::SetIntermediateValue(int64_t study_id, int number, int64_t step, double value) {
+  return Guarded([&]() -> Status {
+    WriteTransaction transaction(*session_, study_id);
+    KNOB_ASSIGN_OR_RETURN(int64_t trial_id, LocateRunningTrial(study_id, number));
+    session_->Exec("INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, "
+                   "intermediate_value_type) VALUES (?, ?, ?, ?) ON CONFLICT (trial_id, step) DO UPDATE SET "
+                   "intermediate_value = excluded.intermediate_value, "
+                   "intermediate_value_type = excluded.intermediate_value_type",
+                   {trial_id, step, ValueOrNull(value), std::string(ValueType(value))});
+    transaction.Commit();
+    return {};
+  });
+}
+
+Result<FrozenTrial> RdbStorage::FinishTrial(int64_t study_id, int number, TrialState state,
+                                            std::optional<double> value, const nlohmann::json& system_attrs,
+                                            const nlohmann::json& user_attrs) {
+  return Guarded([&]() -> Result<FrozenTrial> {
+    WriteTransaction transaction(*session_, study_id);
+    KNOB_ASSIGN_OR_RETURN(int64_t trial_id, LocateRunningTrial(study_id, number));
+    session_->Exec("UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ?",
+                   {std::string(TrialStateName(state)), NowText(), trial_id});
+    if (value)
+      session_->Exec("INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, 0, ?, ?)",
+                     {trial_id, ValueOrNull(*value), std::string(ValueType(*value))});
+    UpsertAttrs("trial_system_attributes", trial_id, system_attrs);
+    UpsertAttrs("trial_user_attributes", trial_id, user_attrs);
+    transaction.Commit();
+    return ReadTrial(study_id, number);
+  });
+}
+
+Status RdbStorage::SetTrialUserAttr(int64_t study_id, int number, const std::string& key,
+                                    const nlohmann::json& value) {
+  return SetTrialAttrs("trial_user_attributes", study_id, number, nlohmann::json{{key, value}});
+}
+
+Status RdbStorage::SetTrialSystemAttrs(int64_t study_id, int number, const nlohmann::json& attrs) {
+  return SetTrialAttrs("trial_system_attributes", study_id, number, attrs);
+}
+
+Status RdbStorage::SetTrialAttrs(const char* table, int64_t study_id, int number, const nlohmann::json& attrs) {
+  return Guarded([&]() -> Status {
+    WriteTransaction transaction(*session_, study_id);
+    KNOB_ASSIGN_OR_RETURN(int64_t trial_id, LocateRunningTrial(study_id, number));
+    UpsertAttrs(table, trial_id, attrs);
+    transaction.Commit();
+    return {};
+  });
+}
+
+Status RdbStorage::RecordHeartbeats(int64_t study_id, const std::vector<int>& numbers) {
+  if (numbers.empty()) return {};
+  return Guarded([&]() -> Status {
+    WriteTransaction transaction(*session_, study_id);
+    for (int number : numbers) {
+      auto located = LocateTrial(study_id, number);
+      if (located.ok() && located->second == TrialState::kRunning) UpsertHeartbeat(located->first);
+    }
+    transaction.Commit();
+    return {};
+  });
+}
+
+Result<std::vector<int>> RdbStorage::StaleTrials(int64_t study_id, double grace_seconds) {
+  return Guarded([&]() -> Result<std::vector<int>> {
+    std::vector<int> numbers;
+    session_->Query("SELECT t.number FROM trials t JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
+                    "WHERE t.study_id = ? AND t.state = 'RUNNING' AND " +
+                        session_->SecondsSince("h.heartbeat") + " > ? ORDER BY t.number",
+                    {study_id, grace_seconds},
+                    [&](const SqlRow& row) { numbers.push_back(static_cast<int>(row.Int(0))); });
+    return numbers;
+  });
+}
+
+Result<StudySnapshot> RdbStorage::ReadStudy(int64_t study_id, const SnapshotParts& parts) {
+  return Guarded([&]() -> Result<StudySnapshot> { return ReadSnapshot(study_id, std::nullopt, parts); });
+}
+
+Result<FrozenTrial> RdbStorage::ReadTrial(int64_t study_id, int number) {
+  // The same reading code as a snapshot, restricted to one number.
+  return Guarded([&]() -> Result<FrozenTrial> {
+    StudySnapshot snapshot = ReadSnapshot(study_id, number, SnapshotParts::All());
+    if (snapshot.trials.empty()) return UnknownTrialError(number);
+    return std::move(snapshot.trials.front());
+  });
+}
+
+}  // namespace knob
