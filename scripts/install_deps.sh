@@ -6,7 +6,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev doctest-dev
   libboost-dev libcli11-dev libyaml-cpp-dev zlib1g-dev sqlite3
-  python3 python3-optuna   # the peer knob is measured against, and the interop tests
+  postgresql libpq-dev      # shared studies; the tests start a throw-away server
+  python3 python3-optuna python3-psycopg2   # the peer knob is measured against, and the interop tests
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -184,7 +184,8 @@ StudySnapshot RdbStorage::ReadSnapshot(int64_t study_id, std::optional<int> only
                    : "JOIN trials t ON x.trial_id = t.trial_id WHERE t.study_id = ?";
     if (only_state && !only_id) sql += std::string(" AND t.state = '") + only_state + "'";
     session_->Query(sql, {only_id ? *only_id : study_id}, [&](const SqlRow& row) {
-      visit(snapshot.trials[index_of.at(row.Int(0))], row);
+      auto index = index_of.find(row.Int(0));
+      if (index != index_of.end()) visit(snapshot.trials[index->second], row);
     });
   };
   if (parts.params) {
@@ -400,13 +401,22 @@ Result<std::vector<int>> RdbStorage::StaleTrials(int64_t study_id, double grace_
 }
 
 Result<StudySnapshot> RdbStorage::ReadStudy(int64_t study_id, const SnapshotParts& parts) {
-  return Guarded([&]() -> Result<StudySnapshot> { return ReadSnapshot(study_id, std::nullopt, parts); });
+  return Guarded([&]() -> Result<StudySnapshot> {
+    // One read transaction, so that trials created meanwhile by other processes
+    // appear in all of the snapshot's tables or in none.
+    auto transaction = WriteTransaction::ForReading(*session_);
+    StudySnapshot snapshot = ReadSnapshot(study_id, std::nullopt, parts);
+    transaction.Commit();
+    return snapshot;
+  });
 }
 
 Result<FrozenTrial> RdbStorage::ReadTrial(int64_t study_id, int number) {
   // The same reading code as a snapshot, restricted to one number.
   return Guarded([&]() -> Result<FrozenTrial> {
+    auto transaction = WriteTransaction::ForReading(*session_);
     StudySnapshot snapshot = ReadSnapshot(study_id, number, SnapshotParts::All());
+    transaction.Commit();
     if (snapshot.trials.empty()) return UnknownTrialError(number);
     return std::move(snapshot.trials.front());
   });

@@ -51,6 +51,8 @@ class SqlSession {
   // of the whole storage) out until it ends, so that a read-decide-write inside
   // it is atomic across processes and machines.
   virtual void BeginWrite(std::optional<int64_t> study_id) = 0;
+  // Begins a read-only transaction: every statement in it sees the same state.
+  virtual void BeginRead() = 0;
   virtual void Commit() = 0;
   virtual void Rollback() = 0;
   // SQL for the database clock's current local time, and for the seconds from a
@@ -61,12 +63,15 @@ class SqlSession {
   virtual std::string Name() const = 0;
 };
 
-// A write transaction that rolls back unless committed.
+// A transaction that rolls back unless committed (a write one, or with
+// ForReading a read-only one).
 class WriteTransaction {
  public:
   WriteTransaction(SqlSession& session, std::optional<int64_t> study_id) : session_(session) {
     session_.BeginWrite(study_id);
   }
+  // A read-only transaction: `Commit` ends it.
+  static WriteTransaction ForReading(SqlSession& session) { return WriteTransaction(session); }
   ~WriteTransaction() {
     if (!done_) {
       try {
@@ -81,6 +86,8 @@ class WriteTransaction {
   }
 
  private:
+  explicit WriteTransaction(SqlSession& session) : session_(session) { session_.BeginRead(); }
+
   SqlSession& session_;
   bool done_ = false;
 };

@@ -102,6 +102,7 @@ class SqliteSession : public SqlSession {
     });
   }
   void BeginWrite(std::optional<int64_t>) override { Guard([&] { db_->exec("BEGIN IMMEDIATE"); }); }
+  void BeginRead() override { Guard([&] { db_->exec("BEGIN"); }); }
   void Commit() override { Guard([&] { db_->exec("COMMIT"); }); }
   void Rollback() override { Guard([&] { db_->exec("ROLLBACK"); }); }
   std::string Now() const override { return "CURRENT_TIMESTAMP"; }

@@ -1,5 +1,7 @@
 #include "studies/storage_url.h"
 
+#include "studies/postgres_storage.h"
+
 namespace knob {
 
 Result<std::string> SqlitePathOf(const std::string& url) {
@@ -16,12 +18,16 @@ Result<std::string> SqlitePathOf(const std::string& url) {
     if (scheme == "sqlite")
       return Error::BadInput("storage URL '" + url + "' must start with sqlite:/// (three slashes)");
     return Error::BadInput("storage URL scheme '" + scheme +
-                           "' is not supported; use sqlite:///path or a file path");
+                           "' is not supported; use sqlite:///path, a file path or postgresql://user@host/db");
   }
   return url;
 }
 
 Result<std::unique_ptr<Storage>> OpenStorage(const std::string& url, StorageAccess access) {
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+    KNOB_ASSIGN_OR_RETURN(auto storage, PostgresStorage::Open(url, access));
+    return std::unique_ptr<Storage>(std::move(storage));
+  }
   KNOB_ASSIGN_OR_RETURN(std::string path, SqlitePathOf(url));
   KNOB_ASSIGN_OR_RETURN(auto storage, SqliteStorage::Open(path, access));
   return std::unique_ptr<Storage>(std::move(storage));

@@ -1,5 +1,6 @@
 // Opens a Storage from a URL named like Optuna's: `sqlite:///relative.db`,
-// `sqlite:////absolute.db`, or a bare path meaning the same. The command line and
+// `sqlite:////absolute.db`, a bare path meaning the same, or
+// `postgresql://user:password@host:port/database` for a PostgreSQL server. The command line and
 // the orchestrator call this; nothing else needs to know which storage it got.
 #pragma once
 

@@ -6,11 +6,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <stdexcept>
 #include <fstream>
 #include <random>
 #include <sstream>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <libpq-fe.h>
 
 extern char** environ;
 
@@ -151,6 +154,42 @@ std::string DumpDatabase(const std::string& path) {
     }
   }
   return dump;
+}
+
+std::optional<std::string> PostgresTestUrl() {
+  const char* url = std::getenv("KNOB_TEST_POSTGRES_URL");
+  if (!url || !*url) return std::nullopt;
+  return std::string(url);
+}
+
+namespace {
+
+void AdminExec(const std::string& base_url, const std::string& sql) {
+  PGconn* connection = PQconnectdb(base_url.c_str());
+  if (PQstatus(connection) != CONNECTION_OK) {
+    std::string why = PQerrorMessage(connection);
+    PQfinish(connection);
+    throw std::runtime_error("cannot connect to the test server " + base_url + ": " + why);
+  }
+  PQsetNoticeProcessor(connection, [](void*, const char*) {}, nullptr);
+  PGresult* result = PQexec(connection, sql.c_str());
+  std::string why = PQresultErrorMessage(result);
+  bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+  PQclear(result);
+  PQfinish(connection);
+  if (!ok) throw std::runtime_error(sql + ": " + why);
+}
+
+}  // namespace
+
+std::string CreatePostgresDatabase(const std::string& base_url, const std::string& name) {
+  AdminExec(base_url, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+  AdminExec(base_url, "CREATE DATABASE " + name);
+  return base_url.substr(0, base_url.rfind('/') + 1) + name;
+}
+
+void DropPostgresDatabase(const std::string& base_url, const std::string& name) {
+  AdminExec(base_url, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
 }
 
 int LineCount(const std::string& text) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,13 @@ ProcessResult RunKnob(const std::vector<std::string>& args,
 // Every row of every table of an SQLite file as text, in a fixed order
 // (an empty string for a missing file).
 std::string DumpDatabase(const std::string& path);
+
+// The PostgreSQL server tests may use ($KNOB_TEST_POSTGRES_URL), if any.
+std::optional<std::string> PostgresTestUrl();
+// Creates database `name` on the server of `base_url` (dropping an old one of
+// that name) and returns the URL of the new one.
+std::string CreatePostgresDatabase(const std::string& base_url, const std::string& name);
+void DropPostgresDatabase(const std::string& base_url, const std::string& name);
 
 // Number of lines in `text` (a last line without newline counts).
 int LineCount(const std::string& text);

@@ -5,7 +5,10 @@
 #include <set>
 #include <thread>
 
+#include <unistd.h>
+
 #include "studies/memory_storage.h"
+#include "studies/postgres_storage.h"
 #include "studies/sqlite_storage.h"
 #include "test_support.h"
 
@@ -36,6 +39,39 @@ struct SqliteFixture {
   }
 };
 
+// A fresh database on the test server ($KNOB_TEST_POSTGRES_URL, which
+// scripts/test.sh and .ci/run set after starting one), dropped afterwards.
+struct PostgresFixture {
+  std::string url;
+  std::unique_ptr<PostgresStorage> storage;
+  std::vector<std::unique_ptr<PostgresStorage>> others;
+  std::string database;
+
+  PostgresFixture() {
+    auto base = testing::PostgresTestUrl();
+    REQUIRE_MESSAGE(base, "set KNOB_TEST_POSTGRES_URL (scripts/test.sh starts a server)");
+    static int counter = 0;
+    database = "knob_conformance_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+    url = testing::CreatePostgresDatabase(*base, database);
+    storage = Open();
+  }
+  ~PostgresFixture() {
+    storage.reset();
+    others.clear();
+    testing::DropPostgresDatabase(*testing::PostgresTestUrl(), database);
+  }
+  std::unique_ptr<PostgresStorage> Open() {
+    auto opened = PostgresStorage::Open(url, StorageAccess::kCreate);
+    REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? "" : opened.error().message));
+    return std::move(opened).value();
+  }
+  PostgresStorage& Get() { return *storage; }
+  Storage& Another() {
+    others.push_back(Open());
+    return *others.back();
+  }
+};
+
 TrialPlan PlanWith(double x) {
   TrialPlan plan;
   plan.params["x"] = TrialParam{FloatDistribution{0, 10, false, std::nullopt}, x};
@@ -49,7 +85,7 @@ TrialPlanner FixedPlanner(double x) {
 }  // namespace
 
 TEST_CASE_TEMPLATE("storage: studies are created, found, listed and deleted", F, MemoryFixture,
-                   SqliteFixture) {
+                   SqliteFixture, PostgresFixture) {
   F f;
   Storage& s = f.Get();
   auto id = s.CreateStudy("a", StudyDirection::kMaximize, {{"knob:space", {{"k", 1}}}});
@@ -81,7 +117,7 @@ TEST_CASE_TEMPLATE("storage: studies are created, found, listed and deleted", F,
 }
 
 TEST_CASE_TEMPLATE("storage: trials are numbered in order and keep what was planned", F,
-                   MemoryFixture, SqliteFixture) {
+                   MemoryFixture, SqliteFixture, PostgresFixture) {
   F f;
   Storage& s = f.Get();
   int64_t id = *s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
@@ -109,7 +145,7 @@ TEST_CASE_TEMPLATE("storage: trials are numbered in order and keep what was plan
 }
 
 TEST_CASE_TEMPLATE("storage: values, intermediate values and attributes round-trip", F,
-                   MemoryFixture, SqliteFixture) {
+                   MemoryFixture, SqliteFixture, PostgresFixture) {
   F f;
   Storage& s = f.Get();
   int64_t id = *s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
@@ -145,7 +181,7 @@ TEST_CASE_TEMPLATE("storage: values, intermediate values and attributes round-tr
   CHECK(one->params.at("x").internal == 2);
 }
 
-TEST_CASE_TEMPLATE("storage: a finished trial never changes", F, MemoryFixture, SqliteFixture) {
+TEST_CASE_TEMPLATE("storage: a finished trial never changes", F, MemoryFixture, SqliteFixture, PostgresFixture) {
   F f;
   Storage& s = f.Get();
   int64_t id = *s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
@@ -169,7 +205,7 @@ TEST_CASE_TEMPLATE("storage: a finished trial never changes", F, MemoryFixture, 
 }
 
 TEST_CASE_TEMPLATE("storage: a WAITING trial is handed out by number and takes no values before", F,
-                   MemoryFixture, SqliteFixture) {
+                   MemoryFixture, SqliteFixture, PostgresFixture) {
   F f;
   Storage& s = f.Get();
   int64_t id = *s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
@@ -197,7 +233,7 @@ TEST_CASE_TEMPLATE("storage: a WAITING trial is handed out by number and takes n
 }
 
 TEST_CASE_TEMPLATE("storage: concurrent creators never share a trial number", F, MemoryFixture,
-                   SqliteFixture) {
+                   SqliteFixture, PostgresFixture) {
   F f;
   int64_t id = *f.Get().CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
   std::vector<Storage*> handles;
@@ -233,7 +269,7 @@ TEST_CASE_TEMPLATE("storage: concurrent creators never share a trial number", F,
 namespace knob {
 
 TEST_CASE_TEMPLATE("storage: heartbeats make a RUNNING trial stale only once it stops beating", F,
-                   MemoryFixture, SqliteFixture) {
+                   MemoryFixture, SqliteFixture, PostgresFixture) {
   F f;
   Storage& s = f.Get();
   int64_t id = *s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
@@ -260,7 +296,7 @@ TEST_CASE_TEMPLATE("storage: heartbeats make a RUNNING trial stale only once it 
 }
 
 TEST_CASE_TEMPLATE("storage: system attributes of running trials and studies; user attrs at finish", F,
-                   MemoryFixture, SqliteFixture) {
+                   MemoryFixture, SqliteFixture, PostgresFixture) {
   F f;
   Storage& s = f.Get();
   int64_t id = *s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
