@@ -150,16 +150,15 @@ Status MemoryStorage::RecordHeartbeats(int64_t study_id, const std::vector<int>&
   return {};
 }
 
-Result<std::vector<int>> MemoryStorage::StaleTrials(int64_t study_id, double grace_seconds) {
+Result<std::map<int, double>> MemoryStorage::HeartbeatAges(int64_t study_id) {
   std::lock_guard lock(mutex_);
   KNOB_RETURN_IF_ERROR(Find(study_id));
   auto now = std::chrono::steady_clock::now();
-  std::vector<int> stale;
-  for (const auto& [key, beat] : heartbeats_) {
-    if (key.first != study_id || !FindRunning(study_id, key.second).ok()) continue;
-    if (std::chrono::duration<double>(now - beat).count() > grace_seconds) stale.push_back(key.second);
-  }
-  return stale;
+  std::map<int, double> ages;
+  for (const auto& [key, beat] : heartbeats_)
+    if (key.first == study_id && FindRunning(study_id, key.second).ok())
+      ages[key.second] = std::chrono::duration<double>(now - beat).count();
+  return ages;
 }
 
 Result<StudySnapshot> MemoryStorage::ReadStudy(int64_t study_id, const SnapshotParts&) {

@@ -34,7 +34,7 @@ class MemoryStorage : public Storage {
                           const nlohmann::json& value) override;
   Status SetTrialSystemAttrs(int64_t study_id, int number, const nlohmann::json& attrs) override;
   Status RecordHeartbeats(int64_t study_id, const std::vector<int>& numbers) override;
-  Result<std::vector<int>> StaleTrials(int64_t study_id, double grace_seconds) override;
+  Result<std::map<int, double>> HeartbeatAges(int64_t study_id) override;
   Result<StudySnapshot> ReadStudy(int64_t study_id,
                                   const SnapshotParts& parts = SnapshotParts::All()) override;
   Result<FrozenTrial> ReadTrial(int64_t study_id, int number) override;

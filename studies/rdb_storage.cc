@@ -388,15 +388,14 @@ Status RdbStorage::RecordHeartbeats(int64_t study_id, const std::vector<int>& nu
   });
 }
 
-Result<std::vector<int>> RdbStorage::StaleTrials(int64_t study_id, double grace_seconds) {
-  return Guarded([&]() -> Result<std::vector<int>> {
-    std::vector<int> numbers;
-    session_->Query("SELECT t.number FROM trials t JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
-                    "WHERE t.study_id = ? AND t.state = 'RUNNING' AND " +
-                        session_->SecondsSince("h.heartbeat") + " > ? ORDER BY t.number",
-                    {study_id, grace_seconds},
-                    [&](const SqlRow& row) { numbers.push_back(static_cast<int>(row.Int(0))); });
-    return numbers;
+Result<std::map<int, double>> RdbStorage::HeartbeatAges(int64_t study_id) {
+  return Guarded([&]() -> Result<std::map<int, double>> {
+    std::map<int, double> ages;
+    session_->Query("SELECT t.number, " + session_->SecondsSince("h.heartbeat") +
+                        " FROM trials t JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
+                        "WHERE t.study_id = ? AND t.state = 'RUNNING'",
+                    {study_id}, [&](const SqlRow& row) { ages[static_cast<int>(row.Int(0))] = row.Double(1); });
+    return ages;
   });
 }
 

@@ -22,4 +22,12 @@ Error NotRunningError(int number, TrialState state) {
                          TrialStateName(state) + "; a finished trial never changes");
 }
 
+Result<std::vector<int>> Storage::StaleTrials(int64_t study_id, double grace_seconds) {
+  KNOB_ASSIGN_OR_RETURN(auto ages, HeartbeatAges(study_id));
+  std::vector<int> stale;
+  for (const auto& [number, age] : ages)
+    if (age > grace_seconds) stale.push_back(number);
+  return stale;
+}
+
 }  // namespace knob

@@ -82,9 +82,11 @@ class Storage {
   // shared study), so that workers on machines with skewed clocks agree. Numbers of
   // trials no longer RUNNING are skipped.
   virtual Status RecordHeartbeats(int64_t study_id, const std::vector<int>& numbers) = 0;
+  // Seconds since the last heartbeat of each RUNNING trial that beats, by number.
+  virtual Result<std::map<int, double>> HeartbeatAges(int64_t study_id) = 0;
   // RUNNING trials whose last heartbeat is older than `grace_seconds`. Trials that
   // never beat (asked through the command line) are never stale.
-  virtual Result<std::vector<int>> StaleTrials(int64_t study_id, double grace_seconds) = 0;
+  Result<std::vector<int>> StaleTrials(int64_t study_id, double grace_seconds);
 
   virtual Result<StudySnapshot> ReadStudy(int64_t study_id,
                                           const SnapshotParts& parts = SnapshotParts::All()) = 0;

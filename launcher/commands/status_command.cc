@@ -1,5 +1,5 @@
-// status: where a study stands (budget, counts, best trial, live workers and their
-// slots, running trials), as a table or JSON.
+// status: where a study stands (budget, counts, best trial, live workers with
+// their slots and last heartbeat, running trials), as a table or JSON.
 #include <cmath>
 #include <map>
 #include <memory>
@@ -39,7 +39,8 @@ Json RunningTrialRow(const FrozenTrial& t, const std::string& worker, const std:
   return row;
 }
 
-Json StudyStatus(const StudyRecord& record, const StudySnapshot& snapshot) {
+Json StudyStatus(const StudyRecord& record, const StudySnapshot& snapshot,
+                 const std::map<int, double>& heartbeat_ages) {
   Json status;
   status["study"] = record.name;
   status["direction"] = DirectionName(record.direction);
@@ -67,6 +68,11 @@ Json StudyStatus(const StudyRecord& record, const StudySnapshot& snapshot) {
       entry["worker"] = worker;
       entry["slots"] = w->value("slots", 0);
       entry["busy"] = entry.value("busy", 0) + 1;
+      if (auto age = heartbeat_ages.find(t.number); age != heartbeat_ages.end()) {
+        double seconds = std::round(age->second * 10) / 10;
+        if (!entry.contains("last_heartbeat_s") || seconds < entry["last_heartbeat_s"].get<double>())
+          entry["last_heartbeat_s"] = seconds;
+      }
     }
     running.push_back(RunningTrialRow(t, worker, now));
   }
@@ -95,9 +101,13 @@ std::string StatusText(const Json& status) {
   text += best.is_null() ? std::string("best: none yet\n")
                          : "best: trial " + std::to_string(best["number"].get<int>()) + " = " +
                                DumpNumber(best["value"].get<double>()) + " " + DumpJson(best["params"]) + "\n";
-  for (const auto& w : status["workers"])
+  for (const auto& w : status["workers"]) {
     text += "worker " + w["worker"].get<std::string>() + ": " + std::to_string(w["busy"].get<int>()) + " of " +
-            std::to_string(w["slots"].get<int>()) + " slots busy\n";
+            std::to_string(w["slots"].get<int>()) + " slots busy";
+    if (w.contains("last_heartbeat_s"))
+      text += ", last heartbeat " + DumpNumber(w["last_heartbeat_s"].get<double>()) + "s ago";
+    text += "\n";
+  }
   if (!status["running"].empty()) {
     std::vector<Json> rows(status["running"].begin(), status["running"].end());
     text += "running:\n" + RenderRecords(rows, OutputFormat::kTable);
@@ -115,7 +125,8 @@ Status RunStatus(const StatusOptions& o) {
   if (format == OutputFormat::kCsv) return Error::BadInput("status prints table or json, not csv");
   KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kRead));
   KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, opened.study->Snapshot());
-  Json status = StudyStatus(opened.study->record(), snapshot);
+  KNOB_ASSIGN_OR_RETURN(auto ages, opened.storage->HeartbeatAges(opened.study->record().study_id));
+  Json status = StudyStatus(opened.study->record(), snapshot, ages);
   Print(format == OutputFormat::kTable ? StatusText(status) : DumpJson(status) + "\n");
   return {};
 }

@@ -79,6 +79,7 @@ class Orchestrator {
   // Starting.
   void FillSlots();
   bool MayStart() const;
+  bool BudgetHeldElsewhere();
   void StartTrial(const Slot& slot);
   Result<LaunchSpec> MakeLaunchSpec(const FrozenTrial& trial, const Slot& slot, const std::string& dir);
   // Running.
@@ -114,6 +115,9 @@ class Orchestrator {
   int failures_in_a_row_ = 0;
   int max_failures_ = 10;
   bool nothing_to_ask_ = false;  // budget used up or sampler exhausted, as of the last ask
+  // The budget is held by trials running elsewhere: wait for them to finish (or
+  // to be failed as stale, freeing their place) before deciding the study is done.
+  bool waiting_for_others_ = false;
   bool past_deadline_ = false;
   int interrupts_ = 0;
   std::optional<Error> fatal_;
@@ -123,7 +127,6 @@ Status Orchestrator::Run() {
   // A trainer that closed its end of the channel must not kill knob with SIGPIPE.
   signal(SIGPIPE, SIG_IGN);
   max_failures_ = file_.max_failures.value_or(std::max<int>(10, 2 * plan_.slots.size()));
-  KNOB_RETURN_IF_ERROR(RecoverDeadWorkers());
   KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, storage_.ReadStudy(study_.record().study_id,
                                                                    {false, true, false, false}));
   for (const auto& t : snapshot.trials)
@@ -145,7 +148,7 @@ Status Orchestrator::Run() {
     if (!e) OnSignal(signal);
   });
   WaitChildren();
-  Beat();
+  Beat();  // also fails the trials of workers that died before this one started
   if (file_.timeout_seconds) {
     deadline_.expires_after(Seconds(*file_.timeout_seconds));
     deadline_.async_wait([this](const boost::system::error_code& e) {
@@ -208,6 +211,20 @@ Status Orchestrator::RecoverDeadWorkers() {
       FailOrphan(*trial, "no heartbeat for " + ShortDuration(file_.stale_after_seconds) + " (its worker died)");
   }
   return {};
+}
+
+bool Orchestrator::BudgetHeldElsewhere() {
+  if (!file_.n_trials) return false;
+  auto snapshot = storage_.ReadStudy(study_.record().study_id, SnapshotParts::Minimal());
+  if (!snapshot.ok()) return false;
+  int finished = 0, running_elsewhere = 0;
+  for (const auto& t : snapshot->trials) {
+    finished += t.state == TrialState::kComplete || t.state == TrialState::kPruned;
+    bool ours = std::any_of(running_.begin(), running_.end(),
+                            [&](const auto& r) { return r.second->trial.number == t.number; });
+    running_elsewhere += t.state == TrialState::kRunning && !ours;
+  }
+  return finished < *file_.n_trials && running_elsewhere > 0;
 }
 
 bool Orchestrator::MayStart() const {
@@ -280,8 +297,15 @@ void Orchestrator::StartTrial(const Slot& slot) {
   ask.heartbeat = true;
   auto asked = study_.Ask(ask);
   if (!asked.ok()) {
-    if (asked.error().kind == ErrorKind::kExhausted) nothing_to_ask_ = true;
-    else fatal_ = asked.error();
+    if (asked.error().kind == ErrorKind::kExhausted) {
+      nothing_to_ask_ = true;
+      bool was_waiting = waiting_for_others_;
+      waiting_for_others_ = BudgetHeldElsewhere();
+      if (waiting_for_others_ && !was_waiting && running_.empty())
+        Warn("the rest of the budget is running elsewhere; waiting for those trials");
+    } else {
+      fatal_ = asked.error();
+    }
     return;
   }
   const FrozenTrial& trial = *asked;
@@ -521,13 +545,15 @@ void Orchestrator::Beat() {
   for (const auto& [pid, t] : running_) numbers.push_back(t->trial.number);
   if (auto beat = storage_.RecordHeartbeats(study_.record().study_id, numbers); !beat.ok())
     Warn("heartbeat not recorded: " + beat.error().message);
-  auto stale = storage_.StaleTrials(study_.record().study_id, file_.stale_after_seconds);
-  if (stale.ok()) {
-    for (int number : *stale) {
-      auto trial = storage_.ReadTrial(study_.record().study_id, number);
-      if (trial.ok())
-        FailOrphan(*trial, "no heartbeat for " + ShortDuration(file_.stale_after_seconds) + " (its worker died)");
-    }
+  // Other workers may have died since: their trials are failed (and retried) here.
+  if (auto recovered = RecoverDeadWorkers(); !recovered.ok())
+    Warn("could not check for dead workers: " + recovered.error().message);
+  if (waiting_for_others_) {
+    // Places in the budget may have come free: ask again.
+    waiting_for_others_ = false;
+    nothing_to_ask_ = false;
+    FillSlots();
+    MaybeFinish();
   }
   heartbeat_.expires_after(Seconds(file_.heartbeat_seconds));
   heartbeat_.async_wait([this](const boost::system::error_code& e) {
@@ -543,7 +569,8 @@ void Orchestrator::MaybeFinish() {
   // Trials that fail to start leave their slots free at once: keep filling until
   // one runs or nothing more may start (each failure counts towards max_failures).
   while (running_.empty() && MayStart()) FillSlots();
-  if (running_.empty()) io_.stop();
+  bool may_wait = interrupts_ == 0 && !fatal_ && !past_deadline_ && failures_in_a_row_ < max_failures_;
+  if (running_.empty() && !(waiting_for_others_ && may_wait)) io_.stop();
 }
 
 }  // namespace

@@ -307,6 +307,7 @@ TEST_CASE("run: status while running; Ctrl-C twice stops trials, which run again
   CHECK(status["workers"].size() == 1);
   CHECK(status["workers"][0]["slots"] == 2);
   CHECK(status["workers"][0]["busy"] == 2);
+  CHECK(status["workers"][0]["last_heartbeat_s"].get<double>() < 60);
   CHECK(status["running"][0]["slot"] == "cpu 0");
   ::kill(pid, SIGINT);  // no new trials; the hanging ones would run on
   // Signals of one kind do not queue: send the second once knob took the first.
