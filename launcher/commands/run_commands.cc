@@ -83,11 +83,15 @@ Status RunFile(StudyFile file, const RunOverrides& overrides, StorageAccess acce
   KNOB_RETURN_IF_ERROR(Study::Validate(file.config));
   KNOB_ASSIGN_OR_RETURN(auto storage, OpenStorage(file.storage, access));
   std::optional<Study> study;
-  if (storage->FindStudy(file.config.name).ok()) {
+  if (!storage->FindStudy(file.config.name).ok()) {
+    auto created = Study::Create(*storage, file.config);
+    // Another worker may have created it a moment ago: then it is continued.
+    if (created.ok()) study = std::move(*created);
+    else if (!storage->FindStudy(file.config.name).ok()) return created.error();
+  }
+  if (!study) {
     KNOB_ASSIGN_OR_RETURN(study, Study::Open(*storage, file.config.name));
     KNOB_RETURN_IF_ERROR(study->Reconfigure(file.config));
-  } else {
-    KNOB_ASSIGN_OR_RETURN(study, Study::Create(*storage, file.config));
   }
   nlohmann::json stored = {{"file", file.name}, {"dir", file.base_dir}, {"document", file.document}};
   KNOB_RETURN_IF_ERROR(storage->SetStudySystemAttr(study->record().study_id, kStudyFileAttr, stored));
