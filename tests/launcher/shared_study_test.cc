@@ -103,3 +103,31 @@ TEST_CASE("shared study: a worker killed midway; the others fail and retry its t
 }
 
 }  // namespace knob
+
+namespace knob {
+
+TEST_CASE("shared study: wrong credentials and bad input are one line, exit 2, and create nothing") {
+  auto base = testing::PostgresTestUrl();
+  REQUIRE_MESSAGE(base, "set KNOB_TEST_POSTGRES_URL (scripts/test.sh starts a server)");
+  std::string database = "knob_bad_" + std::to_string(getpid());
+  std::string url = testing::CreatePostgresDatabase(*base, database);
+  // Role knob_pw needs its password (scripts/pg_test_server.sh); the URL's host part follows '@'.
+  std::string host = url.substr(url.find('@') + 1);
+  auto refused = testing::RunKnob({"studies", "--storage", "postgresql://knob_pw:wrong@" + host});
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("knob: cannot connect to postgresql://knob_pw:***@" + host + ": ") == 0);
+  CHECK(refused.err.find("password authentication failed for user \"knob_pw\"") != std::string::npos);
+  CHECK(testing::LineCount(refused.err) == 1);
+  auto bad_space = testing::RunKnob({"create-study", "--storage", url, "--study", "s", "--space",
+                                     R"({"x": {"type": "float", "low": 2, "high": 1}})"});
+  CHECK(bad_space.exit_code == 2);
+  CHECK(bad_space.err == "knob: parameter 'x': low 2 is greater than high 1\n");
+  auto untouched = PostgresStorage::Open(url, StorageAccess::kRead);
+  REQUIRE_FALSE(untouched.ok());
+  CHECK(untouched.error().message == "database " + url + " holds no studies (it is not a knob or Optuna database)");
+  auto missing = testing::RunKnob({"trials", "--storage", url, "--study", "nope"});
+  CHECK(missing.exit_code == 2);
+  testing::DropPostgresDatabase(*base, database);
+}
+
+}  // namespace knob
