@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages knob needs to build, test and benchmark.
 # Used by the README's set-up commands, .ci/run and the Docker images.
+#   --no-peers: only what building and running knob needs (the Docker images):
+#   no PostgreSQL server and no Optuna to test and measure against.
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev doctest-dev
-  libboost-dev libcli11-dev libyaml-cpp-dev zlib1g-dev sqlite3
-  postgresql libpq-dev      # shared studies; the tests start a throw-away server
-  python3 python3-optuna python3-psycopg2   # the peer knob is measured against, and the interop tests
+  libboost-dev libcli11-dev libyaml-cpp-dev zlib1g-dev libpq-dev sqlite3 python3
 )
+if [ "${1:-}" != "--no-peers" ]; then
+  packages+=(
+    postgresql                                  # the tests start a throw-away server
+    python3-optuna python3-psycopg2             # the peer knob is measured against, interop tests
+  )
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
