@@ -51,21 +51,21 @@ auto RdbStorage::Guarded(F&& body) -> decltype(body()) {
 }
 
 StudyRecord RdbStorage::ReadStudyRecord(int64_t study_id) {
+  // Two statements, not four: on a database server each one is a round trip.
   StudyRecord record;
   record.study_id = study_id;
-  session_->Query("SELECT study_name FROM studies WHERE study_id = ?", {study_id},
-                  [&](const SqlRow& row) { record.name = row.Text(0); });
-  session_->Query("SELECT direction FROM study_directions WHERE study_id = ? AND objective = 0", {study_id},
-                  [&](const SqlRow& row) {
-    if (row.Text(0) == "MAXIMIZE") record.direction = StudyDirection::kMaximize;
+  session_->Query("SELECT s.study_name, d.direction FROM studies s LEFT JOIN study_directions d "
+                  "ON d.study_id = s.study_id AND d.objective = 0 WHERE s.study_id = ?",
+                  {study_id}, [&](const SqlRow& row) {
+    record.name = row.Text(0);
+    if (!row.IsNull(1) && row.Text(1) == "MAXIMIZE") record.direction = StudyDirection::kMaximize;
   });
-  for (auto [table, target] : {std::pair{"study_user_attributes", &record.user_attrs},
-                               std::pair{"study_system_attributes", &record.system_attrs}}) {
-    session_->Query(std::string("SELECT \"key\", value_json FROM ") + table + " WHERE study_id = ?",
-                    {study_id}, [&](const SqlRow& row) {
-      (*target)[std::string(row.Text(0))] = ParseStoredJson(row.Text(1));
-    });
-  }
+  session_->Query("SELECT 'u', \"key\", value_json FROM study_user_attributes WHERE study_id = ? "
+                  "UNION ALL SELECT 's', \"key\", value_json FROM study_system_attributes WHERE study_id = ?",
+                  {study_id, study_id}, [&](const SqlRow& row) {
+    nlohmann::json& target = row.Text(0) == "u" ? record.user_attrs : record.system_attrs;
+    target[std::string(row.Text(1))] = ParseStoredJson(row.Text(2));
+  });
   return record;
 }
 
