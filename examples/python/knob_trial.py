@@ -43,6 +43,13 @@ def _clean(value):
     return float(value) if value is not None else None
 
 
+def _metric(value):
+    # ints, strings and bools as they are; numpy / torch scalars as floats.
+    if isinstance(value, (bool, int, str)) or value is None:
+        return value
+    return float(value) if hasattr(value, "__float__") else str(value)
+
+
 def _send(message):
     line = json.dumps(message) + "\n"
     channel = _connect()
@@ -77,7 +84,7 @@ def report(step, value=None, metrics=None):
     if value is not None:
         message["value"] = _clean(value)
     if metrics:
-        message["metrics"] = {k: _clean(v) if isinstance(v, (int, float)) else v for k, v in metrics.items()}
+        message["metrics"] = {k: _metric(v) for k, v in metrics.items()}
     _send(message)
     if _connect() is None:
         return False
@@ -93,7 +100,7 @@ def result(value=None, metrics=None):
     if value is not None:
         message["value"] = _clean(value)
     if metrics:
-        message["metrics"] = {k: _clean(v) if isinstance(v, (int, float)) else v for k, v in metrics.items()}
+        message["metrics"] = {k: _metric(v) for k, v in metrics.items()}
     _send(message)
     if _connect() is None and value is not None:
         # The stdout form knob also reads.
