@@ -1,6 +1,7 @@
 #include "base/json_text.h"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 namespace knob {
@@ -111,6 +112,12 @@ std::string DumpJson(const nlohmann::ordered_json& value) {
   std::string out;
   Dump(value, out);
   return out;
+}
+
+std::string ShortNumber(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
 }
 
 }  // namespace knob

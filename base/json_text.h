@@ -23,4 +23,7 @@ std::string DumpJson(const nlohmann::ordered_json& value);
 // A double as JSON text (Python-compatible for non-finite values).
 std::string DumpNumber(double value);
 
+// A bound as people write it in messages: 0, 100, 0.5, 1e-08 (printf's %g).
+std::string ShortNumber(double value);
+
 }  // namespace knob

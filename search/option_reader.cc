@@ -1,20 +1,10 @@
 #include "search/option_reader.h"
 
 #include <cmath>
-#include <sstream>
+
+#include "base/json_text.h"
 
 namespace knob {
-
-namespace {
-
-// A bound as people write it: 0, 100, 0.5.
-std::string BoundText(double value) {
-  std::ostringstream text;
-  text << value;
-  return text.str();
-}
-
-}  // namespace
 
 Error OptionReader::Invalid(const std::string& key, const std::string& what) const {
   return Error::BadInput(owner_ + ": option '" + key + "' " + what);
@@ -53,7 +43,7 @@ Status OptionReader::Number(const std::string& key, double min_exclusive, double
   if (!value) return {};
   if (!value->is_number() || !(value->get<double>() > min_exclusive) ||
       !std::isfinite(value->get<double>()))
-    return Invalid(key, "must be a number > " + BoundText(min_exclusive) + ", got " +
+    return Invalid(key, "must be a number > " + ShortNumber(min_exclusive) + ", got " +
                             value->dump());
   *out = value->get<double>();
   return {};
@@ -63,7 +53,7 @@ Status OptionReader::NumberIn(const std::string& key, double low, double high, d
   const nlohmann::json* value = Find(key);
   if (!value) return {};
   if (!value->is_number() || !(value->get<double>() >= low && value->get<double>() <= high))
-    return Invalid(key, "must be a number in [" + BoundText(low) + ", " + BoundText(high) + "], got " + value->dump());
+    return Invalid(key, "must be a number in [" + ShortNumber(low) + ", " + ShortNumber(high) + "], got " + value->dump());
   *out = value->get<double>();
   return {};
 }
