@@ -8,6 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev doctest-dev
   libboost-dev libcli11-dev libyaml-cpp-dev zlib1g-dev libpq-dev sqlite3 python3
+  dataset-fashion-mnist     # the real data knob-train and its tests use
 )
 if [ "${1:-}" != "--no-peers" ]; then
   packages+=(
