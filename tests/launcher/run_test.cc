@@ -376,3 +376,24 @@ TEST_CASE("run: the HF TrainerCallback reports evaluations, stops when pruned, s
 }
 
 }  // namespace knob
+
+namespace knob {
+
+TEST_CASE("run: a study timeout stops new trials; running ones finish and are recorded") {
+  TempDir dir;
+  WriteFile(dir.File("study.yaml"), "study: timed\nstorage: t.db\ntimeout: 0.5s\n"
+            "sampler: {name: random, seed: 1}\nspace: {x: {type: float, low: 0, high: 1}}\n"
+            "trainer:\n  command: " + Trainer("--mode, value, --sleep-ms, \"200\"") + "\n"
+            "resources: {gpus: none, cpu_slots: 2}\n");
+  auto run = RunKnob({"run", dir.File("study.yaml")});
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(run.err.find("study timeout reached") != std::string::npos);
+  StudySnapshot s = ReadStudy(dir.File("t.db"), "timed");
+  CHECK(Count(s, TrialState::kRunning) == 0);
+  CHECK(Count(s, TrialState::kComplete) == static_cast<int>(s.trials.size()));
+  CHECK(s.trials.size() >= 2);  // two slots, each at least one 0.2 s trial before 0.5 s
+  CHECK(s.trials.size() <= 8);  // and at most what fits in 0.5 s plus the last round
+}
+
+}  // namespace knob
