@@ -9,6 +9,7 @@ packages=(
   libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev doctest-dev
   libboost-dev libcli11-dev libyaml-cpp-dev zlib1g-dev libpq-dev sqlite3 python3
   dataset-fashion-mnist     # the real data knob-train and its tests use
+  libtorch-dev libopenblas0-pthread   # knob-train (LibTorch 1.13 on CPU; OpenBLAS, not the reference BLAS)
 )
 if [ "${1:-}" != "--no-peers" ]; then
   packages+=(
