@@ -2,8 +2,8 @@
 // contract (TrainingArguments names and defaults), reporting each evaluation to
 // knob and stopping when pruned.
 //   knob-train --config train.json [--set key=value ...]
-// This first version: MLP models on IDX data (Fashion-MNIST), AdamW / Adam / SGD
-// with HF's weight-decay groups, every HF schedule, gradient accumulation and
+// This first version: MLP models on IDX data (Fashion-MNIST), AdamW (fused over
+// flat parameter storage) / Adam / SGD with HF's weight-decay groups, every HF schedule, gradient accumulation and
 // clipping, eval by steps or epochs, early stopping, best-model reload,
 // TensorBoard scalars and output_dir/metrics.json. Checkpoints and resume, CNNs,
 // mixed precision and CUDA come next (issue 5).
@@ -19,6 +19,7 @@
 #include "base/json_text.h"
 #include "base/result.h"
 #include "trainer/event_file_writer.h"
+#include "trainer/flat_adamw.h"
 #include "trainer/idx_dataset.h"
 #include "trainer/knob_client.h"
 #include "trainer/lr_schedule.h"
@@ -236,7 +237,17 @@ Status Train(const TrainingArguments& a) {
   Tensors test = ToTensors(test_set, FirstN(test_set.count, a.max_eval_samples), mean, stddev);
 
   torch::nn::Sequential net = BuildMlp(model_spec, d, train_set.num_classes);
-  auto optimizer = MakeOptimizer(a, net);
+  // AdamW (the default) runs on flat buffers; Adam and SGD use LibTorch's optimizers.
+  std::unique_ptr<FlatAdamW> flat;
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  if (a.optim == "adamw") {
+    std::vector<torch::Tensor> decay, no_decay;
+    for (auto& p : net->named_parameters()) (p.value().dim() >= 2 ? decay : no_decay).push_back(p.value());
+    flat = std::make_unique<FlatAdamW>(decay, no_decay,
+                                       FlatAdamW::Options{a.adam_beta1, a.adam_beta2, a.adam_epsilon, a.weight_decay});
+  } else {
+    optimizer = MakeOptimizer(a, net);
+  }
   const int64_t n = train.x.size(0), batch = a.per_device_train_batch_size;
   const int64_t micro_per_epoch = (n + batch - 1) / batch;
   const int64_t updates_per_epoch = (micro_per_epoch + a.gradient_accumulation_steps - 1) / a.gradient_accumulation_steps;
@@ -299,11 +310,17 @@ Status Train(const TrainingArguments& a) {
       ++logged_micro;
       samples += idx.size(0);
       if ((micro + 1) % a.gradient_accumulation_steps != 0 && micro + 1 != micro_per_epoch) continue;
-      if (a.max_grad_norm > 0) torch::nn::utils::clip_grad_norm_(net->parameters(), a.max_grad_norm);
       double lr = a.learning_rate * schedule.Multiplier(step);
-      SetLearningRate(*optimizer, lr);
-      optimizer->step();
-      optimizer->zero_grad();
+      if (flat) {
+        if (a.max_grad_norm > 0) flat->ClipGradNorm(a.max_grad_norm);
+        flat->Step(lr);
+        flat->ZeroGrad();
+      } else {
+        if (a.max_grad_norm > 0) torch::nn::utils::clip_grad_norm_(net->parameters(), a.max_grad_norm);
+        SetLearningRate(*optimizer, lr);
+        optimizer->step();
+        optimizer->zero_grad();
+      }
       ++step;
       if (step % a.logging_steps == 0) {
         (void)events->AddScalar("train/loss", step, static_cast<float>(running_loss / logged_micro), wall());
