@@ -15,6 +15,7 @@ if [ "${1:-}" != "--no-peers" ]; then
   packages+=(
     postgresql                                  # the tests start a throw-away server
     python3-optuna python3-psycopg2             # the peer knob is measured against, interop tests
+    python3-torch python3-numpy                 # the Python training loop knob-train is measured against
   )
 fi
 missing=()
