@@ -5,7 +5,7 @@
 # The base image's Ubuntu packages stand in for Debian's (same names).
 FROM pytorch/pytorch:2.5.1-cuda12.4-cudnn9-devel
 COPY scripts/install_deps.sh /src/scripts/install_deps.sh
-RUN bash /src/scripts/install_deps.sh --no-peers && rm -rf /var/lib/apt/lists/*
+RUN bash /src/scripts/install_deps.sh --no-peers --no-torch && rm -rf /var/lib/apt/lists/*
 COPY . /src
 RUN cd /src && KNOB_CMAKE_ARGS="-DKNOB_BUILD_TESTS=OFF -DKNOB_BUILD_BENCH=OFF \
       -DCMAKE_PREFIX_PATH=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')" \

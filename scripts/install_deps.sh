@@ -2,16 +2,18 @@
 # Installs the Debian 12 packages knob needs to build, test and benchmark.
 # Used by the README's set-up commands, .ci/run and the Docker images.
 #   --no-peers: only what building and running knob needs (the Docker images):
-#   no PostgreSQL server and no Optuna to test and measure against.
+#   no PostgreSQL server, Optuna or Python PyTorch to test and measure against.
+#   --no-torch: not Debian's LibTorch (the CUDA image brings PyTorch's own).
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev doctest-dev
   libboost-dev libcli11-dev libyaml-cpp-dev zlib1g-dev libpq-dev sqlite3 python3
   dataset-fashion-mnist     # the real data knob-train and its tests use
-  libtorch-dev libopenblas0-pthread   # knob-train (LibTorch 1.13 on CPU; OpenBLAS, not the reference BLAS)
+  libopenblas0-pthread      # the BLAS LibTorch calls (not the 7x slower reference BLAS)
 )
-if [ "${1:-}" != "--no-peers" ]; then
+case " $* " in *" --no-torch "*) ;; *) packages+=(libtorch-dev) ;; esac  # knob-train (LibTorch 1.13, CPU)
+if [[ " $* " != *" --no-peers "* ]]; then
   packages+=(
     postgresql                                  # the tests start a throw-away server
     python3-optuna python3-psycopg2             # the peer knob is measured against, interop tests
