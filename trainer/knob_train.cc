@@ -147,36 +147,37 @@ Evaluation Evaluate(torch::nn::Sequential& net, const Tensors& data, int batch) 
   return {loss / n, static_cast<double>(correct) / n};
 }
 
-std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const TrainingArguments& a, torch::nn::Sequential& net) {
-  // HF's groups: weight decay on weight matrices, none on biases (and norms).
+// HF's parameter groups: weight decay on weight matrices, none on biases (and norms).
+struct DecayGroups {
   std::vector<torch::Tensor> decay, no_decay;
-  for (auto& p : net->named_parameters()) (p.value().dim() >= 2 ? decay : no_decay).push_back(p.value());
+};
+
+DecayGroups SplitForWeightDecay(torch::nn::Sequential& net) {
+  DecayGroups groups;
+  for (auto& p : net->named_parameters())
+    (p.value().dim() >= 2 ? groups.decay : groups.no_decay).push_back(p.value());
+  return groups;
+}
+
+// Adam and SGD run on LibTorch's optimizers (AdamW runs on FlatAdamW).
+std::unique_ptr<torch::optim::Optimizer> MakeTorchOptimizer(const TrainingArguments& a, const DecayGroups& split) {
   std::vector<torch::optim::OptimizerParamGroup> groups;
   if (a.optim == "sgd") {
     auto options = [&](double wd) {
       return std::make_unique<torch::optim::SGDOptions>(
           torch::optim::SGDOptions(a.learning_rate).momentum(a.sgd_momentum).nesterov(a.sgd_nesterov).weight_decay(wd));
     };
-    groups.emplace_back(decay, options(a.weight_decay));
-    groups.emplace_back(no_decay, options(0));
+    groups.emplace_back(split.decay, options(a.weight_decay));
+    groups.emplace_back(split.no_decay, options(0));
     return std::make_unique<torch::optim::SGD>(groups, torch::optim::SGDOptions(a.learning_rate));
   }
-  if (a.optim == "adam") {
-    auto options = [&](double wd) {
-      return std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(a.learning_rate)
-          .betas({a.adam_beta1, a.adam_beta2}).eps(a.adam_epsilon).weight_decay(wd));
-    };
-    groups.emplace_back(decay, options(a.weight_decay));
-    groups.emplace_back(no_decay, options(0));
-    return std::make_unique<torch::optim::Adam>(groups, torch::optim::AdamOptions(a.learning_rate));
-  }
   auto options = [&](double wd) {
-    return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(a.learning_rate)
+    return std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(a.learning_rate)
         .betas({a.adam_beta1, a.adam_beta2}).eps(a.adam_epsilon).weight_decay(wd));
   };
-  groups.emplace_back(decay, options(a.weight_decay));
-  groups.emplace_back(no_decay, options(0));
-  return std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(a.learning_rate));
+  groups.emplace_back(split.decay, options(a.weight_decay));
+  groups.emplace_back(split.no_decay, options(0));
+  return std::make_unique<torch::optim::Adam>(groups, torch::optim::AdamOptions(a.learning_rate));
 }
 
 void SetLearningRate(torch::optim::Optimizer& optimizer, double lr) {
@@ -238,16 +239,14 @@ Status Train(const TrainingArguments& a) {
 
   torch::nn::Sequential net = BuildMlp(model_spec, d, train_set.num_classes);
   // AdamW (the default) runs on flat buffers; Adam and SGD use LibTorch's optimizers.
+  DecayGroups split_groups = SplitForWeightDecay(net);
   std::unique_ptr<FlatAdamW> flat;
   std::unique_ptr<torch::optim::Optimizer> optimizer;
-  if (a.optim == "adamw") {
-    std::vector<torch::Tensor> decay, no_decay;
-    for (auto& p : net->named_parameters()) (p.value().dim() >= 2 ? decay : no_decay).push_back(p.value());
-    flat = std::make_unique<FlatAdamW>(decay, no_decay,
+  if (a.optim == "adamw")
+    flat = std::make_unique<FlatAdamW>(split_groups.decay, split_groups.no_decay,
                                        FlatAdamW::Options{a.adam_beta1, a.adam_beta2, a.adam_epsilon, a.weight_decay});
-  } else {
-    optimizer = MakeOptimizer(a, net);
-  }
+  else
+    optimizer = MakeTorchOptimizer(a, split_groups);
   const int64_t n = train.x.size(0), batch = a.per_device_train_batch_size;
   const int64_t micro_per_epoch = (n + batch - 1) / batch;
   const int64_t updates_per_epoch = (micro_per_epoch + a.gradient_accumulation_steps - 1) / a.gradient_accumulation_steps;
