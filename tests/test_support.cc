@@ -83,22 +83,6 @@ int WaitFor(int pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-std::vector<int> ProcessesWithEnv(const std::string& var) {
-  std::vector<int> pids;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream environ_file(entry.path() / "environ", std::ios::binary);
-    std::string item;
-    while (std::getline(environ_file, item, '\0'))
-      if (item == var) {
-        pids.push_back(std::stoi(name));
-        break;
-      }
-  }
-  return pids;
-}
-
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
   TempDir scratch;
   std::string out_path = scratch.File("out"), err_path = scratch.File("err");

@@ -40,8 +40,6 @@ int StartKnob(const std::vector<std::string>& args, const std::string& dir);
 // Waits for a process started by StartKnob; returns what RunProcess would.
 int WaitFor(int pid);
 
-// The pids of live processes whose environment holds `var` ("NAME=value").
-std::vector<int> ProcessesWithEnv(const std::string& var);
 
 // Runs the `knob` binary built with these tests.
 ProcessResult RunKnob(const std::vector<std::string>& args,

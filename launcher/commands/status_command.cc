@@ -8,6 +8,7 @@
 #include "base/json_text.h"
 #include "launcher/commands/command_support.h"
 #include "launcher/commands/commands.h"
+#include "launcher/run/slots.h"
 #include "launcher/run/worker_identity.h"
 #include "studies/study_file.h"
 
@@ -16,14 +17,10 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-// "gpu 0,1" or "cpu 3", from a trial's knob:slot attribute.
+// "gpu 0,1" or "cpu 3", from a trial's knob:slot attribute, as the run labels it.
 std::string SlotLabel(const nlohmann::json& slot) {
-  if (slot.contains("gpus") && slot["gpus"].is_array() && !slot["gpus"].empty()) {
-    std::string label = "gpu ";
-    for (size_t i = 0; i < slot["gpus"].size(); ++i) label += (i ? "," : "") + slot["gpus"][i].get<std::string>();
-    return label;
-  }
-  return slot.contains("index") ? "cpu " + std::to_string(slot["index"].get<int>()) : "-";
+  if (!slot.contains("index")) return "-";
+  return Slot{slot["index"].get<int>(), slot.value("gpus", std::vector<std::string>())}.Label();
 }
 
 Json RunningTrialRow(const FrozenTrial& t, const std::string& worker, const std::string& now) {

@@ -337,7 +337,7 @@ void Orchestrator::StartTrial(const Slot& slot) {
   t->end.log_path = t->log;
   running_[t->pid] = t;
   busy_slots_.insert(slot.index);
-  counts_.running[slot.gpus.empty() ? "cpu" : slot.Label()]++;
+  counts_.running[slot.DeviceLabel()]++;
   WatchChannel(t);
   if (file_.trainer.timeout_seconds) {
     t->stop_timer.expires_after(Seconds(*file_.trainer.timeout_seconds));
@@ -466,7 +466,7 @@ void Orchestrator::OnExit(std::shared_ptr<RunningTrial> t, int wait_status) {
   t->channel.close(ignored);
   running_.erase(t->pid);
   busy_slots_.erase(t->slot->index);
-  counts_.running[t->slot->gpus.empty() ? "cpu" : t->slot->Label()]--;
+  counts_.running[t->slot->DeviceLabel()]--;
   if (!t->got_result && !t->end.pruned && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
     t->end.value = FindStdoutResult(t->log);
   Record(*t);

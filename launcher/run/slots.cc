@@ -54,6 +54,8 @@ std::string Slot::Label() const {
   return gpus.empty() ? "cpu " + std::to_string(index) : "gpu " + CudaVisibleDevices();
 }
 
+std::string Slot::DeviceLabel() const { return gpus.empty() ? "cpu" : Label(); }
+
 MachineResources DetectResources() {
   MachineResources machine;
   cpu_set_t set;

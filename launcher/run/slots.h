@@ -19,7 +19,8 @@ struct Slot {
   int index = 0;
   std::vector<std::string> gpus;  // empty: a CPU slot
   std::string CudaVisibleDevices() const;
-  std::string Label() const;  // "gpu 0", "gpu 0,1", "cpu 3"
+  std::string Label() const;        // "gpu 0", "gpu 0,1", "cpu 3"
+  std::string DeviceLabel() const;  // what progress counts by: "gpu 0", "gpu 0,1" or "cpu"
 };
 
 struct MachineResources {

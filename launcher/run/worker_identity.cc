@@ -70,7 +70,7 @@ std::string WorkerIdentity::Token() const {
 }
 
 bool WorkerIdentity::OnThisMachine() const {
-  WorkerIdentity self = Self();
+  static const WorkerIdentity self = Self();  // host, boot and namespace never change
   return !host.empty() && host == self.host && boot_id == self.boot_id &&
          pid_namespace == self.pid_namespace;
 }
@@ -79,21 +79,26 @@ bool WorkerIdentity::IsAlive() const {
   return pid > 0 && kill(pid, 0) == 0 && StartTicks(pid) == start_ticks;
 }
 
-int KillProcessesOfWorker(const std::string& token) {
-  const std::string marker = "KNOB_WORKER=" + token;
-  int killed = 0;
+std::vector<pid_t> ProcessesWithEnvironmentEntry(const std::string& entry) {
+  std::vector<pid_t> pids;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
+  for (const auto& process : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = process.path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream environ(entry.path() / "environ", std::ios::binary);
+    std::ifstream environ(process.path() / "environ", std::ios::binary);
     std::string var;
     while (std::getline(environ, var, '\0')) {
-      if (var != marker) continue;
-      if (kill(static_cast<pid_t>(std::stol(name)), SIGKILL) == 0) ++killed;
+      if (var != entry) continue;
+      pids.push_back(static_cast<pid_t>(std::stol(name)));
       break;
     }
   }
+  return pids;
+}
+
+int KillProcessesOfWorker(const std::string& token) {
+  int killed = 0;
+  for (pid_t pid : ProcessesWithEnvironmentEntry("KNOB_WORKER=" + token)) killed += kill(pid, SIGKILL) == 0;
   return killed;
 }
 

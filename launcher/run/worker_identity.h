@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +32,9 @@ struct WorkerIdentity {
   // On this machine: whether that very process still runs.
   bool IsAlive() const;
 };
+
+// The live processes whose environment holds `entry` ("NAME=value") exactly.
+std::vector<pid_t> ProcessesWithEnvironmentEntry(const std::string& entry);
 
 // Sends SIGKILL to every process whose environment holds KNOB_WORKER=<token>;
 // returns how many it found.

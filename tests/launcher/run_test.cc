@@ -14,6 +14,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "launcher/run/worker_identity.h"
 #include "studies/sqlite_storage.h"
 #include "studies/study.h"
 #include "test_support.h"
@@ -139,7 +140,7 @@ TEST_CASE("run: SIGKILLed ten times at random moments, the same command finishes
   CHECK(Count(s, TrialState::kRunning) == 0);
   std::set<int> numbers;
   for (const auto& t : s.trials) CHECK(numbers.insert(t.number).second);
-  CHECK(testing::ProcessesWithEnv("KNOB_STUDY=" + study).empty());
+  CHECK(ProcessesWithEnvironmentEntry("KNOB_STUDY=" + study).empty());
   // The trials the killed runs left RUNNING were failed by the next run, saying why.
   int orphans = 0;
   for (const auto& t : s.trials)
@@ -327,7 +328,7 @@ TEST_CASE("run: status while running; Ctrl-C twice stops trials, which run again
   for (const auto& t : s.trials)
     if (t.state == TrialState::kFail)
       CHECK(t.system_attrs["knob:fail_kind"] == "interrupted");
-  CHECK(testing::ProcessesWithEnv("KNOB_TRIAL_DIR=" + s.trials[0].system_attrs["knob:trial_dir"].get<std::string>()).empty());
+  CHECK(ProcessesWithEnvironmentEntry("KNOB_TRIAL_DIR=" + s.trials[0].system_attrs["knob:trial_dir"].get<std::string>()).empty());
   // Resume from the stored study file; the trainers now finish.
   WriteFile(dir.File("release"), "");
   auto resumed = RunKnob({"resume", "--storage", dir.File("c.db"), "--study", "ctrl"});
