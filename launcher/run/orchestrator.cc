@@ -78,6 +78,8 @@ class Orchestrator {
   void FailOrphan(const FrozenTrial& trial, const std::string& reason);
   // Starting.
   void FillSlots();
+  // Timeout, Ctrl-C, a fatal error or too many failures: no new trials, whatever the budget.
+  bool Stopping() const;
   bool MayStart() const;
   bool BudgetHeldElsewhere();
   void StartTrial(const Slot& slot);
@@ -227,10 +229,11 @@ bool Orchestrator::BudgetHeldElsewhere() {
   return finished < *file_.n_trials && running_elsewhere > 0;
 }
 
-bool Orchestrator::MayStart() const {
-  return !nothing_to_ask_ && !past_deadline_ && interrupts_ == 0 && !fatal_ &&
-         failures_in_a_row_ < max_failures_;
+bool Orchestrator::Stopping() const {
+  return past_deadline_ || interrupts_ > 0 || fatal_ || failures_in_a_row_ >= max_failures_;
 }
+
+bool Orchestrator::MayStart() const { return !nothing_to_ask_ && !Stopping(); }
 
 void Orchestrator::FillSlots() {
   for (const Slot& slot : plan_.slots) {
@@ -569,8 +572,7 @@ void Orchestrator::MaybeFinish() {
   // Trials that fail to start leave their slots free at once: keep filling until
   // one runs or nothing more may start (each failure counts towards max_failures).
   while (running_.empty() && MayStart()) FillSlots();
-  bool may_wait = interrupts_ == 0 && !fatal_ && !past_deadline_ && failures_in_a_row_ < max_failures_;
-  if (running_.empty() && !(waiting_for_others_ && may_wait)) io_.stop();
+  if (running_.empty() && !(waiting_for_others_ && !Stopping())) io_.stop();
 }
 
 }  // namespace
