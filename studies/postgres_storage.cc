@@ -120,8 +120,7 @@ class PostgresSession : public SqlSession {
       std::string message = FirstLine(PQresultErrorMessage(result));
       PQclear(result);
       bool lost = PQstatus(connection_) != CONNECTION_OK;
-      throw SqlError(lost ? ErrorKind::kRuntime : ErrorKind::kRuntime,
-                     name_ + (lost ? ": lost the connection: " : ": ") + message);
+      throw SqlError(ErrorKind::kRuntime, name_ + (lost ? ": lost the connection: " : ": ") + message);
     }
     try {
       for (int row = 0; row < PQntuples(result); ++row) visit(PostgresRow(result, row));

@@ -86,9 +86,10 @@ class Orchestrator {
   Result<LaunchSpec> MakeLaunchSpec(const FrozenTrial& trial, const Slot& slot, const std::string& dir);
   // Running.
   void WatchChannel(std::shared_ptr<RunningTrial> t);
-  void ReadChannel(RunningTrial& t, bool final);
-  void HandleLine(RunningTrial& t, const std::string& line);
+  void ReadChannel(const std::shared_ptr<RunningTrial>& t, bool final);
+  void HandleLine(const std::shared_ptr<RunningTrial>& t, const std::string& line);
   void Send(std::shared_ptr<RunningTrial> t, std::string line);
+  void WriteNext(std::shared_ptr<RunningTrial> t);
   void Stop(std::shared_ptr<RunningTrial> t);
   void WaitChildren();
   void OnExit(std::shared_ptr<RunningTrial> t, int wait_status);
@@ -356,79 +357,74 @@ void Orchestrator::StartTrial(const Slot& slot) {
 void Orchestrator::WatchChannel(std::shared_ptr<RunningTrial> t) {
   t->channel.async_wait(asio::posix::descriptor::wait_read, [this, t](const boost::system::error_code& e) {
     if (e || t->finished) return;
-    ReadChannel(*t, /*final=*/false);
+    ReadChannel(t, /*final=*/false);
   });
 }
 
-void Orchestrator::ReadChannel(RunningTrial& t, bool final) {
+void Orchestrator::ReadChannel(const std::shared_ptr<RunningTrial>& t, bool final) {
   char buffer[65536];
   while (true) {
-    ssize_t n = read(t.channel.native_handle(), buffer, sizeof buffer);
+    ssize_t n = read(t->channel.native_handle(), buffer, sizeof buffer);
     if (n > 0) {
-      t.inbox.append(buffer, n);
+      t->inbox.append(buffer, n);
       size_t newline;
-      while ((newline = t.inbox.find('\n')) != std::string::npos) {
-        std::string line = t.inbox.substr(0, newline);
-        t.inbox.erase(0, newline + 1);
+      while ((newline = t->inbox.find('\n')) != std::string::npos) {
+        std::string line = t->inbox.substr(0, newline);
+        t->inbox.erase(0, newline + 1);
         if (!line.empty()) HandleLine(t, line);
       }
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !final) {
-      auto self = running_.count(t.pid) ? running_[t.pid] : nullptr;
-      if (self) WatchChannel(self);
-    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !final) WatchChannel(t);
     // End of file (the trainer closed its end) or an error: nothing more to read.
     return;
   }
 }
 
-void Orchestrator::HandleLine(RunningTrial& t, const std::string& line) {
+void Orchestrator::HandleLine(const std::shared_ptr<RunningTrial>& t, const std::string& line) {
   auto message = ParseTrainerMessage(line, file_.metric);
   if (!message.ok()) {
-    Warn("trial " + std::to_string(t.trial.number) + ": ignored a message: " + message.error().message);
+    Warn("trial " + std::to_string(t->trial.number) + ": ignored a message: " + message.error().message);
     return;
   }
   if (message->type == TrainerMessage::Type::kResult) {
-    t.got_result = true;
-    t.end.value = message->value;
-    t.metrics = message->metrics;
+    t->got_result = true;
+    t->end.value = message->value;
+    t->metrics = message->metrics;
     return;
   }
-  auto prune = study_.Report(t.trial.number, message->step, *message->value);
-  auto self = running_.count(t.pid) ? running_[t.pid] : nullptr;
+  auto prune = study_.Report(t->trial.number, message->step, *message->value);
   if (!prune.ok()) {
-    Warn("trial " + std::to_string(t.trial.number) + ": " + prune.error().message + "; stopping it");
-    if (self) Stop(self);
+    Warn("trial " + std::to_string(t->trial.number) + ": " + prune.error().message + "; stopping it");
+    Stop(t);
     return;
   }
-  if (!self) return;
-  Send(self, DecisionLine(*prune));
-  if (*prune && !t.end.pruned) {
-    t.end.pruned = true;
+  Send(t, DecisionLine(*prune));
+  if (*prune && !t->end.pruned) {
+    t->end.pruned = true;
     // It should stop by itself now; if it does not, it is stopped.
-    t.stop_timer.expires_after(Seconds(file_.trainer.stop_grace_seconds));
-    t.stop_timer.async_wait([this, self](const boost::system::error_code& e) {
-      if (!e && !self->finished) Stop(self);
+    t->stop_timer.expires_after(Seconds(file_.trainer.stop_grace_seconds));
+    t->stop_timer.async_wait([this, t](const boost::system::error_code& e) {
+      if (!e && !t->finished) Stop(t);
     });
   }
 }
 
 void Orchestrator::Send(std::shared_ptr<RunningTrial> t, std::string line) {
   t->outbox.push_back(std::move(line));
-  if (t->writing) return;
+  if (!t->writing) WriteNext(std::move(t));
+}
+
+// Writes the outbox in order, one asynchronous write at a time.
+void Orchestrator::WriteNext(std::shared_ptr<RunningTrial> t) {
   t->writing = true;
   asio::async_write(t->channel, asio::buffer(t->outbox.front()),
                     [this, t](const boost::system::error_code& e, size_t) {
     t->writing = false;
     if (e || t->finished) return;  // a trainer that closed its end no longer listens
     t->outbox.pop_front();
-    if (!t->outbox.empty()) {
-      std::string next = std::move(t->outbox.front());
-      t->outbox.pop_front();
-      Send(t, std::move(next));
-    }
+    if (!t->outbox.empty()) WriteNext(t);
   });
 }
 
@@ -458,7 +454,7 @@ void Orchestrator::WaitChildren() {
 
 void Orchestrator::OnExit(std::shared_ptr<RunningTrial> t, int wait_status) {
   // A result written just before exit is already in the socket: read it all.
-  ReadChannel(*t, /*final=*/true);
+  ReadChannel(t, /*final=*/true);
   t->finished = true;
   t->end.wait_status = wait_status;
   // Whatever the trainer started in its group goes with it.
