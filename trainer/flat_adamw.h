@@ -1,9 +1,12 @@
 // AdamW over flat parameter storage: every parameter of a group becomes a view of
-// one contiguous tensor, and so does its gradient, so that a step (and gradient
-// clipping) is a handful of whole-buffer operations instead of a loop of small
-// ones per parameter. LibTorch 1.13's torch::optim::AdamW spends milliseconds per
-// step on a 235k-parameter MLP that way; this is the same update rule (decoupled
-// weight decay, bias correction), as Python's AdamW computes it. Used by knob-train.
+// one contiguous tensor, and so does its gradient. On the CPU a step is one fused
+// pass over the buffers (gradient scaling for clipping and fp16 loss scaling,
+// decoupled weight decay, both moments, bias correction, and zeroing the gradient
+// for the next step); on other devices it is a handful of whole-buffer tensor
+// operations. LibTorch 1.13's torch::optim::AdamW spends milliseconds per step on
+// a 235k-parameter MLP with a loop of small operations per parameter; this is the
+// same update rule as Python's AdamW. Used by knob-train; its state goes into
+// checkpoints through State()/LoadState().
 #pragma once
 
 #include <torch/torch.h>
@@ -18,15 +21,25 @@ class FlatAdamW {
     double beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0.0;
   };
   // `decay` get `weight_decay`, `no_decay` none (HF's groups). The parameters'
-  // storage is moved into the flat buffers; their values are kept.
+  // storage is moved into the flat buffers (on their device); values are kept.
   FlatAdamW(const std::vector<torch::Tensor>& decay, const std::vector<torch::Tensor>& no_decay, Options options);
 
   void ZeroGrad();
-  // Scales the gradients so that their global L2 norm is at most `max_norm`;
-  // returns the norm before clipping (what HF logs as grad_norm).
+  // The global L2 norm of the gradients times `grad_scale` (what HF logs as
+  // grad_norm); not finite when a gradient overflowed.
+  double GradNorm(double grad_scale = 1.0);
+  // Scales the gradients so that their global L2 norm is at most `max_norm`, as
+  // torch.nn.utils.clip_grad_norm_; returns the norm before clipping.
   double ClipGradNorm(double max_norm);
-  void Step(double lr);
+  // One update with the gradients multiplied by `grad_scale`; leaves the
+  // gradients zeroed.
+  void Step(double lr, double grad_scale = 1.0);
   int64_t steps() const { return steps_; }
+
+  // The moments of every group, in a fixed order, for checkpoints.
+  std::vector<torch::Tensor> State() const;
+  // Restores State() and the step count; false when the shapes do not match.
+  bool LoadState(const std::vector<torch::Tensor>& state, int64_t steps);
 
  private:
   struct Group {
@@ -34,6 +47,7 @@ class FlatAdamW {
     double weight_decay = 0;
   };
   static Group Flatten(const std::vector<torch::Tensor>& params, double weight_decay);
+  void StepWithTensors(Group& g, double lr, double grad_scale, double bias1, double bias2);
 
   std::vector<Group> groups_;
   Options options_;

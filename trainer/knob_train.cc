@@ -9,6 +9,7 @@
 // mixed precision and CUDA come next (issue 5).
 #include <torch/torch.h>
 
+#include <malloc.h>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -311,9 +312,8 @@ Status Train(const TrainingArguments& a) {
       if ((micro + 1) % a.gradient_accumulation_steps != 0 && micro + 1 != micro_per_epoch) continue;
       double lr = a.learning_rate * schedule.Multiplier(step);
       if (flat) {
-        if (a.max_grad_norm > 0) flat->ClipGradNorm(a.max_grad_norm);
-        flat->Step(lr);
-        flat->ZeroGrad();
+        double norm = a.max_grad_norm > 0 ? flat->GradNorm() : 0;
+        flat->Step(lr, a.max_grad_norm > 0 && norm > a.max_grad_norm ? a.max_grad_norm / (norm + 1e-6) : 1.0);
       } else {
         if (a.max_grad_norm > 0) torch::nn::utils::clip_grad_norm_(net->parameters(), a.max_grad_norm);
         SetLearningRate(*optimizer, lr);
@@ -358,6 +358,7 @@ Status Train(const TrainingArguments& a) {
 }  // namespace knob
 
 int main(int argc, char** argv) {
+  mallopt(M_TRIM_THRESHOLD, 1 << 30); mallopt(M_MMAP_THRESHOLD, 1 << 30);
   auto args = knob::LoadArguments(argc, argv);
   knob::Status status = args.ok() ? knob::Train(*args) : knob::Status(args.error());
   if (!status.ok()) {
