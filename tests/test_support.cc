@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,6 +84,19 @@ int WaitFor(int pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// posix_spawn of argv with this environment plus `extra_env`; its return value.
+static int SpawnWith(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+                     const posix_spawn_file_actions_t* actions, pid_t* pid) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<std::string> env = EnvironmentWith(extra_env);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  return posix_spawn(pid, args[0], actions, nullptr, args.data(), envp.data());
+}
+
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
   TempDir scratch;
   std::string out_path = scratch.File("out"), err_path = scratch.File("err");
@@ -91,16 +105,9 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
   pid_t pid;
   ProcessResult result;
-  std::vector<std::string> env = EnvironmentWith(extra_env);
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data()) != 0) {
+  if (SpawnWith(argv, extra_env, &actions, &pid) != 0) {
     posix_spawn_file_actions_destroy(&actions);
     result.err = "spawn failed";
     return result;
@@ -113,6 +120,56 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector
   result.out = ReadFile(out_path);
   result.err = ReadFile(err_path);
   return result;
+}
+
+PipedProcess::PipedProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid;
+  int spawned = SpawnWith(argv, extra_env, &actions, &pid);
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[1]);
+  if (spawned != 0) {
+    close(fds[0]);
+    throw std::runtime_error("spawn failed: " + argv[0]);
+  }
+  pid_ = pid, fd_ = fds[0];
+}
+
+PipedProcess::~PipedProcess() {
+  if (!waited_) {
+    kill(pid_, SIGKILL);
+    Wait();
+  }
+  close(fd_);
+}
+
+std::optional<std::string> PipedProcess::ReadLine() {
+  for (;;) {
+    size_t newline = buffer_.find('\n');
+    if (newline != std::string::npos) {
+      std::string line = buffer_.substr(0, newline);
+      buffer_.erase(0, newline + 1);
+      return line;
+    }
+    char chunk[4096];
+    ssize_t n = read(fd_, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::nullopt;
+    buffer_.append(chunk, static_cast<size_t>(n));
+  }
+}
+
+void PipedProcess::Signal(int signal) { kill(pid_, signal); }
+
+int PipedProcess::Wait() {
+  waited_ = true;
+  return WaitFor(pid_);
 }
 
 ProcessResult RunKnob(const std::vector<std::string>& args, const std::vector<std::string>& extra_env) {

@@ -41,6 +41,26 @@ int StartKnob(const std::vector<std::string>& args, const std::string& dir);
 int WaitFor(int pid);
 
 
+// A process whose standard output is read line by line while it runs.
+class PipedProcess {
+ public:
+  // Starts argv (no shell) with `extra_env` added; stderr goes to /dev/null.
+  PipedProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {});
+  ~PipedProcess();
+  PipedProcess(const PipedProcess&) = delete;
+  PipedProcess& operator=(const PipedProcess&) = delete;
+  // The next line of its output (without the newline); nullopt at its end.
+  std::optional<std::string> ReadLine();
+  void Signal(int signal);
+  // Waits for it; returns what RunProcess's exit_code would be.
+  int Wait();
+
+ private:
+  int pid_ = -1, fd_ = -1;
+  std::string buffer_;
+  bool waited_ = false;
+};
+
 // Runs the `knob` binary built with these tests.
 ProcessResult RunKnob(const std::vector<std::string>& args,
                       const std::vector<std::string>& extra_env = {});

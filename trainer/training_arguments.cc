@@ -139,7 +139,14 @@ const std::map<std::string, KeyReader>& Readers() {
       {"save_steps", Int(&A::save_steps, 1)},
       {"save_total_limit", OptionalInt(&A::save_total_limit, 1)},
       {"load_best_model_at_end", Bool(&A::load_best_model_at_end)},
-      {"metric_for_best_model", String(&A::metric_for_best_model)},
+      {"metric_for_best_model", [](const nlohmann::json& v, A& a) -> Status {
+         KNOB_RETURN_IF_ERROR(ReadString(v, "", &a.metric_for_best_model));
+         std::string name = a.EvalMetricName();
+         if (name != "eval_loss" && name != "eval_accuracy" && name != "eval_f1")
+           return KeyError("", "'" + a.metric_for_best_model +
+                                   "' is not a metric knob-train computes (loss, accuracy, f1)");
+         return {};
+       }},
       {"greater_is_better", [](const nlohmann::json& v, A& a) -> Status {
          if (v.is_null()) return a.greater_is_better.reset(), Status();
          bool value = false;
@@ -151,6 +158,7 @@ const std::map<std::string, KeyReader>& Readers() {
       {"seed", Int(&A::seed, 0)},
       {"bf16", Bool(&A::bf16)},
       {"fp16", Bool(&A::fp16)},
+      {"use_cpu", Bool(&A::use_cpu)},
       {"dataloader_num_workers", Int(&A::dataloader_num_workers, 0)},
       {"resume_from_checkpoint", [](const nlohmann::json& v, A& a) -> Status {
          if (v.is_null() || v == false) return a.resume_from_checkpoint.clear(), Status();

@@ -50,7 +50,8 @@ struct TrainingArguments {
   int seed = 42;
   bool bf16 = false;
   bool fp16 = false;
-  int dataloader_num_workers = 0;
+  bool use_cpu = false;  // train on the CPU even when CUDA is there
+  int dataloader_num_workers = 0;  // accepted for HF compatibility: batches are gathered in memory
   std::string resume_from_checkpoint;  // a checkpoint folder, or "last"; "" = start fresh
   std::optional<int> early_stopping_patience;
   double early_stopping_threshold = 0.0;

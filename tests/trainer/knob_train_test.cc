@@ -1,11 +1,17 @@
 // knob-train end to end (when LibTorch was found): a short real training run on
-// Fashion-MNIST writes its metrics and TensorBoard file, bad configs exit 2 with
-// one line and leave no output folder, and a `knob run` study tunes it.
+// Fashion-MNIST writes its metrics and TensorBoard file; a run killed at a random
+// step and resumed ends as an uninterrupted one; SIGTERM saves a checkpoint;
+// save_total_limit keeps the best; CNNs, CSV tables and bf16 train; bad configs
+// exit 2 with one line and leave no output folder; a `knob run` study tunes it.
 #include <doctest/doctest.h>
 
 #ifdef KNOB_TRAIN_BINARY
 
+#include <csignal>
 #include <fstream>
+#include <random>
+
+#include <set>
 
 #include "studies/sqlite_storage.h"
 #include "test_support.h"
@@ -17,6 +23,40 @@ const char* kQuick = R"({"learning_rate": 0.002, "max_steps": 150, "per_device_t
   "per_device_eval_batch_size": 1000, "eval_strategy": "steps", "eval_steps": 50, "logging_steps": 25,
   "metric_for_best_model": "accuracy", "max_eval_samples": 2000,
   "model": {"type": "mlp", "hidden": [128]}, "dataset": {"name": "fashion-mnist"}})";
+
+// Small and deterministic (one thread): dropout, shuffling and augmentation all
+// draw from the seed, so two runs give the same numbers.
+const char* kResumable = R"({"learning_rate": 0.002, "max_steps": 90, "per_device_train_batch_size": 32,
+  "per_device_eval_batch_size": 500, "eval_strategy": "steps", "eval_steps": 30, "logging_steps": 10,
+  "save_strategy": "steps", "save_steps": 30, "save_total_limit": 1, "load_best_model_at_end": true,
+  "metric_for_best_model": "loss", "max_train_samples": 1000, "max_eval_samples": 500, "weight_decay": 0.01,
+  "model": {"type": "mlp", "hidden": [64], "dropout": 0.2},
+  "dataset": {"name": "fashion-mnist", "augment": {"horizontal_flip": true, "max_shift": 1}}})";
+
+nlohmann::json ReadJson(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+std::vector<std::string> TrainArgs(const testing::TempDir& dir, const std::string& config, const std::string& out,
+                                   std::vector<std::string> sets = {}) {
+  std::vector<std::string> argv = {KNOB_TRAIN_BINARY, "--config", dir.File(config), "--set", "output_dir=" + dir.File(out)};
+  for (auto& s : sets) argv.insert(argv.end(), {"--set", s});
+  return argv;
+}
+
+int StepOfLogLine(const std::string& line) {
+  auto json = nlohmann::json::parse(line, nullptr, false);
+  return json.is_object() && json.contains("step") ? json["step"].get<int>() : -1;
+}
+
+void CheckSameMetrics(const nlohmann::json& a, const nlohmann::json& b) {
+  for (const char* key : {"eval_loss", "eval_accuracy", "eval_f1", "test_loss", "test_accuracy", "best_metric"}) {
+    INFO(key);
+    CHECK(a[key].get<double>() == doctest::Approx(b[key].get<double>()).epsilon(1e-6));
+  }
+  CHECK(a["global_step"] == b["global_step"]);
+}
 
 }  // namespace
 
@@ -48,8 +88,15 @@ TEST_CASE("knob-train: bad configs are one line, exit 2, and leave no output fol
       {"learnin_rate=0.1", "unknown key 'learnin_rate'"},
       {"per_device_train_batch_size=0", "per_device_train_batch_size: expected an integer >= 1, got 0"},
       {"dataset.path=/nonexistent", "dataset folder '/nonexistent' does not exist"},
-      {"model.hidden=[0]", "model.hidden: widths are integers >= 1, got 0"},
+      {"model.hidden=[0]", "model.hidden: expected a list of integers >= 1, got [0]"},
       {"model.kind=cnn", "unknown key 'model.kind'"},
+      {"model.channels=[8]", "model.channels: only for type cnn"},
+      {"metric_for_best_model=precision",
+       "metric_for_best_model: 'precision' is not a metric knob-train computes (loss, accuracy, f1)"},
+      {"fp16=true", "fp16: needs a CUDA device (bf16 runs on the CPU)"},
+      {"dataset.augment={\"flip\":true}", "unknown key 'dataset.augment.flip'"},
+      {"dataset.name=csv", "dataset.train_file: a csv dataset needs its training table"},
+      {"resume_from_checkpoint=true", "resume_from_checkpoint: no checkpoint in '" + dir.File("out") + "'"},
   };
   for (const auto& [set, message] : cases) {
     auto run = testing::RunProcess({KNOB_TRAIN_BINARY, "--config", dir.File("quick.json"), "--set", set,
@@ -57,6 +104,107 @@ TEST_CASE("knob-train: bad configs are one line, exit 2, and leave no output fol
     CHECK(run.exit_code == 2);
     CHECK(run.err == "knob-train: " + message + "\n");
     CHECK_FALSE(std::filesystem::exists(dir.File("out")));
+  }
+}
+
+TEST_CASE("knob-train: killed with SIGKILL at a random step and resumed, it ends as an uninterrupted run") {
+  testing::TempDir dir;
+  std::ofstream(dir.File("r.json")) << kResumable;
+  const std::vector<std::string> one_thread = {"OMP_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1"};
+  auto whole = testing::RunProcess(TrainArgs(dir, "r.json", "whole"), one_thread);
+  INFO(whole.err);
+  REQUIRE(whole.exit_code == 0);
+  std::mt19937 rng(std::random_device{}());
+  const int kill_after = std::uniform_int_distribution<int>(35, 85)(rng);
+  INFO("killed after step " << kill_after);
+  {
+    testing::PipedProcess run(TrainArgs(dir, "r.json", "cut"), one_thread);
+    while (auto line = run.ReadLine())
+      if (StepOfLogLine(*line) >= kill_after) break;
+    run.Signal(SIGKILL);
+    CHECK(run.Wait() == 128 + SIGKILL);
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.File("cut/metrics.json")));
+  auto resumed = testing::RunProcess(TrainArgs(dir, "r.json", "cut", {"resume_from_checkpoint=true"}), one_thread);
+  INFO(resumed.err);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(resumed.out.find("resumed from " + dir.File("cut/checkpoint-")) != std::string::npos);
+  CheckSameMetrics(ReadJson(dir.File("whole/metrics.json")), ReadJson(dir.File("cut/metrics.json")));
+  // save_total_limit 1 keeps the newest checkpoint and the best one (when they differ).
+  nlohmann::json state = ReadJson(dir.File("whole/checkpoint-90/trainer_state.json"));
+  std::set<std::string> kept;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.File("whole")))
+    if (entry.path().filename().string().rfind("checkpoint-", 0) == 0) kept.insert(entry.path().string());
+  std::set<std::string> expected = {dir.File("whole/checkpoint-90"), state["best_model_checkpoint"].get<std::string>()};
+  CHECK(kept == expected);
+  for (const char* file : {"model.pt", "optimizer.pt", "trainer_state.json", "training_args.json"})
+    CHECK(std::filesystem::exists(dir.File("whole/checkpoint-90/") + file));
+  CHECK(state["global_step"] == 90);
+  CHECK(state["log_history"].size() == 9 + 3);  // a loss every 10 steps, an evaluation every 30
+}
+
+TEST_CASE("knob-train: SIGTERM saves a checkpoint and exits cleanly") {
+  testing::TempDir dir;
+  std::ofstream(dir.File("r.json")) << kResumable;
+  testing::PipedProcess run(TrainArgs(dir, "r.json", "out", {"save_strategy=no", "load_best_model_at_end=false"}),
+                            {"OMP_NUM_THREADS=1"});
+  while (auto line = run.ReadLine())
+    if (StepOfLogLine(*line) >= 20) break;
+  run.Signal(SIGTERM);
+  std::string last;
+  while (auto line = run.ReadLine()) last = *line;
+  CHECK(run.Wait() == 0);
+  CHECK(last.rfind("stopped by a signal at step ", 0) == 0);
+  int step = std::stoi(last.substr(std::string("stopped by a signal at step ").size()));
+  CHECK(step >= 20);
+  CHECK(step < 90);
+  CHECK(std::filesystem::exists(dir.File("out/checkpoint-" + std::to_string(step) + "/model.pt")));
+  CHECK_FALSE(std::filesystem::exists(dir.File("out/metrics.json")));
+}
+
+TEST_CASE("knob-train: a CNN, a CSV table and bf16 train") {
+  testing::TempDir dir;
+  std::ofstream(dir.File("quick.json")) << kQuick;
+  SUBCASE("a small CNN on Fashion-MNIST") {
+    auto run = testing::RunProcess(TrainArgs(dir, "quick.json", "cnn",
+                                             {"max_steps=60", "model={\"type\":\"cnn\",\"channels\":[8,16]}"}),
+                                   {"OMP_NUM_THREADS=2"});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(ReadJson(dir.File("cnn/metrics.json"))["test_accuracy"].get<double>() > 0.6);
+  }
+  SUBCASE("bf16 autocast on the CPU") {
+    auto run = testing::RunProcess(TrainArgs(dir, "quick.json", "bf16", {"bf16=true", "max_steps=60"}),
+                                   {"OMP_NUM_THREADS=2"});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(ReadJson(dir.File("bf16/metrics.json"))["test_accuracy"].get<double>() > 0.6);
+  }
+  SUBCASE("a CSV table with named classes") {
+    // Three classes in 4 columns: the class decides which column is large.
+    std::mt19937 rng(5);
+    std::normal_distribution<float> noise(0, 0.3f);
+    const char* names[] = {"cat", "dog", "owl"};
+    for (const char* file : {"train.csv", "test.csv"}) {
+      std::ofstream csv(dir.File(file));
+      csv << "a,b,species,c,d\n";
+      for (int i = 0; i < 600; ++i) {
+        int c = i % 3;
+        float v[4];
+        for (int k = 0; k < 4; ++k) v[k] = noise(rng) + (k == c ? 2.0f : 0.0f);
+        csv << v[0] << "," << v[1] << "," << names[c] << "," << v[2] << "," << v[3] << "\n";
+      }
+    }
+    auto run = testing::RunProcess(
+        TrainArgs(dir, "quick.json", "csv",
+                  {"max_steps=100", "dataset={\"name\":\"csv\",\"train_file\":\"" + dir.File("train.csv") +
+                                        "\",\"test_file\":\"" + dir.File("test.csv") +
+                                        "\",\"label_column\":\"species\",\"validation_size\":100}"}));
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    nlohmann::json m = ReadJson(dir.File("csv/metrics.json"));
+    CHECK(m["test_accuracy"].get<double>() > 0.9);
+    CHECK(m["test_f1"].get<double>() > 0.9);
   }
 }
 

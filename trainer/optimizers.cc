@@ -1,0 +1,131 @@
+#include "trainer/optimizers.h"
+
+#include <cmath>
+
+#include "trainer/flat_adamw.h"
+
+namespace knob {
+namespace {
+
+struct DecayGroups {
+  std::vector<torch::Tensor> decay, no_decay;
+};
+
+// HF's groups: weight decay on weight matrices and kernels, none on biases and norms.
+DecayGroups SplitForWeightDecay(torch::nn::Module& model) {
+  DecayGroups groups;
+  for (auto& p : model.parameters()) (p.dim() >= 2 ? groups.decay : groups.no_decay).push_back(p);
+  return groups;
+}
+
+template <typename Body>
+Status Guarded(const std::string& what, Body body) {
+  try {
+    body();
+  } catch (const std::exception& e) {
+    return Error::Runtime(what + ": " + e.what());
+  }
+  return {};
+}
+
+class FlatAdamWOptimizer : public TrainingOptimizer {
+  static FlatAdamW MakeFlat(const TrainingArguments& a, torch::nn::Module& model) {
+    DecayGroups split = SplitForWeightDecay(model);
+    return FlatAdamW(split.decay, split.no_decay,
+                     FlatAdamW::Options{a.adam_beta1, a.adam_beta2, a.adam_epsilon, a.weight_decay});
+  }
+
+ public:
+  FlatAdamWOptimizer(const TrainingArguments& a, torch::nn::Module& model)
+      : adamw_(MakeFlat(a, model)) {}
+  double GradNorm(double grad_scale) override { return adamw_.GradNorm(grad_scale); }
+  void Step(double lr, double grad_scale) override { adamw_.Step(lr, grad_scale); }
+  void ZeroGrad() override { adamw_.ZeroGrad(); }
+  Status Save(const std::string& path) override {
+    return Guarded("saving " + path, [&] {
+      torch::serialize::OutputArchive archive;
+      auto state = adamw_.State();
+      for (size_t i = 0; i < state.size(); ++i) archive.write("moment." + std::to_string(i), state[i].cpu());
+      archive.write("steps", c10::IValue(adamw_.steps()));
+      archive.save_to(path);
+    });
+  }
+  Status Load(const std::string& path) override {
+    bool fits = false;
+    Status read = Guarded("reading " + path, [&] {
+      torch::serialize::InputArchive archive;
+      archive.load_from(path);
+      c10::IValue steps;
+      archive.read("steps", steps);
+      std::vector<torch::Tensor> state(adamw_.State().size());
+      for (size_t i = 0; i < state.size(); ++i) archive.read("moment." + std::to_string(i), state[i]);
+      fits = adamw_.LoadState(state, steps.toInt());
+    });
+    if (read.ok() && !fits) return Error::BadInput(path + ": the optimizer state does not fit this model");
+    return read;
+  }
+
+ private:
+  FlatAdamW adamw_;
+};
+
+class TorchOptimizer : public TrainingOptimizer {
+ public:
+  TorchOptimizer(const TrainingArguments& a, torch::nn::Module& model) : params_(model.parameters()) {
+    DecayGroups split = SplitForWeightDecay(model);
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    if (a.optim == "sgd") {
+      auto options = [&](double wd) {
+        return std::make_unique<torch::optim::SGDOptions>(torch::optim::SGDOptions(a.learning_rate)
+            .momentum(a.sgd_momentum).nesterov(a.sgd_nesterov).weight_decay(wd));
+      };
+      groups.emplace_back(split.decay, options(a.weight_decay));
+      groups.emplace_back(split.no_decay, options(0));
+      optimizer_ = std::make_unique<torch::optim::SGD>(groups, torch::optim::SGDOptions(a.learning_rate));
+    } else {
+      auto options = [&](double wd) {
+        return std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(a.learning_rate)
+            .betas({a.adam_beta1, a.adam_beta2}).eps(a.adam_epsilon).weight_decay(wd));
+      };
+      groups.emplace_back(split.decay, options(a.weight_decay));
+      groups.emplace_back(split.no_decay, options(0));
+      optimizer_ = std::make_unique<torch::optim::Adam>(groups, torch::optim::AdamOptions(a.learning_rate));
+    }
+  }
+  double GradNorm(double grad_scale) override {
+    torch::NoGradGuard no_grad;
+    double squared = 0;
+    for (auto& p : params_)
+      if (p.grad().defined()) squared += p.grad().pow(2).sum().item<double>();
+    return std::sqrt(squared) * grad_scale;
+  }
+  void Step(double lr, double grad_scale) override {
+    torch::NoGradGuard no_grad;
+    if (grad_scale != 1.0)
+      for (auto& p : params_)
+        if (p.grad().defined()) p.mutable_grad().mul_(grad_scale);
+    for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
+    optimizer_->step();
+    optimizer_->zero_grad();
+  }
+  void ZeroGrad() override { optimizer_->zero_grad(); }
+  Status Save(const std::string& path) override {
+    return Guarded("saving " + path, [&] { torch::save(*optimizer_, path); });
+  }
+  Status Load(const std::string& path) override {
+    return Guarded("reading " + path, [&] { torch::load(*optimizer_, path); });
+  }
+
+ private:
+  std::vector<torch::Tensor> params_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+};
+
+}  // namespace
+
+std::unique_ptr<TrainingOptimizer> MakeOptimizer(const TrainingArguments& args, torch::nn::Module& model) {
+  if (args.optim == "adamw") return std::make_unique<FlatAdamWOptimizer>(args, model);
+  return std::make_unique<TorchOptimizer>(args, model);
+}
+
+}  // namespace knob

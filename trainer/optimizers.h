@@ -1,0 +1,34 @@
+// knob-train's optimizers behind one interface: AdamW (the default) on flat
+// parameter storage (trainer/flat_adamw.h), Adam and SGD (momentum, Nesterov) on
+// LibTorch's classes, all with HF's parameter groups (no weight decay on biases
+// and norm weights). The learning rate is given at every step (a pure function of
+// the step), so a resumed run needs only the optimizer's moments. Torch code.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "trainer/training_arguments.h"
+
+namespace knob {
+
+class TrainingOptimizer {
+ public:
+  virtual ~TrainingOptimizer() = default;
+  // Global L2 norm of the gradients times `grad_scale`; not finite on overflow.
+  virtual double GradNorm(double grad_scale) = 0;
+  // One update with the gradients multiplied by `grad_scale`; gradients zeroed after.
+  virtual void Step(double lr, double grad_scale) = 0;
+  virtual void ZeroGrad() = 0;
+  virtual Status Save(const std::string& path) = 0;
+  virtual Status Load(const std::string& path) = 0;
+};
+
+// Takes the model's parameters (AdamW moves them into flat buffers: build it
+// after the weights are loaded and on their device).
+std::unique_ptr<TrainingOptimizer> MakeOptimizer(const TrainingArguments& args, torch::nn::Module& model);
+
+}  // namespace knob
