@@ -265,8 +265,10 @@ Status Run::Train() {
       if (state_.global_step % a_.logging_steps == 0) {
         state_.running_loss += window_loss.item<double>();
         window_loss.zero_();
+        // As HF: the learning rate the scheduler now gives (that of the next step).
         nlohmann::json entry = {{"loss", state_.running_loss / static_cast<double>(state_.logged_micro)},
-                                {"learning_rate", lr}, {"epoch", state_.epoch}};
+                                {"learning_rate", a_.learning_rate * schedule.Multiplier(state_.global_step)},
+                                {"epoch", state_.epoch}};
         if (need_norm) entry["grad_norm"] = grad_norm;
         Log(std::move(entry), state_.global_step);
         state_.running_loss = 0, state_.logged_micro = 0;

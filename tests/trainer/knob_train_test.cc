@@ -11,10 +11,12 @@
 #include <fstream>
 #include <random>
 
+#include <map>
 #include <set>
 
 #include "studies/sqlite_storage.h"
 #include "test_support.h"
+#include "trainer/event_file_reader.h"
 
 namespace knob {
 namespace {
@@ -75,10 +77,33 @@ TEST_CASE("knob-train: a short run on Fashion-MNIST learns and writes metrics an
   CHECK(metrics["test_accuracy"].get<double>() > 0.7);
   // Outside knob the result goes to stdout in the form knob reads.
   CHECK(run.out.find("{\"knob_result\": ") != std::string::npos);
-  int event_files = 0;
+  std::vector<std::string> event_files;
   for (const auto& entry : std::filesystem::directory_iterator(dir.File("out/runs")))
-    event_files += entry.path().filename().string().rfind("events.out.tfevents.", 0) == 0;
-  CHECK(event_files == 1);
+    if (entry.path().filename().string().rfind("events.out.tfevents.", 0) == 0) event_files.push_back(entry.path());
+  REQUIRE(event_files.size() == 1);
+  // Every number of every JSON log line is in the event file under HF's tag, as a float.
+  std::map<std::pair<std::string, int64_t>, float> scalars;
+  for (const auto& e : testing::ReadEventFile(event_files[0]))
+    if (!e.tag.empty()) scalars[{e.tag, e.step}] = e.value;  // not the header
+  std::ifstream log(dir.File("out/log.jsonl"));
+  int lines = 0;
+  std::set<std::pair<std::string, int64_t>> checked;
+  for (std::string line; std::getline(log, line); ++lines) {
+    auto entry = nlohmann::json::parse(line);
+    for (const auto& [key, value] : entry.items()) {
+      if (key == "step") continue;
+      std::string tag = key.rfind("eval_", 0) == 0 ? "eval/" + key.substr(5) : "train/" + key;
+      INFO(tag << " at step " << entry["step"]);
+      auto found = scalars.find({tag, entry["step"].get<int64_t>()});
+      REQUIRE(found != scalars.end());
+      CHECK(found->second == value.get<float>());
+      checked.insert(found->first);
+    }
+  }
+  CHECK(lines == 6 + 3);  // a loss every 25 steps, an evaluation every 50
+  CHECK(checked.size() == scalars.size());  // and nothing else is
+  CHECK(scalars.count({"train/loss", 25}) == 1);
+  CHECK(scalars.count({"eval/f1", 150}) == 1);
 }
 
 TEST_CASE("knob-train: bad configs are one line, exit 2, and leave no output folder") {
