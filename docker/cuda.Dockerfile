@@ -1,5 +1,5 @@
-# knob for CUDA hosts: PyTorch's LibTorch with CUDA and NCCL (for knob-train,
-# issue 5) and knob itself; trainers see the GPUs of their slot only.
+# knob for CUDA hosts: knob and knob-train built against PyTorch's LibTorch with
+# CUDA and NCCL; trainers see the GPUs of their slot only.
 #   docker build -f docker/cuda.Dockerfile -t knob:cuda .
 #   docker run --gpus all -v $PWD:/work knob:cuda run study.yaml
 # The base image's Ubuntu packages stand in for Debian's (same names).

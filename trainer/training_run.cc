@@ -1,5 +1,6 @@
 #include "trainer/training_run.h"
 
+#include <ATen/Context.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -90,6 +91,8 @@ class Run {
 
   Status Start() {
     torch::manual_seed(a_.seed);
+    // cuDNN picks the fastest convolution for the (fixed) batch shape.
+    if (plan_.device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
     ImageShape shape{data_.channels, data_.height, data_.width};
     KNOB_ASSIGN_OR_RETURN(net_, BuildModel(plan_.model, shape, data_.num_classes));
     net_->to(plan_.device);
