@@ -2,7 +2,7 @@
 """knob-train against the same training loop written in Python with PyTorch.
 
 Usage: train_bench.py BUILD_DIR [--models mlp,cnn] [--epochs 2] [--threads 1]
-                      [--train-samples 20000] [--repeats 3]
+                      [--train-samples 20000] [--repeats 5]
 
 Both sides train the same model on the same Fashion-MNIST images (Debian's
 dataset-fashion-mnist; the first N training images, written to a temporary IDX
@@ -129,7 +129,7 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--train-samples", type=int, default=20000)
     parser.add_argument("--test-samples", type=int, default=5000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--device", default="cpu", help="cpu, or cuda (knob-train then trains on the GPU too)")
     a = parser.parse_args()
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
@@ -156,7 +156,9 @@ def main():
             print(f"{name} (batch {MODELS[name]['batch']}):")
             print(f"  knob-train:          {knob_rate:9.0f} samples/s, test accuracy {knob_runs[0][1]:.4f}")
             print(f"  Python PyTorch loop: {python_rate:9.0f} samples/s, test accuracy {python_runs[0][1]:.4f}")
-            print(f"  ratio knob-train/Python: {knob_rate / python_rate:.2f}")
+            print(f"  ratio knob-train/Python: {knob_rate / python_rate:.2f}   (runs: knob-train "
+                  + " ".join(f"{r:.0f}" for r, _ in knob_runs) + "; Python " + " ".join(f"{r:.0f}" for r, _ in python_runs)
+                  + ")")
 
 
 if __name__ == "__main__":
