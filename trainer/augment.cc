@@ -7,9 +7,9 @@
 namespace knob {
 
 void AugmentBatch(float* images, int64_t count, ImageShape shape, const AugmentSpec& spec, uint64_t seed,
-                  int64_t step) {
+                  int64_t batch) {
   if (!spec.any()) return;
-  std::mt19937_64 rng(seed * 0xD1B54A32D192ED03ull + static_cast<uint64_t>(step));
+  std::mt19937_64 rng(seed * 0xD1B54A32D192ED03ull + static_cast<uint64_t>(batch));
   const int64_t plane = shape.height * shape.width;
   std::vector<float> source(plane);
   for (int64_t i = 0; i < count; ++i) {

@@ -124,7 +124,9 @@ class Run {
   Status Train();
 
  private:
-  torch::Tensor Batch(const torch::Tensor& order, int64_t begin, int64_t end, torch::Tensor* labels);
+  // Examples order[begin, end) on the device; `draw` numbers the micro-batch in the
+  // whole run (its augmentation is drawn from it).
+  torch::Tensor Batch(const torch::Tensor& order, int64_t begin, int64_t end, int64_t draw, torch::Tensor* labels);
   void Log(nlohmann::json entry, int64_t step);
   void Evaluate();
   Status Save();
@@ -146,17 +148,17 @@ class Run {
   bool train_on_device_ = false;
   int64_t updates_per_epoch_ = 0;
   int64_t new_best_step_ = -1;  // the step whose evaluation set the best metric, until saved
-  int64_t last_eval_step_ = -1, last_save_step_ = -1;
+  int64_t last_eval_step_ = -1;
   bool stop_ = false, pruned_ = false;
 };
 
-torch::Tensor Run::Batch(const torch::Tensor& order, int64_t begin, int64_t end, torch::Tensor* labels) {
+torch::Tensor Run::Batch(const torch::Tensor& order, int64_t begin, int64_t end, int64_t draw, torch::Tensor* labels) {
   torch::Tensor idx = order.slice(0, begin, end);
   torch::Tensor x = train_.x.index_select(0, idx);
   *labels = train_.y.index_select(0, idx);
   if (plan_.data.augment.any())
     AugmentBatch(x.data_ptr<float>(), x.size(0), {data_.channels, data_.height, data_.width}, plan_.data.augment,
-                 static_cast<uint64_t>(a_.seed), state_.global_step * 1000 + begin);
+                 static_cast<uint64_t>(a_.seed), draw);
   if (!train_on_device_ && !plan_.device.is_cpu()) {
     x = x.pin_memory().to(plan_.device, /*non_blocking=*/true);
     *labels = labels->pin_memory().to(plan_.device, /*non_blocking=*/true);
@@ -207,7 +209,6 @@ void Run::Evaluate() {
 }
 
 Status Run::Save() {
-  last_save_step_ = state_.global_step;
   if (new_best_step_ == state_.global_step) state_.best_model_checkpoint = CheckpointFolder(a_.output_dir, state_.global_step);
   new_best_step_ = -1;
   return SaveCheckpoint(a_.output_dir, {*net_, *optimizer_}, state_, config_, a_.save_total_limit);
@@ -240,7 +241,8 @@ Status Run::Train() {
       // Dropout draws from a generator seeded by (seed, step): a resumed run draws the same.
       if (micro == window_start) torch::manual_seed(static_cast<uint64_t>(a_.seed) * 1000003u + state_.global_step);
       torch::Tensor labels;
-      torch::Tensor x = Batch(order, micro * batch, std::min(n, (micro + 1) * batch), &labels);
+      torch::Tensor x = Batch(order, micro * batch, std::min(n, (micro + 1) * batch), epoch * micro_per_epoch + micro,
+                              &labels);
       torch::Tensor logits;
       {
         AutocastGuard guard(plan_.device.type(), plan_.autocast);
