@@ -4,13 +4,15 @@
 //   knob-train --config train.json [--set key=value ...]
 // This file reads the command line and the config and hands them to
 // RunTraining (trainer/training_run.h). Exit codes: 0 done (or pruned, or stopped
-// by SIGTERM/SIGINT after saving a checkpoint), 2 bad input, 1 other errors.
+// by SIGTERM/SIGINT after saving a checkpoint), 2 bad input, 1 other errors
+// (LibTorch's exceptions, CUDA out of memory among them, as one line).
 #include <malloc.h>
 
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <string>
 
 #include "base/json_text.h"
 #include "base/result.h"
@@ -61,8 +63,17 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, knob::RequestStop);
   std::signal(SIGINT, knob::RequestStop);
   auto config = knob::LoadConfig(argc, argv);
-  knob::Status status =
-      config.ok() ? knob::RunTraining(config->args, config->json, knob::stop_requested) : knob::Status(config.error());
+  knob::Status status = config.ok() ? knob::Status() : knob::Status(config.error());
+  if (config.ok()) {
+    try {
+      status = knob::RunTraining(config->args, config->json, knob::stop_requested);
+    } catch (const std::exception& e) {
+      // LibTorch reports failures (CUDA out of memory, shape errors) as exceptions
+      // with several lines; the first says what happened.
+      std::string what = e.what();
+      status = knob::Error::Runtime(what.substr(0, what.find('\n')));
+    }
+  }
   if (!status.ok()) {
     std::fprintf(stderr, "knob-train: %s\n", status.error().message.c_str());
     return status.error().ExitCode();

@@ -233,6 +233,16 @@ TEST_CASE("knob-train: a CNN, a CSV table and bf16 train") {
   }
 }
 
+TEST_CASE("knob-train: a LibTorch failure (here an impossible allocation) is one line and exit 1") {
+  testing::TempDir dir;
+  std::ofstream(dir.File("quick.json")) << kQuick;
+  auto run = testing::RunProcess(TrainArgs(dir, "quick.json", "out", {"model.hidden=[100000000000]"}));
+  CHECK(run.exit_code == 1);
+  CHECK(testing::LineCount(run.err) == 1);
+  CHECK(run.err.find("knob-train: ") == 0);
+  CHECK(run.err.find("can't allocate memory") != std::string::npos);
+}
+
 TEST_CASE("knob-train under knob run: evaluations are reported, the best trial is its best accuracy") {
   testing::TempDir dir;
   std::ofstream(dir.File("quick.json")) << kQuick;
