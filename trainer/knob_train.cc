@@ -24,6 +24,10 @@ namespace {
 
 volatile std::sig_atomic_t stop_requested = 0;
 
+constexpr const char* kUsage =
+    "usage: knob-train --config FILE.json [--set key=value ...]  "
+    "(Hugging Face TrainingArguments names plus model and dataset sections; see the README)";
+
 void RequestStop(int) { stop_requested = 1; }
 
 struct Config {
@@ -38,9 +42,9 @@ Result<Config> LoadConfig(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg == "--config" && i + 1 < argc) config_path = argv[++i];
     else if (arg == "--set" && i + 1 < argc) sets.push_back(argv[++i]);
-    else return Error::BadInput("unexpected argument '" + arg + "' (usage: knob-train --config FILE [--set key=value ...])");
+    else return Error::BadInput("unexpected argument '" + arg + "'; " + kUsage);
   }
-  if (config_path.empty()) return Error::BadInput("usage: knob-train --config FILE [--set key=value ...]");
+  if (config_path.empty()) return Error::BadInput(kUsage);
   std::ifstream in(config_path);
   if (!in) return Error::BadInput("cannot read config '" + config_path + "'");
   std::stringstream text;
@@ -60,6 +64,8 @@ int main(int argc, char** argv) {
   // glibc returns them to the kernel and every step pays page faults again.
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") return std::printf("%s\n", knob::kUsage), 0;
   std::signal(SIGTERM, knob::RequestStop);
   std::signal(SIGINT, knob::RequestStop);
   auto config = knob::LoadConfig(argc, argv);
