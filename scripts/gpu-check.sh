@@ -30,7 +30,9 @@ run() {
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
   cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DKNOB_TRAINER_ONLY=ON \
     -DCMAKE_PREFIX_PATH="$torch_prefix;$prefix/usr;$prefix/usr/share/cmake;$prefix/usr/lib/x86_64-linux-gnu/cmake" \
-    -DZLIB_INCLUDE_DIR="$prefix/usr/include" > build-gpu.log
+    -DZLIB_INCLUDE_DIR="$prefix/usr/include" \
+    -DZLIB_LIBRARY="$(ls /usr/lib/x86_64-linux-gnu/libz.so.1 /lib/x86_64-linux-gnu/libz.so.1 2>/dev/null | head -1)" \
+    > build-gpu.log
   cmake --build build-gpu -j "$(nproc)" >> build-gpu.log
   ./build-gpu/knob_train_tests
   local data
