@@ -1,6 +1,7 @@
-# knob on Debian 12, CPU only: `knob` (and `knob-train` once it lands) on the PATH.
+# knob on Debian 12, CPU only: `knob` and `knob-train` on the PATH.
 # Built with the same scripts CI runs:
 #   docker build -f docker/cpu.Dockerfile -t knob:cpu .
+# (docker/check_cpu_image.sh builds and runs it with podman where Docker is missing.)
 FROM debian:12
 COPY scripts/install_deps.sh /src/scripts/install_deps.sh
 RUN bash /src/scripts/install_deps.sh --no-peers && rm -rf /var/lib/apt/lists/*
