@@ -16,6 +16,7 @@
 #include "trainer/checkpoint_folders.h"
 #include "trainer/dataset.h"
 #include "trainer/evaluation.h"
+#include "trainer/fused_mlp.h"
 #include "trainer/event_file_writer.h"
 #include "trainer/knob_client.h"
 #include "trainer/lr_schedule.h"
@@ -101,6 +102,7 @@ class Run {
     if (ec) return Error::BadInput("output_dir: cannot create '" + a_.output_dir + "': " + ec.message());
     RemovePartialCheckpoints(a_.output_dir);
     optimizer_ = MakeOptimizer(a_, *net_);
+    fused_mlp_ = FusedMlp::ForModel(plan_.model, net_, plan_.device, plan_.autocast);
     if (!plan_.resume_folder.empty()) {
       KNOB_ASSIGN_OR_RETURN(state_, LoadCheckpoint(plan_.resume_folder, {*net_, *optimizer_}));
       std::printf("resumed from %s at step %lld\n", plan_.resume_folder.c_str(),
@@ -140,6 +142,7 @@ class Run {
   KnobClient knob_;
   torch::nn::Sequential net_{nullptr};
   std::unique_ptr<TrainingOptimizer> optimizer_;
+  std::unique_ptr<FusedMlp> fused_mlp_;  // the step without autograd, for models that qualify
   std::unique_ptr<EventFileWriter> events_;
   std::ofstream log_;
   TrainerState state_;
@@ -243,13 +246,19 @@ Status Run::Train() {
       torch::Tensor labels;
       torch::Tensor x = Batch(order, micro * batch, std::min(n, (micro + 1) * batch), epoch * micro_per_epoch + micro,
                               &labels);
-      torch::Tensor logits;
-      {
-        AutocastGuard guard(plan_.device.type(), plan_.autocast);
-        logits = net_->forward(x);
+      const double loss_scale = (fp16 ? state_.loss_scale.scale : 1.0) / static_cast<double>(in_window);
+      torch::Tensor loss;
+      if (fused_mlp_) {
+        loss = fused_mlp_->LossAndGradients(x, labels, loss_scale);
+      } else {
+        torch::Tensor logits;
+        {
+          AutocastGuard guard(plan_.device.type(), plan_.autocast);
+          logits = net_->forward(x);
+        }
+        loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), labels);
+        (loss * loss_scale).backward();
       }
-      torch::Tensor loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), labels);
-      (loss * ((fp16 ? state_.loss_scale.scale : 1.0) / static_cast<double>(in_window))).backward();
       window_loss += loss.detach();
       ++state_.logged_micro;
       state_.samples_seen += x.size(0);
