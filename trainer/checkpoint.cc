@@ -26,17 +26,6 @@ Status WriteText(const std::string& path, const std::string& text) {
   return {};
 }
 
-std::optional<int64_t> StepOfFolder(const std::string& folder) {
-  std::string name = fs::path(folder).filename().string();
-  size_t dash = name.rfind('-');
-  if (folder.empty() || dash == std::string::npos) return std::nullopt;
-  try {
-    return std::stoll(name.substr(dash + 1));
-  } catch (...) {
-    return std::nullopt;
-  }
-}
-
 }  // namespace
 
 Status SaveModelWeights(torch::nn::Module& model, const std::string& path) {
@@ -81,7 +70,7 @@ Status SaveCheckpoint(const std::string& output_dir, CheckpointTarget target, co
   KNOB_RETURN_IF_ERROR(WriteText(partial + "/training_args.json", training_args.dump(2) + "\n"));
   KNOB_RETURN_IF_ERROR(CommitCheckpoint(output_dir, step));
   for (int64_t old : CheckpointsToDelete(CheckpointSteps(output_dir), save_total_limit,
-                                         StepOfFolder(state.best_model_checkpoint)))
+                                         CheckpointStepOf(state.best_model_checkpoint)))
     fs::remove_all(CheckpointFolder(output_dir, old), ec);
   return {};
 }

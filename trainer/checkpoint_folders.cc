@@ -33,16 +33,20 @@ std::string PartialCheckpointFolder(const std::string& output_dir, int64_t step)
   return (fs::path(output_dir) / (kPartialPrefix + std::to_string(step))).string();
 }
 
+std::optional<int64_t> CheckpointStepOf(const std::string& folder) {
+  std::string name = fs::path(folder).filename().string();
+  if (name.rfind(kPrefix, 0) != 0) return std::nullopt;
+  std::string digits = name.substr(std::strlen(kPrefix));
+  if (digits.empty() || digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  return std::stoll(digits);
+}
+
 std::vector<int64_t> CheckpointSteps(const std::string& output_dir) {
   std::vector<int64_t> steps;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(output_dir, ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.rfind(kPrefix, 0) != 0 || !entry.is_directory()) continue;
-    std::string digits = name.substr(std::strlen(kPrefix));
-    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-    steps.push_back(std::stoll(digits));
-  }
+  for (const auto& entry : fs::directory_iterator(output_dir, ec))
+    if (auto step = CheckpointStepOf(entry.path().string()); step && entry.is_directory()) steps.push_back(*step);
   std::sort(steps.begin(), steps.end());
   return steps;
 }

@@ -19,6 +19,10 @@ std::string CheckpointFolder(const std::string& output_dir, int64_t step);
 // The temporary folder a checkpoint is written into before CommitCheckpoint.
 std::string PartialCheckpointFolder(const std::string& output_dir, int64_t step);
 
+// The step of a checkpoint folder path (".../checkpoint-120" -> 120); nullopt for
+// any other name.
+std::optional<int64_t> CheckpointStepOf(const std::string& folder);
+
 // Steps of the complete checkpoints in output_dir, ascending.
 std::vector<int64_t> CheckpointSteps(const std::string& output_dir);
 void RemovePartialCheckpoints(const std::string& output_dir);

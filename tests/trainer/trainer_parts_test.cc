@@ -148,6 +148,11 @@ TEST_CASE("save_total_limit: the oldest checkpoints go, never the best") {
 }
 
 TEST_CASE("checkpoint folders: only committed checkpoints count; partial ones are removed") {
+  CHECK(CheckpointStepOf("out/checkpoint-120") == 120);
+  CHECK(CheckpointStepOf(CheckpointFolder("out", 7)) == 7);
+  CHECK_FALSE(CheckpointStepOf("out/checkpoint-x").has_value());
+  CHECK_FALSE(CheckpointStepOf("out/.partial-checkpoint-40").has_value());
+  CHECK_FALSE(CheckpointStepOf("").has_value());
   testing::TempDir dir;
   const std::string out = dir.path().string();
   std::filesystem::create_directories(PartialCheckpointFolder(out, 40));
