@@ -66,19 +66,11 @@ void FlatAdamW::ZeroGrad() {
 
 double FlatAdamW::GradNorm(double grad_scale) {
   torch::NoGradGuard no_grad;
-  double squared = 0;
-  for (auto& g : groups_) squared += g.grads.dot(g.grads).item<double>();
-  return std::sqrt(squared) * grad_scale;
-}
-
-double FlatAdamW::ClipGradNorm(double max_norm) {
-  double norm = GradNorm();
-  if (max_norm > 0 && norm > max_norm) {
-    torch::NoGradGuard no_grad;
-    double scale = max_norm / (norm + 1e-6);  // torch.nn.utils.clip_grad_norm_'s rule
-    for (auto& g : groups_) g.grads.mul_(scale);
-  }
-  return norm;
+  if (groups_.empty()) return 0;
+  // Summed on the device, read once (one synchronisation on a GPU).
+  torch::Tensor squared = torch::zeros({}, groups_.front().grads.options().dtype(torch::kFloat64));
+  for (auto& g : groups_) squared += g.grads.dot(g.grads).to(torch::kFloat64);
+  return std::sqrt(squared.item<double>()) * grad_scale;
 }
 
 void FlatAdamW::StepWithTensors(Group& g, double lr, double grad_scale, double bias1, double bias2) {

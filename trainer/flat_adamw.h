@@ -28,11 +28,8 @@ class FlatAdamW {
   // The global L2 norm of the gradients times `grad_scale` (what HF logs as
   // grad_norm); not finite when a gradient overflowed.
   double GradNorm(double grad_scale = 1.0);
-  // Scales the gradients so that their global L2 norm is at most `max_norm`, as
-  // torch.nn.utils.clip_grad_norm_; returns the norm before clipping.
-  double ClipGradNorm(double max_norm);
-  // One update with the gradients multiplied by `grad_scale`; leaves the
-  // gradients zeroed.
+  // One update with the gradients multiplied by `grad_scale` (ClipScale of
+  // trainer/optimizers.h clips); leaves the gradients zeroed.
   void Step(double lr, double grad_scale = 1.0);
   int64_t steps() const { return steps_; }
 

@@ -94,10 +94,12 @@ class TorchOptimizer : public TrainingOptimizer {
   }
   double GradNorm(double grad_scale) override {
     torch::NoGradGuard no_grad;
-    double squared = 0;
+    if (params_.empty()) return 0;
+    // Summed on the device, read once (one synchronisation on a GPU).
+    torch::Tensor squared = torch::zeros({}, params_.front().options().dtype(torch::kFloat64));
     for (auto& p : params_)
-      if (p.grad().defined()) squared += p.grad().pow(2).sum().item<double>();
-    return std::sqrt(squared) * grad_scale;
+      if (p.grad().defined()) squared += p.grad().pow(2).sum().to(torch::kFloat64);
+    return std::sqrt(squared.item<double>()) * grad_scale;
   }
   void Step(double lr, double grad_scale) override {
     torch::NoGradGuard no_grad;

@@ -27,6 +27,13 @@ class TrainingOptimizer {
   virtual Status Load(const std::string& path) = 0;
 };
 
+// The factor torch.nn.utils.clip_grad_norm_ scales gradients by so that their
+// global L2 norm `norm` is at most `max_norm`: 1 when it already is, or when
+// clipping is off (max_norm <= 0).
+inline double ClipScale(double norm, double max_norm) {
+  return max_norm > 0 && norm > max_norm ? max_norm / (norm + 1e-6) : 1.0;
+}
+
 // Takes the model's parameters (AdamW moves them into flat buffers: build it
 // after the weights are loaded and on their device).
 std::unique_ptr<TrainingOptimizer> MakeOptimizer(const TrainingArguments& args, torch::nn::Module& model);

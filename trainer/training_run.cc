@@ -268,7 +268,7 @@ Status Run::Train() {
       const bool need_norm = a_.max_grad_norm > 0 || fp16;
       grad_norm = need_norm ? optimizer_->GradNorm(unscale) : 0;
       const bool apply = !fp16 || state_.loss_scale.Update(std::isfinite(grad_norm));
-      const double clip = a_.max_grad_norm > 0 && grad_norm > a_.max_grad_norm ? a_.max_grad_norm / (grad_norm + 1e-6) : 1.0;
+      const double clip = ClipScale(grad_norm, a_.max_grad_norm);
       const double lr = a_.learning_rate * schedule.Multiplier(state_.global_step);
       if (apply) optimizer_->Step(lr, unscale * clip);
       else optimizer_->ZeroGrad();
