@@ -1,13 +1,12 @@
 #include "studies/study_file.h"
 
 #include <filesystem>
-#include <fstream>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include "base/duration.h"
 #include "base/json_text.h"
+#include "base/text_file.h"
 #include "studies/yaml_document.h"
 
 namespace knob {
@@ -324,18 +323,16 @@ Result<StudyFile> ParseStudyFile(const std::string& name, const std::string& bas
 }
 
 Result<StudyFile> LoadStudyFile(const std::string& path) {
-  std::ifstream in(path);
   if (fs::is_directory(path)) return Error::BadInput("study file '" + path + "' is a folder");
-  if (!in) return Error::BadInput("cannot read study file '" + path + "'");
-  std::stringstream text;
-  text << in.rdbuf();
+  std::optional<std::string> text = ReadTextFile(path);
+  if (!text) return Error::BadInput("cannot read study file '" + path + "'");
   std::string base_dir = fs::absolute(fs::path(path)).parent_path().lexically_normal().string();
   std::string ext = fs::path(path).extension().string();
   if (ext == ".json") {
-    KNOB_ASSIGN_OR_RETURN(nlohmann::json doc, ParseJsonText(path, text.str()));
+    KNOB_ASSIGN_OR_RETURN(nlohmann::json doc, ParseJsonText(path, *text));
     return ParseStudyFile(path, base_dir, doc);
   }
-  KNOB_ASSIGN_OR_RETURN(YamlDocument doc, ParseYamlDocument(path, text.str()));
+  KNOB_ASSIGN_OR_RETURN(YamlDocument doc, ParseYamlDocument(path, *text));
   return ParseStudyFile(path, base_dir, doc.root, doc.lines);
 }
 

@@ -1,10 +1,9 @@
 #include "trainer/checkpoint.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "base/json_text.h"
+#include "base/text_file.h"
 #include "trainer/checkpoint_folders.h"
 
 namespace knob {
@@ -16,14 +15,6 @@ std::vector<std::pair<std::string, torch::Tensor>> NamedTensors(torch::nn::Modul
   for (const auto& p : model.named_parameters()) all.emplace_back(p.key(), p.value());
   for (const auto& b : model.named_buffers()) all.emplace_back(b.key(), b.value());
   return all;
-}
-
-Status WriteText(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  out.close();
-  if (!out) return Error::Runtime("cannot write " + path);
-  return {};
 }
 
 }  // namespace
@@ -66,8 +57,8 @@ Status SaveCheckpoint(const std::string& output_dir, CheckpointTarget target, co
   if (ec) return Error::Runtime("cannot create " + partial + ": " + ec.message());
   KNOB_RETURN_IF_ERROR(SaveModelWeights(target.model, partial + "/model.pt"));
   KNOB_RETURN_IF_ERROR(target.optimizer.Save(partial + "/optimizer.pt"));
-  KNOB_RETURN_IF_ERROR(WriteText(partial + "/trainer_state.json", state.ToJson().dump(2) + "\n"));
-  KNOB_RETURN_IF_ERROR(WriteText(partial + "/training_args.json", training_args.dump(2) + "\n"));
+  KNOB_RETURN_IF_ERROR(WriteTextFile(partial + "/trainer_state.json", state.ToJson().dump(2) + "\n"));
+  KNOB_RETURN_IF_ERROR(WriteTextFile(partial + "/training_args.json", training_args.dump(2) + "\n"));
   KNOB_RETURN_IF_ERROR(CommitCheckpoint(output_dir, step));
   for (int64_t old : CheckpointsToDelete(CheckpointSteps(output_dir), save_total_limit,
                                          CheckpointStepOf(state.best_model_checkpoint)))
@@ -76,10 +67,10 @@ Status SaveCheckpoint(const std::string& output_dir, CheckpointTarget target, co
 }
 
 Result<TrainerState> LoadCheckpoint(const std::string& folder, CheckpointTarget target) {
-  std::ifstream in(folder + "/trainer_state.json");
-  std::stringstream text;
-  text << in.rdbuf();
-  KNOB_ASSIGN_OR_RETURN(nlohmann::json json, ParseJsonText(folder + "/trainer_state.json", text.str()));
+  const std::string state_path = folder + "/trainer_state.json";
+  std::optional<std::string> text = ReadTextFile(state_path);
+  if (!text) return Error::BadInput("cannot read " + state_path);
+  KNOB_ASSIGN_OR_RETURN(nlohmann::json json, ParseJsonText(state_path, *text));
   KNOB_ASSIGN_OR_RETURN(TrainerState state, TrainerState::FromJson(json));
   KNOB_RETURN_IF_ERROR(LoadModelWeights(target.model, folder + "/model.pt"));
   Status optimizer = target.optimizer.Load(folder + "/optimizer.pt");

@@ -10,12 +10,11 @@
 
 #include <csignal>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "base/json_text.h"
 #include "base/result.h"
+#include "base/text_file.h"
 #include "trainer/training_arguments.h"
 #include "trainer/training_run.h"
 
@@ -45,12 +44,10 @@ Result<Config> LoadConfig(int argc, char** argv) {
     else return Error::BadInput("unexpected argument '" + arg + "'; " + kUsage);
   }
   if (config_path.empty()) return Error::BadInput(kUsage);
-  std::ifstream in(config_path);
-  if (!in) return Error::BadInput("cannot read config '" + config_path + "'");
-  std::stringstream text;
-  text << in.rdbuf();
+  std::optional<std::string> text = ReadTextFile(config_path);
+  if (!text) return Error::BadInput("cannot read config '" + config_path + "'");
   Config config;
-  KNOB_ASSIGN_OR_RETURN(config.json, ParseJsonText(config_path, text.str()));
+  KNOB_ASSIGN_OR_RETURN(config.json, ParseJsonText(config_path, *text));
   KNOB_ASSIGN_OR_RETURN(config.json, ApplyOverrides(std::move(config.json), sets));
   KNOB_ASSIGN_OR_RETURN(config.args, ParseTrainingArguments(config.json));
   return config;

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "base/json_text.h"
+#include "base/text_file.h"
 #include "trainer/augment.h"
 #include "trainer/autocast_guard.h"
 #include "trainer/checkpoint.h"
@@ -46,11 +47,7 @@ SplitTensors OnDevice(const SplitTensors& t, torch::Device device) {
 
 Status WriteFileAtomically(const std::string& path, const std::string& text) {
   std::string partial = path + ".partial";
-  {
-    std::ofstream out(partial);
-    out << text;
-    if (!out) return Error::Runtime("cannot write " + partial);
-  }
+  KNOB_RETURN_IF_ERROR(WriteTextFile(partial, text));
   std::error_code ec;
   fs::rename(partial, path, ec);
   if (ec) return Error::Runtime("cannot rename " + partial + ": " + ec.message());

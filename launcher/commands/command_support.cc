@@ -3,11 +3,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "base/clock.h"
 #include "base/json_text.h"
+#include "base/text_file.h"
 
 namespace knob {
 
@@ -38,11 +37,9 @@ Result<OpenedStudy> OpenStudyAt(const StudyLocation& location, StorageAccess acc
 Result<nlohmann::json> ParseJsonArgument(const std::string& what, const std::string& text) {
   if (!text.empty() && text[0] == '@') {
     std::string path = text.substr(1);
-    std::ifstream file(path);
-    if (!file) return Error::BadInput(what + ": cannot read file '" + path + "'");
-    std::stringstream content;
-    content << file.rdbuf();
-    return ParseJsonText(what + " (" + path + ")", content.str());
+    std::optional<std::string> content = ReadTextFile(path);
+    if (!content) return Error::BadInput(what + ": cannot read file '" + path + "'");
+    return ParseJsonText(what + " (" + path + ")", *content);
   }
   return ParseJsonText(what, text);
 }
