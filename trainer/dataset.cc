@@ -6,25 +6,20 @@
 #include <numeric>
 #include <random>
 
+#include "trainer/config_values.h"
 #include "trainer/csv_table.h"
 #include "trainer/idx_dataset.h"
 
 namespace knob {
 namespace {
 
-Error KeyError(const std::string& key, const std::string& what, const nlohmann::json& v) {
-  return Error::BadInput("dataset." + key + ": expected " + what + ", got " + v.dump());
-}
-
 Status ReadAugment(const nlohmann::json& v, AugmentSpec* out) {
-  if (!v.is_object()) return KeyError("augment", "an object like {\"horizontal_flip\": true, \"max_shift\": 2}", v);
+  if (!v.is_object()) return ExpectedValue("dataset.augment", "an object like {\"horizontal_flip\": true, \"max_shift\": 2}", v);
   for (const auto& [key, value] : v.items()) {
     if (key == "horizontal_flip") {
-      if (!value.is_boolean()) return KeyError("augment.horizontal_flip", "true or false", value);
-      out->horizontal_flip = value.get<bool>();
+      KNOB_RETURN_IF_ERROR(ReadBool("dataset.augment.horizontal_flip", value, &out->horizontal_flip));
     } else if (key == "max_shift") {
-      if (!value.is_number_integer() || value.get<int64_t>() < 0) return KeyError("augment.max_shift", "an integer >= 0", value);
-      out->max_shift = value.get<int64_t>();
+      KNOB_RETURN_IF_ERROR(ReadIntAtLeast("dataset.augment.max_shift", value, 0, &out->max_shift));
     } else {
       return Error::BadInput("unknown key 'dataset.augment." + key + "'");
     }
@@ -105,21 +100,17 @@ Result<DataSpec> ParseDataSpec(const nlohmann::json& section) {
   if (!section.is_object()) return Error::BadInput("dataset: expected an object, got " + section.dump());
   for (const auto& [key, v] : section.items()) {
     if (key == "name") {
-      if (v != "fashion-mnist" && v != "mnist" && v != "idx" && v != "csv")
-        return KeyError("name", "fashion-mnist, mnist, idx or csv", v);
-      spec.name = v.get<std::string>();
+      KNOB_RETURN_IF_ERROR(ReadChoice("dataset.name", v, {"fashion-mnist", "mnist", "idx", "csv"}, &spec.name));
     } else if (key == "path" || key == "train_file" || key == "test_file" || key == "label_column") {
-      if (!v.is_string() || v.get<std::string>().empty()) return KeyError(key, "a non-empty string", v);
+      if (!v.is_string() || v.get<std::string>().empty()) return ExpectedValue("dataset." + key, "a non-empty string", v);
       (key == "path" ? spec.path : key == "train_file" ? spec.train_file
                                 : key == "test_file" ? spec.test_file : spec.label_column) = v.get<std::string>();
     } else if (key == "validation_size") {
-      if (!v.is_number_integer() || v.get<int64_t>() < 1) return KeyError(key, "an integer >= 1", v);
-      spec.validation_size = v.get<int64_t>();
+      KNOB_RETURN_IF_ERROR(ReadIntAtLeast("dataset.validation_size", v, 1, &spec.validation_size));
     } else if (key == "augment") {
       KNOB_RETURN_IF_ERROR(ReadAugment(v, &spec.augment));
     } else if (key == "resident") {
-      if (!v.is_boolean()) return KeyError(key, "true or false", v);
-      spec.resident = v.get<bool>();
+      KNOB_RETURN_IF_ERROR(ReadBool("dataset.resident", v, &spec.resident));
     } else {
       return Error::BadInput("unknown key 'dataset." + key + "'");
     }

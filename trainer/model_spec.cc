@@ -3,34 +3,23 @@
 #include <functional>
 #include <map>
 
+#include "trainer/config_values.h"
+
 namespace knob {
 namespace {
 
-Error KeyError(const std::string& key, const std::string& what, const nlohmann::json& v) {
-  return Error::BadInput("model." + key + ": expected " + what + ", got " + v.dump());
-}
-
 Status ReadWidths(const std::string& key, const nlohmann::json& v, bool allow_empty, std::vector<int64_t>* out) {
-  if (!v.is_array() || (!allow_empty && v.empty())) return KeyError(key, "a list of integers >= 1", v);
+  if (!v.is_array() || (!allow_empty && v.empty())) return ExpectedValue(key, "a list of integers >= 1", v);
   out->clear();
   for (const auto& w : v) {
-    if (!w.is_number_integer() || w.get<int64_t>() < 1) return KeyError(key, "a list of integers >= 1", v);
+    if (!w.is_number_integer() || w.get<int64_t>() < 1) return ExpectedValue(key, "a list of integers >= 1", v);
     out->push_back(w.get<int64_t>());
   }
   return {};
 }
 
-Status ReadChoice(const std::string& key, const nlohmann::json& v, std::vector<std::string> choices,
-                  std::string* out) {
-  for (const auto& c : choices)
-    if (v == c) return *out = c, Status();
-  std::string list;
-  for (size_t i = 0; i < choices.size(); ++i) list += (i ? (i + 1 == choices.size() ? " or " : ", ") : "") + choices[i];
-  return KeyError(key, list, v);
-}
-
 Status ReadFraction(const std::string& key, const nlohmann::json& v, double* out) {
-  if (!v.is_number() || v.get<double>() < 0 || v.get<double>() >= 1) return KeyError(key, "a number in [0, 1)", v);
+  if (!v.is_number() || v.get<double>() < 0 || v.get<double>() >= 1) return ExpectedValue(key, "a number in [0, 1)", v);
   return *out = v.get<double>(), Status();
 }
 
@@ -40,37 +29,33 @@ const std::map<std::string, Reader>& Readers() {
   static const std::map<std::string, Reader> readers = {
       {"type", [](const nlohmann::json& v, ModelSpec& m) -> Status {
          std::string type;
-         KNOB_RETURN_IF_ERROR(ReadChoice("type", v, {"mlp", "cnn"}, &type));
+         KNOB_RETURN_IF_ERROR(ReadChoice("model.type", v, {"mlp", "cnn"}, &type));
          m.type = type == "cnn" ? ModelType::kCnn : ModelType::kMlp;
          return {};
        }},
-      {"hidden", [](const nlohmann::json& v, ModelSpec& m) { return ReadWidths("hidden", v, true, &m.hidden); }},
+      {"hidden", [](const nlohmann::json& v, ModelSpec& m) { return ReadWidths("model.hidden", v, true, &m.hidden); }},
       {"activation", [](const nlohmann::json& v, ModelSpec& m) {
-         return ReadChoice("activation", v, {"relu", "gelu", "tanh", "silu"}, &m.activation);
+         return ReadChoice("model.activation", v, {"relu", "gelu", "tanh", "silu"}, &m.activation);
        }},
-      {"dropout", [](const nlohmann::json& v, ModelSpec& m) { return ReadFraction("dropout", v, &m.dropout); }},
+      {"dropout", [](const nlohmann::json& v, ModelSpec& m) { return ReadFraction("model.dropout", v, &m.dropout); }},
       {"norm", [](const nlohmann::json& v, ModelSpec& m) {
-         return ReadChoice("norm", v, {"none", "batch", "layer"}, &m.norm);
+         return ReadChoice("model.norm", v, {"none", "batch", "layer"}, &m.norm);
        }},
-      {"channels", [](const nlohmann::json& v, ModelSpec& m) { return ReadWidths("channels", v, false, &m.channels); }},
+      {"channels", [](const nlohmann::json& v, ModelSpec& m) { return ReadWidths("model.channels", v, false, &m.channels); }},
       {"kernel", [](const nlohmann::json& v, ModelSpec& m) -> Status {
          if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() % 2 == 0)
-           return KeyError("kernel", "an odd integer >= 1", v);
+           return ExpectedValue("model.kernel", "an odd integer >= 1", v);
          return m.kernel = v.get<int64_t>(), Status();
        }},
-      {"convs_per_block", [](const nlohmann::json& v, ModelSpec& m) -> Status {
-         if (!v.is_number_integer() || v.get<int64_t>() < 1) return KeyError("convs_per_block", "an integer >= 1", v);
-         return m.convs_per_block = v.get<int64_t>(), Status();
+      {"convs_per_block", [](const nlohmann::json& v, ModelSpec& m) {
+         return ReadIntAtLeast("model.convs_per_block", v, 1, &m.convs_per_block);
        }},
-      {"batch_norm", [](const nlohmann::json& v, ModelSpec& m) -> Status {
-         if (!v.is_boolean()) return KeyError("batch_norm", "true or false", v);
-         return m.batch_norm = v.get<bool>(), Status();
-       }},
+      {"batch_norm", [](const nlohmann::json& v, ModelSpec& m) { return ReadBool("model.batch_norm", v, &m.batch_norm); }},
       {"pooling", [](const nlohmann::json& v, ModelSpec& m) {
-         return ReadChoice("pooling", v, {"max", "avg", "none"}, &m.pooling);
+         return ReadChoice("model.pooling", v, {"max", "avg", "none"}, &m.pooling);
        }},
       {"conv_dropout", [](const nlohmann::json& v, ModelSpec& m) {
-         return ReadFraction("conv_dropout", v, &m.conv_dropout);
+         return ReadFraction("model.conv_dropout", v, &m.conv_dropout);
        }},
   };
   return readers;
