@@ -226,8 +226,13 @@ Status Run::Train() {
   const bool fp16 = plan_.autocast == torch::kHalf;
   const auto start = std::chrono::steady_clock::now();
   const int64_t samples_at_start = state_.samples_seen;
+  // Micro-batch losses summed on the device, read into the state only when logged
+  // or saved (one synchronisation then, none per step).
   torch::Tensor window_loss = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(plan_.device));
-  double grad_norm = 0;
+  auto fold_window_loss = [&] {
+    state_.running_loss += window_loss.item<double>();
+    window_loss.zero_();
+  };
   net_->train();
 
   for (int64_t epoch = state_.global_step / updates_per_epoch_; !stop_ && state_.global_step < total; ++epoch) {
@@ -263,7 +268,7 @@ Status Run::Train() {
 
       const double unscale = fp16 ? 1.0 / state_.loss_scale.scale : 1.0;
       const bool need_norm = a_.max_grad_norm > 0 || fp16;
-      grad_norm = need_norm ? optimizer_->GradNorm(unscale) : 0;
+      const double grad_norm = need_norm ? optimizer_->GradNorm(unscale) : 0;
       const bool apply = !fp16 || state_.loss_scale.Update(std::isfinite(grad_norm));
       const double clip = ClipScale(grad_norm, a_.max_grad_norm);
       const double lr = a_.learning_rate * schedule.Multiplier(state_.global_step);
@@ -274,8 +279,7 @@ Status Run::Train() {
       const bool epoch_end = state_.global_step % updates_per_epoch_ == 0;
 
       if (state_.global_step % a_.logging_steps == 0) {
-        state_.running_loss += window_loss.item<double>();
-        window_loss.zero_();
+        fold_window_loss();
         // As HF: the learning rate the scheduler now gives (that of the next step).
         nlohmann::json entry = {{"loss", state_.running_loss / static_cast<double>(state_.logged_micro)},
                                 {"learning_rate", a_.learning_rate * schedule.Multiplier(state_.global_step)},
@@ -292,8 +296,7 @@ Status Run::Train() {
                         (a_.save_strategy == IntervalStrategy::kBest && new_best_step_ == state_.global_step);
       const bool stopping = stop_requested_ != 0 && !pruned_;
       if (save || stopping) {
-        state_.running_loss += window_loss.item<double>();
-        window_loss.zero_();
+        fold_window_loss();
         KNOB_RETURN_IF_ERROR(Save());
       }
       if (stopping) {
