@@ -27,39 +27,40 @@ Status ReadAugment(const nlohmann::json& v, AugmentSpec* out) {
   return {};
 }
 
-Examples Pick(const std::vector<float>& features, const std::vector<int64_t>& labels, int64_t dim,
-              const std::vector<int64_t>& indices) {
-  Examples e;
-  e.count = static_cast<int64_t>(indices.size());
-  e.features.resize(e.count * dim);
-  e.labels.resize(e.count);
-  for (int64_t i = 0; i < e.count; ++i) {
-    std::copy_n(features.begin() + indices[i] * dim, dim, e.features.begin() + i * dim);
-    e.labels[i] = labels[indices[i]];
-  }
-  return e;
-}
-
 std::vector<int64_t> FirstN(int64_t count, std::optional<int64_t> limit) {
   std::vector<int64_t> all(static_cast<size_t>(limit ? std::min(count, *limit) : count));
   std::iota(all.begin(), all.end(), 0);
   return all;
 }
 
-// Raw (unnormalised) examples of one source, before the split.
+// Raw (unnormalised) examples of one source, before the split: a table's floats,
+// or an image set's bytes (scaled to [0, 1] as they are picked, so the whole set
+// is never converted and then copied again).
 struct RawSet {
-  std::vector<float> features;
+  std::vector<float> features;  // CSV
+  std::vector<uint8_t> pixels;  // IDX
   std::vector<int64_t> labels;
   int64_t count = 0;
 };
 
-RawSet FromImages(const ImageSet& images) {
-  RawSet raw;
-  raw.count = images.count;
-  raw.features.resize(images.pixels.size());
-  for (size_t i = 0; i < images.pixels.size(); ++i) raw.features[i] = images.pixels[i] / 255.0f;
-  raw.labels = images.labels;
-  return raw;
+RawSet FromImages(ImageSet images) {
+  return RawSet{{}, std::move(images.pixels), std::move(images.labels), images.count};
+}
+
+Examples Pick(const RawSet& raw, int64_t dim, const std::vector<int64_t>& indices) {
+  Examples e;
+  e.count = static_cast<int64_t>(indices.size());
+  e.features.resize(e.count * dim);
+  e.labels.resize(e.count);
+  for (int64_t i = 0; i < e.count; ++i) {
+    const int64_t from = indices[i] * dim;
+    float* out = e.features.data() + i * dim;
+    if (raw.pixels.empty()) std::copy_n(raw.features.begin() + from, dim, out);
+    else
+      for (int64_t k = 0; k < dim; ++k) out[k] = raw.pixels[from + k] / 255.0f;
+    e.labels[i] = raw.labels[indices[i]];
+  }
+  return e;
 }
 
 // Mean and deviation over everything (`per_column` false) or per column.
@@ -140,26 +141,26 @@ Result<Dataset> LoadDataset(const DataSpec& spec, uint64_t seed, std::optional<i
     KNOB_ASSIGN_OR_RETURN(LabelClasses classes, LabelsToClasses(table.labels, {}));
     d.width = static_cast<int64_t>(table.feature_names.size());
     d.num_classes = classes.num_classes;
-    train_raw = {std::move(table.features), std::move(classes.indices), static_cast<int64_t>(table.labels.size())};
+    train_raw = {std::move(table.features), {}, std::move(classes.indices), static_cast<int64_t>(table.labels.size())};
     if (!spec.test_file.empty()) {
       KNOB_ASSIGN_OR_RETURN(CsvTable test, ReadCsvTable(spec.test_file, spec.label_column));
       if (test.feature_names != table.feature_names)
         return Error::BadInput(spec.test_file + ": its columns differ from the training table's");
       auto test_classes = LabelsToClasses(test.labels, classes.classes);
       if (!test_classes.ok()) return Error::BadInput(spec.test_file + ": " + test_classes.error().message);
-      test_raw = RawSet{std::move(test.features), std::move(test_classes->indices),
+      test_raw = RawSet{std::move(test.features), {}, std::move(test_classes->indices),
                         static_cast<int64_t>(test.labels.size())};
     }
   } else {
     KNOB_ASSIGN_OR_RETURN(ImageSet train_images, LoadIdxImageSet(spec.path, "train"));
     d.height = train_images.rows, d.width = train_images.cols;
     d.num_classes = train_images.num_classes;
-    train_raw = FromImages(train_images);
+    train_raw = FromImages(std::move(train_images));
     auto test_images = LoadIdxImageSet(spec.path, "t10k");
     if (test_images.ok()) {
       if (test_images->rows != d.height || test_images->cols != d.width)
         return Error::BadInput("dataset folder '" + spec.path + "': t10k images differ in size from train");
-      test_raw = FromImages(*test_images);
+      test_raw = FromImages(std::move(*test_images));
     }
   }
   if (d.num_classes < 2) return Error::BadInput("dataset: the training examples have fewer than 2 classes");
@@ -171,9 +172,9 @@ Result<Dataset> LoadDataset(const DataSpec& spec, uint64_t seed, std::optional<i
     split.train.resize(*max_train_samples);
   if (max_eval_samples && *max_eval_samples < static_cast<int64_t>(split.validation.size()))
     split.validation.resize(*max_eval_samples);
-  d.train = Pick(train_raw.features, train_raw.labels, d.dim(), split.train);
-  d.validation = Pick(train_raw.features, train_raw.labels, d.dim(), split.validation);
-  if (test_raw) d.test = Pick(test_raw->features, test_raw->labels, d.dim(), FirstN(test_raw->count, max_eval_samples));
+  d.train = Pick(train_raw, d.dim(), split.train);
+  d.validation = Pick(train_raw, d.dim(), split.validation);
+  if (test_raw) d.test = Pick(*test_raw, d.dim(), FirstN(test_raw->count, max_eval_samples));
   for (const Examples* e : {&d.validation, d.test ? &*d.test : nullptr})
     if (e)
       for (int64_t label : e->labels)
