@@ -21,9 +21,10 @@ void AddStudyOptions(CLI::App* command, StudyLocation& location) {
   command->add_option("--study", location.study, "study name")->required();
 }
 
-void AddFormatOption(CLI::App* command, std::string& format, const std::string& default_format) {
+void AddFormatOption(CLI::App* command, std::string& format, const std::string& default_format,
+                     const std::string& formats) {
   format = default_format;
-  command->add_option("--format", format, "table, json or csv (default " + default_format + ")");
+  command->add_option("--format", format, formats + " (default " + default_format + ")");
 }
 
 Result<OpenedStudy> OpenStudyAt(const StudyLocation& location, StorageAccess access) {

@@ -25,8 +25,9 @@ struct StudyLocation {
 void AddStorageOption(CLI::App* command, std::string& storage);
 // --storage and --study, both required.
 void AddStudyOptions(CLI::App* command, StudyLocation& location);
-// --format with the given default.
-void AddFormatOption(CLI::App* command, std::string& format, const std::string& default_format);
+// --format with the given default; `formats` is what its help lists.
+void AddFormatOption(CLI::App* command, std::string& format, const std::string& default_format,
+                     const std::string& formats = "table, json or csv");
 
 struct OpenedStudy {
   std::unique_ptr<Storage> storage;

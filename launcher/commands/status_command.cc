@@ -134,8 +134,7 @@ void AddStatusCommand(CLI::App& app, Status& status) {
   auto o = std::make_shared<StatusOptions>();
   auto* cmd = app.add_subcommand("status", "Show a study's progress: counts, best trial, running trials and slots");
   AddStudyOptions(cmd, o->location);
-  o->format = "table";
-  cmd->add_option("--format", o->format, "table or json (default table)");
+  AddFormatOption(cmd, o->format, "table", "table or json");
   cmd->callback([o, &status] { status = RunStatus(*o); });
 }
 
