@@ -1,5 +1,7 @@
 #include "trainer/models.h"
 
+#include "trainer/batch_norm_relu_pool.h"
+
 namespace knob {
 namespace {
 
@@ -38,20 +40,27 @@ Result<torch::nn::Sequential> BuildModel(const ModelSpec& spec, ImageShape input
                            std::to_string(input.width) + " columns");
   net->push_back(torch::nn::Unflatten(torch::nn::UnflattenOptions(1, {input.channels, input.height, input.width})));
   int64_t channels = input.channels, height = input.height, width = input.width;
+  // Batch norm, ReLU and a max pool after it are one module (BatchNormReluPool).
+  const bool fused_tail = spec.batch_norm && spec.activation == "relu";
   for (int64_t out : spec.channels) {
+    if (spec.pooling != "none" && (height < 2 || width < 2))
+      return Error::BadInput("model.channels: " + std::to_string(spec.channels.size()) +
+                             " pooled blocks shrink the image below one pixel");
     for (int64_t i = 0; i < spec.convs_per_block; ++i) {
       net->push_back(torch::nn::Conv2d(
           torch::nn::Conv2dOptions(channels, out, spec.kernel).padding(spec.kernel / 2).bias(!spec.batch_norm)));
-      if (spec.batch_norm) net->push_back(torch::nn::BatchNorm2d(out));
-      AddActivation(net, spec.activation);
+      const bool last = i + 1 == spec.convs_per_block;
+      if (fused_tail) {
+        net->push_back(BatchNormReluPool(out, last && spec.pooling == "max"));
+      } else {
+        if (spec.batch_norm) net->push_back(torch::nn::BatchNorm2d(out));
+        AddActivation(net, spec.activation);
+      }
       channels = out;
     }
     if (spec.pooling != "none") {
-      if (height < 2 || width < 2)
-        return Error::BadInput("model.channels: " + std::to_string(spec.channels.size()) +
-                               " pooled blocks shrink the image below one pixel");
-      if (spec.pooling == "max") net->push_back(torch::nn::MaxPool2d(2));
-      else net->push_back(torch::nn::AvgPool2d(2));
+      if (spec.pooling == "avg") net->push_back(torch::nn::AvgPool2d(2));
+      else if (!fused_tail) net->push_back(torch::nn::MaxPool2d(2));
       height /= 2, width /= 2;
     }
     if (spec.conv_dropout > 0) net->push_back(torch::nn::Dropout2d(spec.conv_dropout));

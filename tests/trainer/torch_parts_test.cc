@@ -1,12 +1,14 @@
 // knob-train's Torch parts against LibTorch's own: FlatAdamW takes the same steps
 // as torch::optim::AdamW (decoupled weight decay on one group, none on the other)
 // and clips as clip_grad_norm_ does, on the CPU and on CUDA when there is a GPU;
-// FusedMlp computes the same loss and gradients as autograd, dropout included. A
+// FusedMlp computes the same loss and gradients as autograd, dropout included;
+// BatchNormReluPool computes what BatchNorm2d, ReLU and MaxPool2d do. A
 // plain program (exit code 1 on a mismatch): doctest's assertions misbehave when
 // compiled with Torch's flags, and the main test binary stays free of Torch.
 #include <cmath>
 #include <cstdio>
 
+#include "trainer/batch_norm_relu_pool.h"
 #include "trainer/flat_adamw.h"
 #include "trainer/fused_mlp.h"
 #include "trainer/models.h"
@@ -97,6 +99,65 @@ void SameGradientsAsAutograd(double dropout) {
     Check(pb[i].grad().defined() && torch::allclose(pa[i].grad(), pb[i].grad(), 1e-5, 1e-6), "gradients agree");
 }
 
+// BatchNormReluPool against BatchNorm2d, ReLU and (with `max_pool`) MaxPool2d on
+// an H x W input (odd sizes leave a row and a column out of the pool; a pooled row
+// of fewer than four windows takes LibTorch's kernels instead, `hand_written`
+// says which path is expected): outputs,
+// input and parameter gradients over two training rounds (accumulated), running
+// statistics, the eval-mode output, and NaN propagated as LibTorch propagates it.
+void SameAsBatchNormReluPool(bool max_pool, int64_t height, int64_t width, bool hand_written = true) {
+  torch::manual_seed(5);
+  const int64_t channels = 3;
+  torch::nn::Sequential reference{torch::nn::BatchNorm2d(channels), torch::nn::ReLU()};
+  if (max_pool) reference->push_back(torch::nn::MaxPool2d(2));
+  BatchNormReluPool fused(channels, max_pool);
+  {
+    torch::NoGradGuard no_grad;
+    // A negative scale on one channel: its pooled maximum comes from the smallest input.
+    torch::Tensor gamma = torch::tensor({1.5f, -0.7f, 0.3f}), beta = torch::tensor({0.2f, -0.1f, 0.4f});
+    reference->named_parameters()["0.weight"].copy_(gamma);
+    reference->named_parameters()["0.bias"].copy_(beta);
+    fused->weight.copy_(gamma);
+    fused->bias.copy_(beta);
+  }
+  const std::string label = std::string(max_pool ? "pooled " : "unpooled ") + std::to_string(height) + "x" +
+                            std::to_string(width) + ": ";
+  auto check = [&](bool ok, const std::string& what) { Check(ok, (label + what).c_str()); };
+  for (int round = 0; round < 2; ++round) {
+    // A large mean next to a small spread: the variance must not lose its digits.
+    // The second round has few distinct values: pooling windows with ties.
+    torch::Tensor noise = torch::randn({4, channels, height, width});
+    if (round == 1) noise = torch::round(noise * 2) / 2;
+    torch::Tensor x = (noise * 0.5 + 30).requires_grad_();
+    torch::Tensor x2 = x.detach().clone().requires_grad_();
+    torch::Tensor expected = reference->forward(x), got = fused->forward(x2);
+    check(got.sizes() == expected.sizes() && torch::allclose(got, expected, 1e-4, 1e-5), "training outputs agree");
+    check((got.grad_fn()->name().find("TrainingPass") != std::string::npos) == hand_written,
+          "the expected path ran: " + got.grad_fn()->name());
+    torch::Tensor upstream = torch::randn(expected.sizes());
+    (expected * upstream).sum().backward();
+    (got * upstream).sum().backward();
+    check(torch::allclose(x.grad(), x2.grad(), 1e-3, 1e-5), "input gradients agree");
+  }
+  auto params = reference->named_parameters();
+  check(torch::allclose(fused->weight.grad(), params["0.weight"].grad(), 1e-3, 1e-5), "weight gradients agree");
+  check(torch::allclose(fused->bias.grad(), params["0.bias"].grad(), 1e-4, 1e-5), "bias gradients agree");
+  auto buffers = reference->named_buffers();
+  check(torch::allclose(fused->running_mean, buffers["0.running_mean"], 1e-5, 1e-5), "running means agree");
+  check(torch::allclose(fused->running_var, buffers["0.running_var"], 1e-4, 1e-6), "running variances agree");
+  check(fused->num_batches_tracked.item<int64_t>() == 2, "two batches tracked");
+
+  reference->eval();
+  fused->eval();
+  torch::NoGradGuard no_grad;
+  torch::Tensor x = torch::randn({2, channels, height, width}) * 0.5 + 30;
+  check(torch::allclose(fused->forward(x), reference->forward(x), 1e-4, 1e-5), "eval outputs agree");
+  x[1][2][0][0] = std::nanf("");
+  torch::Tensor expected = reference->forward(x), got = fused->forward(x);
+  check(torch::equal(torch::isnan(got), torch::isnan(expected)) && torch::isnan(got).any().item<bool>(),
+        "NaN reaches the same outputs");
+}
+
 }  // namespace knob
 
 int main() {
@@ -105,8 +166,13 @@ int main() {
   if (torch::cuda::is_available()) knob::SameStepsAsTorchAdamW(torch::Device(torch::kCUDA, 0));
   knob::SameGradientsAsAutograd(0.0);
   knob::SameGradientsAsAutograd(0.3);
+  knob::SameAsBatchNormReluPool(true, 8, 8);
+  knob::SameAsBatchNormReluPool(true, 9, 14);   // 7 windows a row: the last four overlap
+  knob::SameAsBatchNormReluPool(true, 10, 17);  // an odd column outside the windows
+  knob::SameAsBatchNormReluPool(true, 6, 6, /*hand_written=*/false);
+  knob::SameAsBatchNormReluPool(false, 5, 7);
   std::printf(knob::failures ? "knob-train's Torch parts: %d checks failed\n"
-                             : "knob-train's Torch parts: FlatAdamW and FusedMlp agree with LibTorch%.0d\n",
+                             : "knob-train's Torch parts: FlatAdamW, FusedMlp and BatchNormReluPool agree with LibTorch%.0d\n",
               knob::failures);
   return knob::failures ? 1 : 0;
 }
