@@ -1,6 +1,6 @@
 #include "trainer/batch_norm_relu_pool.h"
 
-#include <ATen/Parallel.h>
+#include "trainer/plane_kernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,29 +8,6 @@
 
 namespace knob {
 namespace {
-
-// The per-plane kernels are compiled for AVX-512, AVX2 and plain x86-64; the
-// loader picks one for the machine. Sums run in 16 float lanes per plane (a GCC
-// vector), added into doubles per plane.
-#define KNOB_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-typedef float Lanes __attribute__((vector_size(64)));
-constexpr int64_t kLanes = 16;
-
-// (Taken by reference: a vector returned by value would change the ABI between clones.)
-void LoadLanes(const float* p, Lanes& v) { std::memcpy(&v, p, sizeof v); }
-
-double SumOfLanes(const Lanes& v) {
-  double total = 0;
-  for (int64_t k = 0; k < kLanes; ++k) total += v[k];
-  return total;
-}
-
-// An [N, C, H, W] float tensor seen as C channels of N planes of H x W.
-struct Planes {
-  int64_t count, channels, height, width;
-  int64_t Size() const { return height * width; }
-  int64_t Offset(int64_t n, int64_t c) const { return (n * channels + c) * Size(); }
-};
 
 // Adds the sum and the sum of squares of one plane, both taken about `shift` (a
 // value of the channel, so that the variance loses no digits to a large mean).
@@ -57,10 +34,6 @@ KNOB_VECTOR_CLONES void NormReluPlane(const float* x, int64_t size, float a, flo
     out[i] = z <= 0 ? 0.f : z;
   }
 }
-
-// Four floats or ints (one SSE register; AVX clones fuse neighbouring ones).
-typedef float Float4 __attribute__((vector_size(16)));
-typedef int32_t Int4 __attribute__((vector_size(16)));
 
 // The 2x2 max pool of relu(a x + b) over one plane, four windows at a time (the
 // last four of a row overlap the ones before when the row's count is not a
@@ -174,39 +147,6 @@ KNOB_VECTOR_CLONES void NormReluPoolGradPlane(const float* grad, const float* ou
   }
 }
 
-Planes PlanesOf(const torch::Tensor& x) { return {x.size(0), x.size(1), x.size(2), x.size(3)}; }
-
-// Calls visit(n, c) for every plane in memory order (one long stream for the
-// prefetcher), batch items split across threads.
-template <typename Visit>
-void ForEachPlane(const Planes& planes, const Visit& visit) {
-  at::parallel_for(0, planes.count, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t n = begin; n < end; ++n)
-      for (int64_t c = 0; c < planes.channels; ++c) visit(n, c);
-  });
-}
-
-// Two sums per channel: add(n, c, first, second) adds plane (n, c)'s share. Planes
-// run in parallel into slots of their own, which are then added in batch order:
-// the same totals for any number of threads.
-struct SumPair {
-  double first = 0, second = 0;
-};
-template <typename Add>
-std::vector<SumPair> ChannelSums(const Planes& planes, const Add& add) {
-  std::vector<SumPair> per_plane(planes.count * planes.channels), totals(planes.channels);
-  ForEachPlane(planes, [&](int64_t n, int64_t c) {
-    SumPair& slot = per_plane[n * planes.channels + c];
-    add(n, c, slot.first, slot.second);
-  });
-  for (int64_t n = 0; n < planes.count; ++n)
-    for (int64_t c = 0; c < planes.channels; ++c) {
-      totals[c].first += per_plane[n * planes.channels + c].first;
-      totals[c].second += per_plane[n * planes.channels + c].second;
-    }
-  return totals;
-}
-
 torch::Tensor OutputFor(const torch::Tensor& x, bool max_pool) {
   return max_pool ? torch::empty({x.size(0), x.size(1), x.size(2) / 2, x.size(3) / 2}, x.options())
                   : torch::empty_like(x);
@@ -225,7 +165,7 @@ struct PoolChoice {
 // out = relu(a x + b), pooled when `pool` is given (and then filled) for every channel.
 void NormReluPool(const torch::Tensor& x, const torch::Tensor& a, const torch::Tensor& b, torch::Tensor& out,
                   PoolChoice* pool) {
-  const Planes in = PlanesOf(x), pooled = PlanesOf(out);
+  const Planes in = Planes::Of(x), pooled = Planes::Of(out);
   const float* xp = x.data_ptr<float>();
   const float* ap = a.data_ptr<float>();
   const float* bp = b.data_ptr<float>();
@@ -254,7 +194,7 @@ struct TrainingPass : torch::autograd::Function<TrainingPass> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor x, torch::Tensor weight,
                                torch::Tensor bias, torch::Tensor running_mean, torch::Tensor running_var,
                                bool max_pool, double momentum, double epsilon) {
-    const Planes in = PlanesOf(x);
+    const Planes in = Planes::Of(x);
     const int64_t count = in.count * in.Size();
     torch::Tensor mean = torch::empty({in.channels}, x.options().dtype(torch::kDouble));
     torch::Tensor inverse_std = torch::empty_like(mean), variance = torch::empty_like(mean);
@@ -262,12 +202,13 @@ struct TrainingPass : torch::autograd::Function<TrainingPass> {
     double* mp = mean.data_ptr<double>();
     double* ip = inverse_std.data_ptr<double>();
     double* vp = variance.data_ptr<double>();
-    const std::vector<SumPair> sums = ChannelSums(in, [&](int64_t n, int64_t c, double& sum, double& squares) {
-      AddShiftedSums(xp + in.Offset(n, c), in.Size(), xp[in.Offset(0, c)], sum, squares);
+    // Per channel: the sum and the sum of squares.
+    const std::vector<double> sums = SumOverBatch(in, 2, [&](int64_t n, int64_t c, double* slots) {
+      AddShiftedSums(xp + in.Offset(n, c), in.Size(), xp[in.Offset(0, c)], slots[0], slots[1]);
     });
     for (int64_t c = 0; c < in.channels; ++c) {
-      const double shifted_mean = sums[c].first / static_cast<double>(count);
-      vp[c] = std::max(0.0, sums[c].second / static_cast<double>(count) - shifted_mean * shifted_mean);
+      const double shifted_mean = sums[2 * c] / static_cast<double>(count);
+      vp[c] = std::max(0.0, sums[2 * c + 1] / static_cast<double>(count) - shifted_mean * shifted_mean);
       mp[c] = xp[in.Offset(0, c)] + shifted_mean;
       ip[c] = 1.0 / std::sqrt(vp[c] + epsilon);
     }
@@ -292,7 +233,7 @@ struct TrainingPass : torch::autograd::Function<TrainingPass> {
                         &inverse_std = saved[5], &a = saved[6];
     const bool max_pool = which.defined();
     const torch::Tensor grad = grads[0].contiguous();
-    const Planes in = PlanesOf(x), pooled = PlanesOf(out);
+    const Planes in = Planes::Of(x), pooled = Planes::Of(out);
     const double count = static_cast<double>(in.count * in.Size());
     torch::Tensor dx = torch::empty_like(x);
     torch::Tensor dweight = torch::empty({in.channels}, x.options()), dbias = torch::empty_like(dweight);
@@ -308,16 +249,17 @@ struct TrainingPass : torch::autograd::Function<TrainingPass> {
     float* dxp = dx.data_ptr<float>();
     float* dwp = dweight.data_ptr<float>();
     float* dbp = dbias.data_ptr<float>();
-    const std::vector<SumPair> sums = ChannelSums(in, [&](int64_t n, int64_t c, double& sum, double& dot) {
+    // Per channel: the sum of dz and of dz (x - mean).
+    const std::vector<double> sums = SumOverBatch(in, 2, [&](int64_t n, int64_t c, double* slots) {
       const int64_t o = pooled.Offset(n, c);
-      AddReluGradSums(gp + o, op + o, sp + o, pooled.Size(), static_cast<float>(mp[c]), sum, dot);
+      AddReluGradSums(gp + o, op + o, sp + o, pooled.Size(), static_cast<float>(mp[c]), slots[0], slots[1]);
     });
     std::vector<float> mean_dz(in.channels), k(in.channels);
     for (int64_t c = 0; c < in.channels; ++c) {
-      dbp[c] = static_cast<float>(sums[c].first);
-      dwp[c] = static_cast<float>(sums[c].second * ip[c]);
-      mean_dz[c] = static_cast<float>(sums[c].first / count);
-      k[c] = static_cast<float>(sums[c].second / count * ip[c] * ip[c]);
+      dbp[c] = static_cast<float>(sums[2 * c]);
+      dwp[c] = static_cast<float>(sums[2 * c + 1] * ip[c]);
+      mean_dz[c] = static_cast<float>(sums[2 * c] / count);
+      k[c] = static_cast<float>(sums[2 * c + 1] / count * ip[c] * ip[c]);
     }
     ForEachPlane(in, [&](int64_t n, int64_t c) {
       const int64_t i = in.Offset(n, c), o = pooled.Offset(n, c);

@@ -168,6 +168,30 @@ TEST_CASE("knob-train: killed with SIGKILL at a random step and resumed, it ends
   CHECK(state["log_history"].size() == 9 + 3);  // a loss every 10 steps, an evaluation every 30
 }
 
+TEST_CASE("knob-train: a CNN resumed from its checkpoint ends as an uninterrupted run") {
+  // The CNN's hand-written parts (the grayscale first convolution; batch norm and
+  // ReLU with and without the pool) save and restore like the rest.
+  testing::TempDir dir;
+  std::ofstream(dir.File("r.json")) << kResumable;
+  const std::vector<std::string> sets = {
+      "save_total_limit=3",
+      R"(model={"type":"cnn","channels":[4,8],"convs_per_block":2,"conv_dropout":0.1,"hidden":[16]})"};
+  const std::vector<std::string> one_thread = {"OMP_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1"};
+  auto whole = testing::RunProcess(TrainArgs(dir, "r.json", "whole", sets), one_thread);
+  INFO(whole.err);
+  REQUIRE(whole.exit_code == 0);
+  std::filesystem::copy(dir.File("whole"), dir.File("cut"), std::filesystem::copy_options::recursive);
+  for (const char* done : {"checkpoint-90", "metrics.json", "model.pt"})
+    std::filesystem::remove_all(dir.File("cut/") + done);
+  std::vector<std::string> resume = sets;
+  resume.push_back("resume_from_checkpoint=true");
+  auto resumed = testing::RunProcess(TrainArgs(dir, "r.json", "cut", resume), one_thread);
+  INFO(resumed.err);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(resumed.out.find("resumed from " + dir.File("cut/checkpoint-60")) != std::string::npos);
+  CheckSameMetrics(ReadJson(dir.File("whole/metrics.json")), ReadJson(dir.File("cut/metrics.json")));
+}
+
 TEST_CASE("knob-train: SIGTERM saves a checkpoint and exits cleanly") {
   testing::TempDir dir;
   std::ofstream(dir.File("r.json")) << kResumable;
