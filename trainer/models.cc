@@ -1,7 +1,6 @@
 #include "trainer/models.h"
 
 #include "trainer/batch_norm_relu_pool.h"
-#include "trainer/single_channel_conv.h"
 
 namespace knob {
 namespace {
@@ -48,11 +47,8 @@ Result<torch::nn::Sequential> BuildModel(const ModelSpec& spec, ImageShape input
       return Error::BadInput("model.channels: " + std::to_string(spec.channels.size()) +
                              " pooled blocks shrink the image below one pixel");
     for (int64_t i = 0; i < spec.convs_per_block; ++i) {
-      if (channels == 1)  // the first convolution of grayscale images
-        net->push_back(SingleChannelConv(out, spec.kernel, !spec.batch_norm));
-      else
-        net->push_back(torch::nn::Conv2d(
-            torch::nn::Conv2dOptions(channels, out, spec.kernel).padding(spec.kernel / 2).bias(!spec.batch_norm)));
+      net->push_back(torch::nn::Conv2d(
+          torch::nn::Conv2dOptions(channels, out, spec.kernel).padding(spec.kernel / 2).bias(!spec.batch_norm)));
       const bool last = i + 1 == spec.convs_per_block;
       if (fused_tail) {
         net->push_back(BatchNormReluPool(out, last && spec.pooling == "max"));

@@ -1,8 +1,8 @@
-// What knob-train's hand-written CPU kernels (batch_norm_relu_pool,
-// single_channel_conv) share: an [N, C, H, W] float tensor seen as planes, loops
+// What knob-train's hand-written CPU kernels (batch_norm_relu_pool) build on: an
+// [N, C, H, W] float tensor seen as planes, loops
 // over the planes in memory order split across LibTorch's threads, per-channel sums
 // that do not depend on the thread count, and GCC vector types for the kernels.
-// Torch code (ATen's parallel_for); include only from those kernels' files.
+// Torch code (ATen's parallel_for); include only from such kernels' files.
 #pragma once
 
 #include <ATen/Parallel.h>

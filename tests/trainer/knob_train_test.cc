@@ -169,8 +169,8 @@ TEST_CASE("knob-train: killed with SIGKILL at a random step and resumed, it ends
 }
 
 TEST_CASE("knob-train: a CNN resumed from its checkpoint ends as an uninterrupted run") {
-  // The CNN's hand-written parts (the grayscale first convolution; batch norm and
-  // ReLU with and without the pool) save and restore like the rest.
+  // The CNN's hand-written part (batch norm and ReLU, with and without the pool)
+  // saves and restores like the rest.
   testing::TempDir dir;
   std::ofstream(dir.File("r.json")) << kResumable;
   const std::vector<std::string> sets = {
