@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "trainer/vector_clones.h"
+
 namespace knob {
 namespace {
 
@@ -10,11 +12,9 @@ struct FusedCoefficients {
 };
 
 // One pass: p = p * decay - step_size * m / (sqrt(v) * inv_sqrt_bias2 + eps) with
-// the moments updated from g * grad_scale, then g = 0. Compiled for AVX-512, AVX2
-// and the baseline; the loader picks the one the CPU has.
-__attribute__((target_clones("avx512f", "avx2", "default")))
-void FusedAdamWPass(float* __restrict p, float* __restrict g, float* __restrict m, float* __restrict v,
-                    int64_t n, FusedCoefficients c) {
+// the moments updated from g * grad_scale, then g = 0.
+KNOB_VECTOR_CLONES void FusedAdamWPass(float* __restrict p, float* __restrict g, float* __restrict m,
+                                       float* __restrict v, int64_t n, FusedCoefficients c) {
   for (int64_t i = 0; i < n; ++i) {
     const float grad = g[i] * c.grad_scale;
     g[i] = 0.0f;

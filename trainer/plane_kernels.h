@@ -11,11 +11,9 @@
 #include <cstring>
 #include <vector>
 
-namespace knob {
+#include "trainer/vector_clones.h"
 
-// Kernels marked so are compiled for AVX-512, AVX2 and plain x86-64; the loader
-// picks one for the machine.
-#define KNOB_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+namespace knob {
 
 // Sixteen float lanes (one AVX-512 register, two AVX2 ones, four SSE ones).
 typedef float Lanes __attribute__((vector_size(64)));
