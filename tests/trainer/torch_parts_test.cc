@@ -101,16 +101,18 @@ void SameGradientsAsAutograd(double dropout) {
 
 // BatchNormReluPool against BatchNorm2d, ReLU and (with `max_pool`) MaxPool2d on
 // an H x W input (odd sizes leave a row and a column out of the pool; a pooled row
-// of fewer than four windows takes LibTorch's kernels instead, `hand_written`
-// says which path is expected): outputs,
+// of fewer than four windows, like CUDA, takes LibTorch's kernels instead): outputs,
 // input and parameter gradients over two training rounds (accumulated), running
 // statistics, the eval-mode output, and NaN propagated as LibTorch propagates it.
-void SameAsBatchNormReluPool(bool max_pool, int64_t height, int64_t width, bool hand_written = true) {
+void SameAsBatchNormReluPool(bool max_pool, int64_t height, int64_t width, torch::Device device = torch::kCPU) {
   torch::manual_seed(5);
   const int64_t channels = 3;
+  const bool hand_written = device.is_cpu() && (!max_pool || width >= 8);
   torch::nn::Sequential reference{torch::nn::BatchNorm2d(channels), torch::nn::ReLU()};
   if (max_pool) reference->push_back(torch::nn::MaxPool2d(2));
   BatchNormReluPool fused(channels, max_pool);
+  reference->to(device);
+  fused->to(device);
   {
     torch::NoGradGuard no_grad;
     // A negative scale on one channel: its pooled maximum comes from the smallest input.
@@ -121,20 +123,20 @@ void SameAsBatchNormReluPool(bool max_pool, int64_t height, int64_t width, bool 
     fused->bias.copy_(beta);
   }
   const std::string label = std::string(max_pool ? "pooled " : "unpooled ") + std::to_string(height) + "x" +
-                            std::to_string(width) + ": ";
+                            std::to_string(width) + " on " + device.str() + ": ";
   auto check = [&](bool ok, const std::string& what) { Check(ok, (label + what).c_str()); };
   for (int round = 0; round < 2; ++round) {
     // A large mean next to a small spread: the variance must not lose its digits.
     // The second round has few distinct values: pooling windows with ties.
     torch::Tensor noise = torch::randn({4, channels, height, width});
     if (round == 1) noise = torch::round(noise * 2) / 2;
-    torch::Tensor x = (noise * 0.5 + 30).requires_grad_();
+    torch::Tensor x = (noise * 0.5 + 30).to(device).requires_grad_();
     torch::Tensor x2 = x.detach().clone().requires_grad_();
     torch::Tensor expected = reference->forward(x), got = fused->forward(x2);
     check(got.sizes() == expected.sizes() && torch::allclose(got, expected, 1e-4, 1e-5), "training outputs agree");
     check((got.grad_fn()->name().find("TrainingPass") != std::string::npos) == hand_written,
           "the expected path ran: " + got.grad_fn()->name());
-    torch::Tensor upstream = torch::randn(expected.sizes());
+    torch::Tensor upstream = torch::randn(expected.sizes()).to(device);
     (expected * upstream).sum().backward();
     (got * upstream).sum().backward();
     check(torch::allclose(x.grad(), x2.grad(), 1e-3, 1e-5), "input gradients agree");
@@ -150,7 +152,7 @@ void SameAsBatchNormReluPool(bool max_pool, int64_t height, int64_t width, bool 
   reference->eval();
   fused->eval();
   torch::NoGradGuard no_grad;
-  torch::Tensor x = torch::randn({2, channels, height, width}) * 0.5 + 30;
+  torch::Tensor x = (torch::randn({2, channels, height, width}) * 0.5 + 30).to(device);
   check(torch::allclose(fused->forward(x), reference->forward(x), 1e-4, 1e-5), "eval outputs agree");
   x[1][2][0][0] = std::nanf("");
   torch::Tensor expected = reference->forward(x), got = fused->forward(x);
@@ -169,8 +171,9 @@ int main() {
   knob::SameAsBatchNormReluPool(true, 8, 8);
   knob::SameAsBatchNormReluPool(true, 9, 14);   // 7 windows a row: the last four overlap
   knob::SameAsBatchNormReluPool(true, 10, 17);  // an odd column outside the windows
-  knob::SameAsBatchNormReluPool(true, 6, 6, /*hand_written=*/false);
+  knob::SameAsBatchNormReluPool(true, 6, 6);  // LibTorch's kernels
   knob::SameAsBatchNormReluPool(false, 5, 7);
+  if (torch::cuda::is_available()) knob::SameAsBatchNormReluPool(true, 9, 14, torch::Device(torch::kCUDA, 0));
   std::printf(knob::failures ? "knob-train's Torch parts: %d checks failed\n"
                              : "knob-train's Torch parts: FlatAdamW, FusedMlp and BatchNormReluPool agree with LibTorch%.0d\n",
               knob::failures);
