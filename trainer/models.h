@@ -1,7 +1,8 @@
 // Builds knob-train's network from a checked ModelSpec: an MLP (Linear, optional
 // batch/layer norm, activation, dropout per hidden layer) or a CNN (blocks of
 // same-padded convolutions with optional batch norm, activation, 2x2 pooling and
-// dropout, then dense layers). Input images are channels x height x width; the
+// dropout, then dense layers; batch norm with ReLU, and the max pool after them, are
+// one BatchNormReluPool module). Input images are channels x height x width; the
 // network takes batches shaped [N, C*H*W] and returns logits. Torch code: only
 // knob-train's translation units include this.
 #pragma once
