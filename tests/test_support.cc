@@ -57,6 +57,19 @@ std::vector<std::string> EnvironmentWith(const std::vector<std::string>& extra) 
   return env;
 }
 
+// posix_spawn of argv with this environment plus `extra_env`; its return value.
+int SpawnWith(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+              const posix_spawn_file_actions_t* actions, pid_t* pid) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<std::string> env = EnvironmentWith(extra_env);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  return posix_spawn(pid, args[0], actions, nullptr, args.data(), envp.data());
+}
+
 }  // namespace
 
 int StartKnob(const std::vector<std::string>& args, const std::string& dir) {
@@ -68,11 +81,8 @@ int StartKnob(const std::vector<std::string>& args, const std::string& dir) {
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   std::vector<std::string> argv{KNOB_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> c_args;
-  for (const auto& a : argv) c_args.push_back(const_cast<char*>(a.c_str()));
-  c_args.push_back(nullptr);
   pid_t pid = -1;
-  if (posix_spawn(&pid, c_args[0], &actions, nullptr, c_args.data(), environ) != 0) pid = -1;
+  if (SpawnWith(argv, {}, &actions, &pid) != 0) pid = -1;
   posix_spawn_file_actions_destroy(&actions);
   return pid;
 }
@@ -82,19 +92,6 @@ int WaitFor(int pid) {
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-// posix_spawn of argv with this environment plus `extra_env`; its return value.
-static int SpawnWith(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
-                     const posix_spawn_file_actions_t* actions, pid_t* pid) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  std::vector<std::string> env = EnvironmentWith(extra_env);
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  return posix_spawn(pid, args[0], actions, nullptr, args.data(), envp.data());
 }
 
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {

@@ -40,7 +40,6 @@ int StartKnob(const std::vector<std::string>& args, const std::string& dir);
 // Waits for a process started by StartKnob; returns what RunProcess would.
 int WaitFor(int pid);
 
-
 // A process whose standard output is read line by line while it runs.
 class PipedProcess {
  public:
