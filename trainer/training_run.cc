@@ -45,6 +45,11 @@ SplitTensors OnDevice(const SplitTensors& t, torch::Device device) {
   return {t.x.to(device), t.y.to(device)};
 }
 
+// {"PREFIX_loss": ..., "PREFIX_accuracy": ..., "PREFIX_f1": ...}
+nlohmann::json MetricsJson(const std::string& prefix, const EvalMetrics& e) {
+  return {{prefix + "_loss", e.loss}, {prefix + "_accuracy", e.accuracy}, {prefix + "_f1", e.f1}};
+}
+
 Status WriteFileAtomically(const std::string& path, const std::string& text) {
   std::string partial = path + ".partial";
   KNOB_RETURN_IF_ERROR(WriteTextFile(partial, text));
@@ -149,6 +154,7 @@ class Run {
   int64_t updates_per_epoch_ = 0;
   int64_t new_best_step_ = -1;  // the step whose evaluation set the best metric, until saved
   int64_t last_eval_step_ = -1;
+  EvalMetrics last_eval_;  // of the model at last_eval_step_
   bool stop_ = false, pruned_ = false;
 };
 
@@ -186,9 +192,9 @@ void Run::Log(nlohmann::json entry, int64_t step) {
 void Run::Evaluate() {
   const int64_t step = state_.global_step;
   last_eval_step_ = step;
-  EvalMetrics e = knob::Evaluate(net_, validation_, a_.per_device_eval_batch_size, data_.num_classes, plan_.autocast);
-  nlohmann::json metrics = {{"eval_loss", e.loss}, {"eval_accuracy", e.accuracy}, {"eval_f1", e.f1},
-                            {"epoch", state_.epoch}};
+  last_eval_ = knob::Evaluate(net_, validation_, a_.per_device_eval_batch_size, data_.num_classes, plan_.autocast);
+  nlohmann::json metrics = MetricsJson("eval", last_eval_);
+  metrics["epoch"] = state_.epoch;
   Log(metrics, step);
   const double value = metrics[a_.EvalMetricName()].get<double>();
   const bool greater = a_.GreaterIsBetter();
@@ -317,15 +323,16 @@ Status Run::Train() {
 }
 
 Status Run::Finish(double samples_per_second, double seconds) {
-  if (a_.load_best_model_at_end && !state_.best_model_checkpoint.empty())
-    KNOB_RETURN_IF_ERROR(LoadModelWeights(*net_, state_.best_model_checkpoint + "/model.pt"));
   const int64_t eval_batch = a_.per_device_eval_batch_size;
-  EvalMetrics kept = knob::Evaluate(net_, validation_, eval_batch, data_.num_classes, plan_.autocast);
-  nlohmann::json metrics = {{"eval_loss", kept.loss}, {"eval_accuracy", kept.accuracy}, {"eval_f1", kept.f1}};
-  if (test_) {
-    EvalMetrics tested = knob::Evaluate(net_, *test_, eval_batch, data_.num_classes, plan_.autocast);
-    metrics.update({{"test_loss", tested.loss}, {"test_accuracy", tested.accuracy}, {"test_f1", tested.f1}});
+  // The last evaluation (at this step) describes the final model, unless the best one is reloaded.
+  EvalMetrics kept = last_eval_;
+  if (a_.load_best_model_at_end && !state_.best_model_checkpoint.empty()) {
+    KNOB_RETURN_IF_ERROR(LoadModelWeights(*net_, state_.best_model_checkpoint + "/model.pt"));
+    kept = knob::Evaluate(net_, validation_, eval_batch, data_.num_classes, plan_.autocast);
   }
+  nlohmann::json metrics = MetricsJson("eval", kept);
+  if (test_)
+    metrics.update(MetricsJson("test", knob::Evaluate(net_, *test_, eval_batch, data_.num_classes, plan_.autocast)));
   metrics.update({{"epoch", state_.epoch}, {"global_step", state_.global_step}, {"train_runtime", seconds},
                   {"train_samples_per_second", samples_per_second},
                   {"best_metric", state_.best_metric ? nlohmann::json(*state_.best_metric) : nlohmann::json()},
