@@ -1,8 +1,12 @@
 #include "base/duration.h"
 
+#include <cctype>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+
+#include "base/json_text.h"
 
 namespace knob {
 
@@ -17,6 +21,7 @@ Result<double> ParseDuration(const std::string& what, const std::string& text) {
   bool any = false;
   while (*p) {
     char* end = nullptr;
+    if (!std::isdigit(static_cast<unsigned char>(*p)) && *p != '.') return bad();
     double amount = std::strtod(p, &end);
     if (end == p || !std::isfinite(amount) || amount < 0) return bad();
     p = end;
@@ -31,7 +36,16 @@ Result<double> ParseDuration(const std::string& what, const std::string& text) {
     any = true;
   }
   if (!(total > 0)) return Error::BadInput(what + ": a duration must be > 0, got '" + text + "'");
+  if (total > kMaxDurationSeconds)
+    return Error::BadInput(what + ": a duration must be at most 1000 days, got '" + text + "'");
   return total;
+}
+
+Result<double> CheckDuration(const std::string& what, double seconds) {
+  if (!(seconds > 0)) return Error::BadInput(what + ": a duration must be > 0, got " + ShortNumber(seconds));
+  if (seconds > kMaxDurationSeconds)
+    return Error::BadInput(what + ": a duration must be at most 1000 days, got " + ShortNumber(seconds));
+  return seconds;
 }
 
 std::string ShortDuration(double seconds) {

@@ -9,8 +9,15 @@
 
 namespace knob {
 
-// Seconds, > 0. Bad input names `what` (e.g. "trainer.timeout").
+// The longest duration knob takes (1000 days): longer ones would overflow the
+// clocks' arithmetic (steady_clock nanoseconds) and are never meant.
+constexpr double kMaxDurationSeconds = 1000.0 * 86400;
+
+// Seconds, > 0 and at most kMaxDurationSeconds. Bad input names `what` (e.g.
+// "trainer.timeout").
 Result<double> ParseDuration(const std::string& what, const std::string& text);
+// The same checks for a duration given as a number of seconds.
+Result<double> CheckDuration(const std::string& what, double seconds);
 std::string ShortDuration(double seconds);
 
 }  // namespace knob

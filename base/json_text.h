@@ -1,7 +1,6 @@
-// JSON text at the edges of knob: parsing user-supplied JSON with a one-line error
-// that says what was being parsed and where it broke, and writing JSON the way
-// Python's json.dumps does for non-finite numbers (NaN, Infinity, -Infinity), so
-// that values like an infinite objective survive a round trip through Python tools.
+// Writing JSON text the way Python's json.dumps does for non-finite numbers (NaN,
+// Infinity, -Infinity), so that values like an infinite objective survive a round
+// trip through Python tools. Reading is base/input_reader's.
 #pragma once
 
 #include <string>
@@ -11,10 +10,6 @@
 #include "base/result.h"
 
 namespace knob {
-
-// Parses `text`; on failure the error (bad input) reads "<what>: malformed JSON ...".
-// Accepts the NaN, Infinity and -Infinity tokens that Python's json.dumps writes.
-Result<nlohmann::json> ParseJsonText(const std::string& what, const std::string& text);
 
 // Compact JSON where non-finite floats are written as NaN / Infinity / -Infinity.
 std::string DumpJson(const nlohmann::json& value);

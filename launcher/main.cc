@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/input_reader.h"
 #include "launcher/commands/commands.h"
 
 namespace {
@@ -29,6 +30,15 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", kVersion);
   app.require_subcommand(1);
   app.failure_message(OneLineFailure);
+
+  // Arguments are input like any other: text that is not UTF-8 goes no further.
+  for (int i = 1; i < argc; ++i) {
+    knob::Status valid = knob::CheckText("argument " + std::to_string(i), argv[i], 64u << 20);
+    if (!valid.ok()) {
+      std::fprintf(stderr, "knob: %s\n", valid.error().message.c_str());
+      return 2;
+    }
+  }
 
   knob::Status status;
   knob::AddCreateStudyCommand(app, status);

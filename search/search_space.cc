@@ -4,6 +4,7 @@
 #include <functional>
 #include <set>
 
+#include "base/input_reader.h"
 #include "base/json_text.h"
 #include "search/distribution_json.h"
 

@@ -1,9 +1,12 @@
 #include "studies/study_file.h"
 
+#include <cctype>
+#include <cstdio>
 #include <filesystem>
 #include <regex>
 #include <set>
 
+#include "base/input_reader.h"
 #include "base/duration.h"
 #include "base/json_text.h"
 #include "base/text_file.h"
@@ -56,8 +59,9 @@ class Checker {
 
   Result<double> Duration(const nlohmann::json& value, const std::string& key) const {
     if (value.is_number()) {
-      if (!(value.get<double>() > 0)) return Fail(key, "a duration must be > 0, got " + value.dump());
-      return value.get<double>();
+      auto seconds = CheckDuration(key, value.get<double>());
+      if (!seconds.ok()) return Error::BadInput(Where(key) + seconds.error().message);
+      return *seconds;
     }
     if (!value.is_string())
       return Fail(key, "expected a duration such as 90s, 10m or 2h, got " + value.dump());
@@ -103,6 +107,23 @@ Result<SamplerSpec> ParseSampler(const Checker& check, const nlohmann::json& val
   for (const auto& [k, v] : value.items())
     if (k != "name") spec.options[k] = v;
   return spec;
+}
+
+// A study name as one folder name: letters, digits, '.', '_' and '-' kept (no
+// leading dot), anything else '_'; a name that had to change, or is too long, gets
+// a hash of the whole name so that two names never share a folder.
+std::string SafeFolderName(const std::string& name) {
+  std::string safe;
+  for (char c : name) {
+    bool keep = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || (c == '.' && !safe.empty());
+    safe += keep ? c : '_';
+  }
+  if (safe == name && safe.size() <= 100) return safe;
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : name) hash = (hash ^ c) * 1099511628211ull;
+  char suffix[24];
+  std::snprintf(suffix, sizeof suffix, "-%08llx", static_cast<unsigned long long>(hash & 0xffffffffull));
+  return safe.substr(0, 100) + suffix;
 }
 
 std::string ResolveStorage(const std::string& url, const std::string& base_dir) {
@@ -298,7 +319,7 @@ Result<StudyFile> ParseStudyFile(const std::string& name, const std::string& bas
   if (doc.contains("max_failures")) {
     KNOB_ASSIGN_OR_RETURN(file.max_failures, check.Int(doc["max_failures"], "max_failures", 1));
   }
-  std::string output = "knob-runs/" + file.config.name;
+  std::string output = "knob-runs/" + SafeFolderName(file.config.name);
   if (doc.contains("output_dir")) {
     KNOB_ASSIGN_OR_RETURN(output, check.String(doc["output_dir"], "output_dir"));
   }
@@ -312,8 +333,13 @@ Result<StudyFile> ParseStudyFile(const std::string& name, const std::string& bas
     if (h.contains("stale_after")) {
       KNOB_ASSIGN_OR_RETURN(file.stale_after_seconds, check.Duration(h["stale_after"], "heartbeat.stale_after"));
     }
-    if (file.stale_after_seconds <= file.heartbeat_seconds)
-      return check.Fail("heartbeat.stale_after", "must be longer than heartbeat.interval");
+    // Each beat is a storage write, and a worker whose beats come late must not
+    // look dead to the others: beats no faster than 10 a second, 3 per stale_after.
+    if (file.heartbeat_seconds < 0.1)
+      return check.Fail("heartbeat.interval", "must be at least 100ms, got " + ShortDuration(file.heartbeat_seconds));
+    if (file.stale_after_seconds < 3 * file.heartbeat_seconds)
+      return check.Fail("heartbeat.stale_after", "must be at least 3 x heartbeat.interval (" +
+                                                     ShortDuration(3 * file.heartbeat_seconds) + ")");
   }
   KNOB_RETURN_IF_ERROR(ParseTrainer(check, doc["trainer"], *file.config.space, &file.trainer));
   if (doc.contains("resources")) {

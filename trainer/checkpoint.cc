@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "base/input_reader.h"
 #include "base/json_text.h"
 #include "base/text_file.h"
 #include "trainer/checkpoint_folders.h"

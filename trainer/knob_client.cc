@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "base/input_reader.h"
 #include "base/json_text.h"
 
 namespace knob {
@@ -32,6 +33,10 @@ bool KnobClient::Report(int64_t step, double value, const nlohmann::json& metric
   while (read(fd_, &c, 1) == 1 && c != '\n') answer += c;
   auto decision = ParseJsonText("knob decision", answer);
   if (!decision.ok() || !decision->is_object()) return true;  // knob is gone: stop
+  if (decision->value("type", "") == "error") {
+    std::fprintf(stderr, "knob-train: knob refused a report: %s\n", decision->value("message", "").c_str());
+    return false;
+  }
   return decision->value("prune", false);
 }
 

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <string>
 
+#include "base/input_reader.h"
 #include "base/json_text.h"
 #include "base/result.h"
 #include "base/text_file.h"
@@ -38,6 +39,7 @@ Result<Config> LoadConfig(int argc, char** argv) {
   std::string config_path;
   std::vector<std::string> sets;
   for (int i = 1; i < argc; ++i) {
+    KNOB_RETURN_IF_ERROR(CheckText("argument " + std::to_string(i), argv[i], 64u << 20));
     std::string arg = argv[i];
     if (arg == "--config" && i + 1 < argc) config_path = argv[++i];
     else if (arg == "--set" && i + 1 < argc) sets.push_back(argv[++i]);

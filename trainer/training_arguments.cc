@@ -1,10 +1,13 @@
 #include "trainer/training_arguments.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <cstdio>
 #include <functional>
 #include <map>
 
+#include "base/input_reader.h"
 #include "base/json_text.h"
 
 namespace knob {
@@ -203,7 +206,13 @@ Result<nlohmann::json> ApplyOverrides(nlohmann::json config, const std::vector<s
     if (eq == std::string::npos || eq == 0)
       return Error::BadInput("--set " + set + ": expected key=value");
     std::string key = set.substr(0, eq), text = set.substr(eq + 1);
-    auto parsed = ParseJsonText("--set", text);
+    if (std::count(key.begin(), key.end(), '.') > 8)
+      return Error::BadInput("--set " + QuoteForMessage(key) + ": keys are nested at most 8 sections deep");
+    auto parsed = ParseJsonText("--set " + key, text);
+    // A value that is not JSON is a string; one that is JSON but refused (a number
+    // out of range, too deep) is an error.
+    if (!parsed.ok() && parsed.error().message.find("malformed JSON") == std::string::npos)
+      return parsed.error();
     nlohmann::json value = parsed.ok() ? *parsed : nlohmann::json(text);
     nlohmann::json* target = &config;
     size_t start = 0, dot;

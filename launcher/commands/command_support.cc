@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "base/input_reader.h"
 #include "base/clock.h"
 #include "base/json_text.h"
 #include "base/text_file.h"
@@ -51,10 +52,9 @@ Result<double> ParseValueArgument(const std::string& what, const std::string& te
   if (lower == "nan") return NAN;
   if (lower == "inf" || lower == "infinity" || lower == "+inf" || lower == "+infinity") return INFINITY;
   if (lower == "-inf" || lower == "-infinity") return -INFINITY;
-  char* end = nullptr;
-  double value = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size())
-    return Error::BadInput(what + " must be a number, got '" + text + "'");
+  auto value = ParseNumber(what, text);
+  if (!value.ok() && value.error().message.find("expected a number") != std::string::npos)
+    return Error::BadInput(what + " must be a number, got " + QuoteForMessage(text));
   return value;
 }
 

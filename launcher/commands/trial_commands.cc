@@ -1,6 +1,7 @@
 // ask, tell, report, enqueue, set-user-attr: the commands that change trials.
 #include <memory>
 
+#include "base/input_reader.h"
 #include "base/json_text.h"
 #include "launcher/commands/command_support.h"
 #include "launcher/commands/commands.h"

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "base/input_reader.h"
 #include "base/json_text.h"
 
 namespace knob {
