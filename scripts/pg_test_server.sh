@@ -2,6 +2,7 @@
 # Starts (or stops) a throw-away PostgreSQL server on loopback for knob's tests and
 # benchmarks, using Debian's postgresql binaries; prints the URL to use.
 #   scripts/pg_test_server.sh start [DIR] [PORT]   -> postgresql://knob@127.0.0.1:PORT/postgres
+#   scripts/pg_test_server.sh restart [DIR]   (a server restart under running clients)
 #   scripts/pg_test_server.sh stop  [DIR]
 # The cluster lives in DIR (default /tmp/knob-pg): role `knob` is a superuser that
 # connects without a password from 127.0.0.1; role `knob_pw` needs password `secret`
@@ -36,9 +37,12 @@ END \$\$;
 SQL
     echo "postgresql://knob@127.0.0.1:$port/postgres"
     ;;
+  restart)
+    "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w restart >/dev/null
+    ;;
   stop)
     [ -f "$dir/data/postmaster.pid" ] && "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
     rm -rf "$dir"
     ;;
-  *) echo "usage: $0 start|stop [DIR] [PORT]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|restart|stop [DIR] [PORT]" >&2; exit 2 ;;
 esac

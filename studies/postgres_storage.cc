@@ -2,7 +2,10 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <thread>
 #include <cstdlib>
 
 namespace knob {
@@ -120,7 +123,7 @@ class PostgresSession : public SqlSession {
       std::string message = FirstLine(PQresultErrorMessage(result));
       PQclear(result);
       bool lost = PQstatus(connection_) != CONNECTION_OK;
-      throw SqlError(ErrorKind::kRuntime, name_ + (lost ? ": lost the connection: " : ": ") + message);
+      throw SqlError(ErrorKind::kRuntime, name_ + (lost ? ": lost the connection: " : ": ") + message, lost);
     }
     try {
       for (int row = 0; row < PQntuples(result); ++row) visit(PostgresRow(result, row));
@@ -143,6 +146,24 @@ class PostgresSession : public SqlSession {
     return "EXTRACT(EPOCH FROM (LOCALTIMESTAMP - " + column + "))";
   }
   std::string Name() const override { return name_; }
+
+  bool Reconnect() override {
+    // $KNOB_PG_RECONNECT_SECONDS bounds the wait (default 2 minutes: a server restart).
+    const char* text = std::getenv("KNOB_PG_RECONNECT_SECONDS");
+    double limit = text ? std::atof(text) : 120;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(limit);
+    std::chrono::duration<double> pause(0.1);
+    while (true) {
+      PQreset(connection_);
+      if (PQstatus(connection_) == CONNECTION_OK) {
+        std::fprintf(stderr, "knob: %s: reconnected\n", name_.c_str());
+        return true;
+      }
+      if (std::chrono::steady_clock::now() + pause > deadline) return false;
+      std::this_thread::sleep_for(pause);
+      pause = std::min<std::chrono::duration<double>>(pause * 2, std::chrono::seconds(5));
+    }
+  }
 
  private:
   // `?` placeholders as $1, $2, ... (knob's SQL has no `?` inside literals).

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "base/input_reader.h"
 #include "base/clock.h"
 #include "base/json_text.h"
 #include "search/distribution_json.h"
@@ -43,10 +44,14 @@ TrialState StateOf(std::string_view text) {
 
 template <class F>
 auto RdbStorage::Guarded(F&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const SqlError& e) {
-    return e.ToError();
+  // Each body is whole transactions: after a lost connection it is run again on
+  // a new one (a restarted database server), a bounded number of times.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return body();
+    } catch (const SqlError& e) {
+      if (!e.connection_lost || attempt >= 3 || !session_->Reconnect()) return e.ToError();
+    }
   }
 }
 

@@ -21,9 +21,11 @@
 namespace knob {
 
 struct SqlError : std::runtime_error {
-  SqlError(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind(kind) {}
+  SqlError(ErrorKind kind, const std::string& message, bool connection_lost = false)
+      : std::runtime_error(message), kind(kind), connection_lost(connection_lost) {}
   Error ToError() const { return {kind, what()}; }
   ErrorKind kind;
+  bool connection_lost;  // the server went away: Reconnect, then the work may be redone
 };
 
 using SqlValue = std::variant<std::nullptr_t, int64_t, double, std::string>;
@@ -61,6 +63,9 @@ class SqlSession {
   virtual std::string SecondsSince(const std::string& column) const = 0;
   // How messages name this storage: "storage file 'x.db'", "postgresql://u@h/db".
   virtual std::string Name() const = 0;
+  // After a lost connection: connects again, retrying with backoff for a bounded
+  // time; false when it gave up (or the database has no connection to lose).
+  virtual bool Reconnect() { return false; }
 };
 
 // A transaction that rolls back unless committed (a write one, or with

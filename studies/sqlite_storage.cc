@@ -149,12 +149,26 @@ Result<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::string& pa
       db->exec("PRAGMA synchronous=NORMAL");
       sqlite_schema::Ensure(*db);
     }
+    // Optuna's layout declares its foreign keys; SQLite enforces them only when asked,
+    // so that a trial can never be written into a study that was deleted.
+    db->exec("PRAGMA foreign_keys=ON");
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) return Error::Runtime("storage file '" + path + "' vanished while opening");
     auto session = std::make_unique<SqliteSession>(path, std::move(db));
-    return std::unique_ptr<SqliteStorage>(new SqliteStorage(std::move(session)));
+    return std::unique_ptr<SqliteStorage>(new SqliteStorage(std::move(session), path, st.st_dev, st.st_ino));
   } catch (const SQLite::Exception& e) {
     if (!existed && access == StorageAccess::kCreate) std::filesystem::remove(path);
     return TranslateException(path, e);
   }
+}
+
+Status SqliteStorage::CheckIntact() {
+  struct stat st {};
+  if (stat(path_.c_str(), &st) != 0)
+    return Error::Runtime("storage file '" + path_ + "' was deleted while in use; nothing more can be recorded");
+  if (st.st_dev != device_ || st.st_ino != inode_)
+    return Error::Runtime("storage file '" + path_ + "' was replaced by another file while in use");
+  return {};
 }
 
 }  // namespace knob

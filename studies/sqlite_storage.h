@@ -6,6 +6,8 @@
 // OpenStorage (storage_url.h) rather than directly.
 #pragma once
 
+#include <sys/types.h>
+
 #include <memory>
 #include <string>
 
@@ -25,8 +27,16 @@ class SqliteStorage : public RdbStorage {
   // read-only for a write, not SQLite, or holds no studies; nothing is created then.
   static Result<std::unique_ptr<SqliteStorage>> Open(const std::string& path, StorageAccess access);
 
+  // The file at the path must still be the one opened (same device and inode).
+  Status CheckIntact() override;
+
  private:
-  using RdbStorage::RdbStorage;
+  SqliteStorage(std::unique_ptr<SqlSession> session, std::string path, dev_t device, ino_t inode)
+      : RdbStorage(std::move(session)), path_(std::move(path)), device_(device), inode_(inode) {}
+
+  std::string path_;
+  dev_t device_;
+  ino_t inode_;
 };
 
 }  // namespace knob

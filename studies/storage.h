@@ -88,6 +88,10 @@ class Storage {
   // never beat (asked through the command line) are never stale.
   Result<std::vector<int>> StaleTrials(int64_t study_id, double grace_seconds);
 
+  // Runtime error when the storage is no longer the one opened (its file was
+  // deleted or replaced under a running study); a long run checks it now and then.
+  virtual Status CheckIntact() { return {}; }
+
   virtual Result<StudySnapshot> ReadStudy(int64_t study_id,
                                           const SnapshotParts& parts = SnapshotParts::All()) = 0;
   virtual Result<FrozenTrial> ReadTrial(int64_t study_id, int number) = 0;

@@ -106,6 +106,9 @@ Result<FrozenTrial> Study::Ask(const AskOptions& options) {
     return PlanTrial(snapshot, inferred, *inferred_sampler);
   };
   return storage_->CreateTrial(record_.study_id, parts, [&](const StudySnapshot& snapshot) -> Result<TrialPlan> {
+    // A study deleted since it was opened (its id perhaps taken by a new one) gets no trial.
+    if (snapshot.name != record_.name)
+      return Error::Runtime("study '" + record_.name + "' was deleted while in use");
     KNOB_ASSIGN_OR_RETURN(TrialPlan plan, plan_trial(snapshot));
     for (const auto& [key, value] : options.system_attrs.items()) plan.system_attrs[key] = value;
     plan.heartbeat = options.heartbeat;

@@ -19,7 +19,11 @@ import os
 import socket
 import sys
 
-__all__ = ["params", "report", "result", "trial_number", "trial_dir", "under_knob"]
+__all__ = ["params", "report", "result", "trial_number", "trial_dir", "under_knob", "KnobError"]
+
+
+class KnobError(RuntimeError):
+    """knob refused a message (a bad step or value); the text says why."""
 
 _channel = None
 _reader = None
@@ -91,7 +95,10 @@ def report(step, value=None, metrics=None):
     answer = _reader.readline()
     if not answer:  # knob is gone: stop quietly
         return True
-    return bool(json.loads(answer).get("prune", False))
+    answer = json.loads(answer)
+    if answer.get("type") == "error":
+        raise KnobError(answer.get("message", "knob refused the report"))
+    return bool(answer.get("prune", False))
 
 
 def result(value=None, metrics=None):

@@ -7,8 +7,10 @@
 #include "base/json_text.h"
 #include "launcher/commands/command_support.h"
 #include "launcher/commands/commands.h"
+#include "launcher/run/event_log.h"
 #include "launcher/run/orchestrator.h"
 #include "launcher/run/slots.h"
+#include "launcher/run/trial_folders.h"
 #include "launcher/run/trial_process.h"
 
 namespace knob {
@@ -21,15 +23,19 @@ constexpr const char* kStudyFileAttr = kStoredStudyFileAttr;
 struct RunOverrides {
   std::string gpus;  // "all", "none" or "0,2"
   int n_trials = 0;  // 0: as the file says
+  std::string log_level = "info";
 };
 
 void AddOverrideOptions(CLI::App* cmd, RunOverrides& o) {
   cmd->add_option("--gpus", o.gpus, "all, none or a list such as 0,2 (overrides resources.gpus)");
   cmd->add_option("--n-trials", o.n_trials, "budget of finished trials (overrides n_trials)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--log-level", o.log_level,
+                  "detail of knob.log in the output folder: trace, debug, info (default), warn, error, off");
 }
 
 Status ApplyOverrides(const RunOverrides& o, StudyFile& file) {
+  KNOB_RETURN_IF_ERROR(EventLog::CheckLevel(o.log_level));
   if (o.n_trials > 0) file.n_trials = o.n_trials;
   if (!o.gpus.empty()) {
     file.resources.gpu_ids.clear();
@@ -83,7 +89,10 @@ Status RunFile(StudyFile file, const RunOverrides& overrides, StorageAccess acce
   KNOB_RETURN_IF_ERROR(Study::Validate(file.config));
   KNOB_ASSIGN_OR_RETURN(auto storage, OpenStorage(file.storage, access));
   std::optional<Study> study;
-  if (!storage->FindStudy(file.config.name).ok()) {
+  auto existing = storage->FindStudy(file.config.name);
+  KNOB_RETURN_IF_ERROR(CheckOutputFolder(file.output_dir, file.storage, file.config.name,
+                                         existing.ok() ? std::optional<int64_t>(existing->study_id) : std::nullopt));
+  if (!existing.ok()) {
     auto created = Study::Create(*storage, file.config);
     // Another worker may have created it a moment ago: then it is continued.
     if (created.ok()) study = std::move(*created);
@@ -95,7 +104,7 @@ Status RunFile(StudyFile file, const RunOverrides& overrides, StorageAccess acce
   }
   nlohmann::json stored = {{"file", file.name}, {"dir", file.base_dir}, {"document", file.document}};
   KNOB_RETURN_IF_ERROR(storage->SetStudySystemAttr(study->record().study_id, kStudyFileAttr, stored));
-  RunPlan plan{file, *slots, machine.cores, isatty(STDERR_FILENO) == 1};
+  RunPlan plan{file, *slots, machine.cores, isatty(STDERR_FILENO) == 1, overrides.log_level};
   return RunStudy(*storage, *study, plan);
 }
 

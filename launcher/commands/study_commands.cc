@@ -115,14 +115,30 @@ void AddStudiesCommand(CLI::App& app, Status& status) {
   cmd->callback([o, &status] { status = RunStudies(*o); });
 }
 
+struct DeleteStudyOptions : StudyLocation {
+  bool force = false;
+};
+
+// A trial whose heartbeat is younger than this belongs to a live `knob run`.
+constexpr double kLiveHeartbeatSeconds = 60;
+
 void AddDeleteStudyCommand(CLI::App& app, Status& status) {
-  auto o = std::make_shared<StudyLocation>();
+  auto o = std::make_shared<DeleteStudyOptions>();
   auto* cmd = app.add_subcommand("delete-study", "Delete a study and all its trials");
   AddStudyOptions(cmd, *o);
+  cmd->add_flag("--force", o->force, "delete it even while `knob run` workers are running its trials");
   cmd->callback([o, &status] {
     status = [&]() -> Status {
       KNOB_ASSIGN_OR_RETURN(auto storage, OpenStorage(o->storage, StorageAccess::kWrite));
       KNOB_ASSIGN_OR_RETURN(StudyRecord record, storage->FindStudy(o->study));
+      if (!o->force) {
+        KNOB_ASSIGN_OR_RETURN(auto ages, storage->HeartbeatAges(record.study_id));
+        int live = 0;
+        for (const auto& [number, age] : ages) live += age < kLiveHeartbeatSeconds;
+        if (live > 0)
+          return Error::BadInput("study '" + o->study + "' has " + std::to_string(live) +
+                                 " trials running in live `knob run` workers; stop them first (or --force)");
+      }
       return storage->DeleteStudy(record.study_id);
     }();
   });

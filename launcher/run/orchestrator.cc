@@ -1,6 +1,7 @@
 #include "launcher/run/orchestrator.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,8 +18,10 @@
 
 #include "base/duration.h"
 #include "base/json_text.h"
+#include "launcher/run/event_log.h"
 #include "launcher/run/progress.h"
 #include "launcher/run/trainer_messages.h"
+#include "launcher/run/trial_folders.h"
 #include "launcher/run/trial_process.h"
 #include "launcher/run/trial_verdict.h"
 #include "launcher/run/worker_identity.h"
@@ -51,6 +54,9 @@ struct RunningTrial {
   std::string dir, log;
   asio::posix::stream_descriptor channel;
   std::string inbox;
+  size_t scanned = 0;  // bytes of inbox known to hold no newline
+  double tokens = 0;   // messages it may still send now (a token bucket, filled at start)
+  Clock::time_point refilled = Clock::now();
   std::deque<std::string> outbox;
   bool writing = false;
   asio::steady_timer stop_timer;  // timeout, or the grace after a prune decision
@@ -67,7 +73,7 @@ class Orchestrator {
  public:
   Orchestrator(Storage& storage, Study& study, const RunPlan& plan)
       : storage_(storage), study_(study), plan_(plan), file_(plan.file),
-        signals_(io_, SIGINT, SIGTERM), children_(io_, SIGCHLD), heartbeat_(io_), deadline_(io_),
+        signals_(io_, SIGINT, SIGTERM, SIGHUP), children_(io_, SIGCHLD), heartbeat_(io_), deadline_(io_),
         progress_(stderr, plan.live_progress), self_(WorkerIdentity::Self()) {}
 
   Status Run();
@@ -88,6 +94,12 @@ class Orchestrator {
   void WatchChannel(std::shared_ptr<RunningTrial> t);
   void ReadChannel(const std::shared_ptr<RunningTrial>& t, bool final);
   void HandleLine(const std::shared_ptr<RunningTrial>& t, const std::string& line);
+  // The trainer broke the channel's rules: its trial FAILs with `reason`.
+  void BreakProtocol(const std::shared_ptr<RunningTrial>& t, const std::string& reason);
+  // A write knob itself could not make (a full disk): the run stops with exit 1.
+  void FailRun(const std::string& message);
+  // Kills processes that outlived their trial (reparented to this subreaper).
+  void SweepOrphans();
   void Send(std::shared_ptr<RunningTrial> t, std::string line);
   void WriteNext(std::shared_ptr<RunningTrial> t);
   void Stop(std::shared_ptr<RunningTrial> t);
@@ -97,7 +109,12 @@ class Orchestrator {
   void OnSignal(int signal);
   void Beat();
   void MaybeFinish();
-  void Warn(const std::string& line) { progress_.Event("knob: " + line); }
+  void Warn(const std::string& line) {
+    progress_.Event("knob: " + line);
+    log_.Warn(line);
+  }
+  // $KNOB_TRIAL of a trial's processes: which worker, which trial.
+  std::string TrialToken(int number) const { return self_.Token() + "/" + std::to_string(number); }
   void ShowProgress(bool force = false);
 
   Storage& storage_;
@@ -111,6 +128,8 @@ class Orchestrator {
   asio::steady_timer deadline_;
   Progress progress_;
   WorkerIdentity self_;
+  ChannelLimits limits_;
+  EventLog log_;
 
   std::map<pid_t, std::shared_ptr<RunningTrial>> running_;
   std::set<int> busy_slots_;
@@ -129,6 +148,9 @@ class Orchestrator {
 Status Orchestrator::Run() {
   // A trainer that closed its end of the channel must not kill knob with SIGPIPE.
   signal(SIGPIPE, SIG_IGN);
+  // Whatever a trainer starts in a session of its own is reparented to knob when
+  // its parent dies, instead of to init, so that it can be found and ended.
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   max_failures_ = file_.max_failures.value_or(std::max<int>(10, 2 * plan_.slots.size()));
   KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, storage_.ReadStudy(study_.record().study_id,
                                                                    {false, true, false, false}));
@@ -139,9 +161,11 @@ Status Orchestrator::Run() {
     counts_.best_number = best->number;
   }
   counts_.budget = file_.n_trials;
-  std::error_code ec;
-  fs::create_directories(file_.output_dir, ec);
-  if (ec) return Error::BadInput("cannot create output_dir '" + file_.output_dir + "': " + ec.message());
+  KNOB_RETURN_IF_ERROR(ClaimOutputFolder(file_.output_dir, file_.storage, study_.record()));
+  KNOB_ASSIGN_OR_RETURN(log_, EventLog::Open(file_.output_dir, plan_.log_level));
+  log_.Info("knob run of study '" + study_.record().name + "' in " + file_.storage + " as worker " +
+            self_.Token() + ": " + std::to_string(counts_.done) + " trials done, " +
+            std::to_string(plan_.slots.size()) + " slots");
 
   progress_.Event("knob: study '" + study_.record().name + "': " + std::to_string(counts_.done) +
                   (file_.n_trials ? " of " + std::to_string(*file_.n_trials) : "") + " trials done; " +
@@ -165,6 +189,9 @@ Status Orchestrator::Run() {
   MaybeFinish();
   io_.run();
   progress_.Close();
+  // Nothing a trainer started may outlive the run.
+  SweepOrphans();
+  KillProcessesOfWorker(self_.Token());
 
   auto best = study_.BestTrial();
   std::string summary = "knob: study '" + study_.record().name + "': " + std::to_string(counts_.done) +
@@ -175,6 +202,8 @@ Status Orchestrator::Run() {
     summary += "; best trial " + std::to_string((*best)->number) + ": " + DumpNumber(*(*best)->value) +
                " " + DumpJson((*best)->ParamsJson());
   std::fprintf(stderr, "%s\n", summary.c_str());
+  log_.Info(summary.substr(6) + (fatal_ ? "; stopped: " + fatal_->message : "") +
+            (interrupts_ > 0 ? "; interrupted" : ""));
   if (interrupts_ > 0)
     return Error::Interrupted("interrupted; run the same command again (or `knob resume`) to continue");
   if (fatal_) return *fatal_;
@@ -187,7 +216,7 @@ void Orchestrator::FailOrphan(const FrozenTrial& trial, const std::string& reaso
   request.system_attrs = {{"knob:fail_reason", reason}, {"knob:fail_kind", "worker_died"}};
   auto told = study_.Tell(trial.number, request);
   if (!told.ok()) return;  // another worker got there first
-  Warn("trial " + std::to_string(trial.number) + " FAIL: " + reason);
+  Warn("trial " + std::to_string(trial.number) + " FAIL: " + reason + " (recovered)");
   auto retry = study_.Retry(*told, file_.trainer.retries);
   if (retry.ok() && *retry) Warn("trial " + std::to_string(trial.number) + " will run again as trial " + std::to_string(**retry));
 }
@@ -209,6 +238,10 @@ Status Orchestrator::RecoverDeadWorkers() {
   // Other machines' workers: dead when their heartbeats stopped.
   KNOB_ASSIGN_OR_RETURN(auto stale, storage_.StaleTrials(study_.record().study_id, file_.stale_after_seconds));
   for (int number : stale) {
+    // This worker's own trials are alive whatever their beats say.
+    bool ours = std::any_of(running_.begin(), running_.end(),
+                            [&](const auto& r) { return r.second->trial.number == number; });
+    if (ours) continue;
     auto trial = storage_.ReadTrial(study_.record().study_id, number);
     if (trial.ok())
       FailOrphan(*trial, "no heartbeat for " + ShortDuration(file_.stale_after_seconds) + " (its worker died)");
@@ -256,9 +289,12 @@ Result<LaunchSpec> Orchestrator::MakeLaunchSpec(const FrozenTrial& trial, const 
   LaunchSpec spec;
   for (const auto& word : file_.trainer.command) {
     KNOB_ASSIGN_OR_RETURN(std::string arg, FillPlaceholders(word, values));
-    // Trials run in their own folders: a word naming a file next to the study
-    // file is passed as that file's absolute path.
-    if (!arg.empty() && arg[0] != '-' && fs::path(arg).is_relative() &&
+    // Trials run in their own folders: a word of the file (never a value put in
+    // by a placeholder) naming a file next to the study file is passed as that
+    // file's absolute path.
+    auto names = PlaceholderNames(word);
+    bool literal = names.ok() && names->empty();
+    if (literal && !arg.empty() && arg[0] != '-' && fs::path(arg).is_relative() &&
         arg.find('=') == std::string::npos) {
       std::error_code ec;
       fs::path beside = fs::path(file_.base_dir) / arg;
@@ -284,6 +320,7 @@ Result<LaunchSpec> Orchestrator::MakeLaunchSpec(const FrozenTrial& trial, const 
   env["KNOB_PARAMS_FILE"] = dir + "/params.json";
   env["KNOB_METRIC"] = file_.metric;
   env["KNOB_WORKER"] = self_.Token();
+  env["KNOB_TRIAL"] = TrialToken(trial.number);
   for (const auto& [k, v] : env) spec.env.push_back(k + "=" + v);
   spec.working_dir = dir;
   spec.log_path = dir + "/trainer.log";
@@ -313,13 +350,16 @@ void Orchestrator::StartTrial(const Slot& slot) {
     return;
   }
   const FrozenTrial& trial = *asked;
-  char name[32];
-  std::snprintf(name, sizeof name, "trial-%05d", trial.number);
-  std::string dir = (fs::path(file_.output_dir) / name).string();
-  std::error_code ec;
-  fs::remove_all(dir, ec);  // a deleted study's old folder of the same number
-  fs::create_directories(dir, ec);
-  std::ofstream(dir + "/params.json") << DumpJson(trial.ParamsJson()) << "\n";
+  std::string dir = TrialFolder(file_.output_dir, trial.number);
+  if (Status prepared = PrepareTrialFolder(dir, DumpJson(trial.ParamsJson()) + "\n"); !prepared.ok()) {
+    auto t = std::make_shared<RunningTrial>(io_, -1);
+    t->trial = trial;
+    t->dir = dir;
+    t->end.knob_error = prepared.error().message;
+    Record(*t);
+    FailRun(prepared.error().message);
+    return;
+  }
 
   Result<LaunchedProcess> launched = Error::Runtime("");
   auto spec = MakeLaunchSpec(trial, slot, dir);
@@ -339,7 +379,10 @@ void Orchestrator::StartTrial(const Slot& slot) {
   t->dir = dir;
   t->log = spec->log_path;
   t->end.log_path = t->log;
+  t->tokens = limits_.message_burst;
   running_[t->pid] = t;
+  log_.Info("trial " + std::to_string(trial.number) + " started [" + slot.Label() + "] pid " +
+            std::to_string(t->pid) + " params " + DumpJson(trial.ParamsJson()) + " in " + dir);
   busy_slots_.insert(slot.index);
   counts_.running[slot.DeviceLabel()]++;
   WatchChannel(t);
@@ -363,15 +406,43 @@ void Orchestrator::WatchChannel(std::shared_ptr<RunningTrial> t) {
 
 void Orchestrator::ReadChannel(const std::shared_ptr<RunningTrial>& t, bool final) {
   char buffer[65536];
-  while (true) {
-    ssize_t n = read(t->channel.native_handle(), buffer, sizeof buffer);
+  size_t budget = limits_.read_bytes_per_turn;
+  while (!t->stopping || final) {
+    if (!final && budget == 0) {
+      // A trainer that writes without pause must not starve the others: come back
+      // to it once the loop has run what else is ready.
+      asio::post(io_, [this, t] {
+        if (!t->finished) ReadChannel(t, false);
+      });
+      return;
+    }
+    ssize_t n = read(t->channel.native_handle(), buffer, final ? sizeof buffer : std::min(sizeof buffer, budget));
     if (n > 0) {
+      budget -= std::min<size_t>(budget, n);
       t->inbox.append(buffer, n);
-      size_t newline;
-      while ((newline = t->inbox.find('\n')) != std::string::npos) {
-        std::string line = t->inbox.substr(0, newline);
-        t->inbox.erase(0, newline + 1);
+      size_t start = 0, newline;
+      while ((newline = t->inbox.find('\n', std::max(start, t->scanned))) != std::string::npos) {
+        std::string line = t->inbox.substr(start, newline - start);
+        start = newline + 1;
+        t->scanned = 0;
+        if (line.size() > limits_.max_line_bytes) {
+          BreakProtocol(t, "sent a message of " + std::to_string(line.size()) + " bytes (the limit is " +
+                               std::to_string(limits_.max_line_bytes) + ")");
+          return;
+        }
         if (!line.empty()) HandleLine(t, line);
+        if (t->stopping && !final) {
+          t->inbox.erase(0, start);
+          t->scanned = 0;
+          return;
+        }
+      }
+      t->inbox.erase(0, start);
+      t->scanned = t->inbox.size();
+      if (t->inbox.size() > limits_.max_line_bytes) {
+        BreakProtocol(t, "sent more than " + std::to_string(limits_.max_line_bytes) +
+                             " bytes without a newline on the control channel");
+        return;
       }
       continue;
     }
@@ -382,10 +453,33 @@ void Orchestrator::ReadChannel(const std::shared_ptr<RunningTrial>& t, bool fina
   }
 }
 
+void Orchestrator::BreakProtocol(const std::shared_ptr<RunningTrial>& t, const std::string& reason) {
+  if (t->end.protocol_error.empty()) {
+    t->end.protocol_error = reason;
+    log_.Warn("trial " + std::to_string(t->trial.number) + " broke the protocol: " + reason + "; stopping it");
+  }
+  t->inbox.clear();
+  Stop(t);
+}
+
 void Orchestrator::HandleLine(const std::shared_ptr<RunningTrial>& t, const std::string& line) {
+  // The token bucket: a sustained rate and a burst; past them the trainer floods.
+  auto now = Clock::now();
+  double elapsed = std::chrono::duration<double>(now - t->refilled).count();
+  t->refilled = now;
+  t->tokens = std::min(limits_.message_burst, t->tokens + elapsed * limits_.messages_per_second);
+  if (t->tokens < 1) {
+    BreakProtocol(t, "flooded the control channel (more than " + ShortNumber(limits_.message_burst) +
+                         " messages at once, or " + ShortNumber(limits_.messages_per_second) + " a second)");
+    return;
+  }
+  t->tokens -= 1;
   auto message = ParseTrainerMessage(line, file_.metric);
   if (!message.ok()) {
-    Warn("trial " + std::to_string(t->trial.number) + ": ignored a message: " + message.error().message);
+    Warn("trial " + std::to_string(t->trial.number) + ": refused a message: " + message.error().message);
+    t->end.refused = message.error().message;
+    // Every line but a result may have a trainer waiting for its answer.
+    if (line.find("\"result\"") == std::string::npos) Send(t, ErrorLine(message.error().message));
     return;
   }
   if (message->type == TrainerMessage::Type::kResult) {
@@ -397,10 +491,13 @@ void Orchestrator::HandleLine(const std::shared_ptr<RunningTrial>& t, const std:
   auto prune = study_.Report(t->trial.number, message->step, *message->value);
   if (!prune.ok()) {
     Warn("trial " + std::to_string(t->trial.number) + ": " + prune.error().message + "; stopping it");
+    Send(t, ErrorLine(prune.error().message));
     Stop(t);
     return;
   }
   Send(t, DecisionLine(*prune));
+  log_.Debug("trial " + std::to_string(t->trial.number) + " reported " + DumpNumber(*message->value) +
+             " at step " + std::to_string(message->step) + (*prune ? ": prune" : ": go on"));
   if (*prune && !t->end.pruned) {
     t->end.pruned = true;
     // It should stop by itself now; if it does not, it is stopped.
@@ -412,6 +509,10 @@ void Orchestrator::HandleLine(const std::shared_ptr<RunningTrial>& t, const std:
 }
 
 void Orchestrator::Send(std::shared_ptr<RunningTrial> t, std::string line) {
+  if (t->outbox.size() >= limits_.max_unread_answers) {
+    BreakProtocol(t, "stopped reading knob's answers (" + std::to_string(t->outbox.size()) + " unread)");
+    return;
+  }
   t->outbox.push_back(std::move(line));
   if (!t->writing) WriteNext(std::move(t));
 }
@@ -453,12 +554,14 @@ void Orchestrator::WaitChildren() {
 }
 
 void Orchestrator::OnExit(std::shared_ptr<RunningTrial> t, int wait_status) {
-  // A result written just before exit is already in the socket: read it all.
-  ReadChannel(t, /*final=*/true);
+  // A result written just before exit is already in the socket: read it all
+  // (unless the trainer broke the channel's rules: nothing it sent counts then).
+  if (t->end.protocol_error.empty()) ReadChannel(t, /*final=*/true);
   t->finished = true;
   t->end.wait_status = wait_status;
-  // Whatever the trainer started in its group goes with it.
+  // Whatever the trainer started in its group goes with it, and what left the group.
   SignalProcessGroup(t->pid, SIGKILL);
+  SweepOrphans();
   t->stop_timer.cancel();
   t->kill_timer.cancel();
   boost::system::error_code ignored;
@@ -497,8 +600,10 @@ void Orchestrator::Record(RunningTrial& t) {
   if (told->state == TrialState::kFail) {
     line += ": " + verdict.reason;
     counts_.failed++;
-    if (verdict.kind != "interrupted") failures_in_a_row_++;
-    auto retry = study_.Retry(*told, file_.trainer.retries, /*always=*/verdict.kind == "interrupted");
+    // Interruptions and knob's own faults are not the trainer's: they always run again.
+    bool trainers_fault = verdict.kind != "interrupted" && verdict.kind != "knob";
+    if (trainers_fault) failures_in_a_row_++;
+    auto retry = study_.Retry(*told, file_.trainer.retries, /*always=*/!trainers_fault);
     if (retry.ok() && *retry) line += "; runs again as trial " + std::to_string(**retry);
     nothing_to_ask_ = false;  // a failure frees its place in the budget
     if (failures_in_a_row_ == max_failures_)
@@ -518,11 +623,14 @@ void Orchestrator::Record(RunningTrial& t) {
   }
   progress_.Update(counts_);
   progress_.Event(line);
+  if (told->state == TrialState::kFail) log_.Warn(line + " [" + verdict.kind + "]");
+  else log_.Info(line);
 }
 
 void Orchestrator::OnSignal(int signal) {
   ++interrupts_;
-  if (signal == SIGTERM) interrupts_ = std::max(interrupts_, 2);
+  // SIGTERM and SIGHUP (the terminal closed) stop the running trials at once.
+  if (signal == SIGTERM || signal == SIGHUP) interrupts_ = std::max(interrupts_, 2);
   if (interrupts_ == 1 && !running_.empty()) {
     Warn("stopping: no new trials; " + std::to_string(running_.size()) +
          " running trials will finish (Ctrl-C again stops them)");
@@ -540,6 +648,11 @@ void Orchestrator::OnSignal(int signal) {
 }
 
 void Orchestrator::Beat() {
+  if (Status intact = storage_.CheckIntact(); !intact.ok()) {
+    FailRun(intact.error().message);
+    return;
+  }
+  SweepOrphans();
   std::vector<int> numbers;
   for (const auto& [pid, t] : running_) numbers.push_back(t->trial.number);
   if (auto beat = storage_.RecordHeartbeats(study_.record().study_id, numbers); !beat.ok())
@@ -560,6 +673,36 @@ void Orchestrator::Beat() {
     Beat();
     ShowProgress(true);
   });
+}
+
+void Orchestrator::FailRun(const std::string& message) {
+  if (fatal_) return;
+  fatal_ = Error::Runtime(message);
+  Warn(message + "; stopping the run");
+  for (auto& [pid, t] : running_) {
+    t->end.interrupted = true;
+    t->end.interrupt_reason = "stopped when the run stopped: " + message;
+    Stop(t);
+  }
+  MaybeFinish();
+}
+
+void Orchestrator::SweepOrphans() {
+  std::set<pid_t> leaders;
+  for (const auto& [pid, t] : running_) leaders.insert(pid);
+  for (pid_t child : ChildrenOf(getpid())) {
+    if (leaders.count(child)) continue;
+    // A process reparented to knob: its trial ended, unless it still names a
+    // running trial (or sits in one's process group).
+    auto token = EnvironmentValue(child, "KNOB_TRIAL");
+    bool alive_trial = std::any_of(running_.begin(), running_.end(), [&](const auto& r) {
+      return (token && *token == TrialToken(r.second->trial.number)) || getpgid(child) == r.first;
+    });
+    if (alive_trial) continue;
+    kill(child, SIGKILL);
+    log_.Warn("killed process " + std::to_string(child) + ", left behind by an ended trial" +
+              (token ? " (" + *token + ")" : ""));
+  }
 }
 
 void Orchestrator::ShowProgress(bool force) { progress_.Update(counts_, force); }

@@ -23,6 +23,7 @@ struct RunPlan {
   std::vector<Slot> slots;  // at least one
   int cores = 1;
   bool live_progress = false;  // stderr is a terminal
+  std::string log_level = "info";  // of knob.log in the output folder (event_log.h)
 };
 
 // Ok when the budget is reached, the study timeout passed or the sampler has

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "base/input_reader.h"
 #include "base/json_text.h"
 
 namespace knob {
@@ -18,36 +19,40 @@ std::optional<double> NumberOf(const nlohmann::json& value) {
 Result<TrainerMessage> ParseTrainerMessage(const std::string& line, const std::string& metric) {
   KNOB_ASSIGN_OR_RETURN(nlohmann::json json, ParseJsonText("trainer message", line));
   if (!json.is_object() || !json.contains("type") || !json["type"].is_string())
-    return Error::BadInput("trainer message without a \"type\": " + line);
+    return Error::BadInput("trainer message without a \"type\": " + PrintableExcerpt(line));
   TrainerMessage message;
   std::string type = json["type"].get<std::string>();
   if (type == "report") message.type = TrainerMessage::Type::kReport;
   else if (type == "result") message.type = TrainerMessage::Type::kResult;
-  else return Error::BadInput("unknown trainer message type '" + type + "'");
+  else return Error::BadInput("unknown trainer message type " + QuoteForMessage(type));
   if (json.contains("metrics")) {
     if (!json["metrics"].is_object())
-      return Error::BadInput("trainer message: \"metrics\" must be an object: " + line);
+      return Error::BadInput("trainer message: \"metrics\" must be an object: " + PrintableExcerpt(line));
     message.metrics = json["metrics"];
   }
   if (json.contains("value") && !json["value"].is_null()) {
     message.value = NumberOf(json["value"]);
-    if (!message.value) return Error::BadInput("trainer message: \"value\" is not a number: " + line);
+    if (!message.value) return Error::BadInput("trainer message: \"value\" is not a number: " + PrintableExcerpt(line));
   } else if (!metric.empty() && message.metrics.contains(metric)) {
     message.value = NumberOf(message.metrics[metric]);
   }
   if (message.type == TrainerMessage::Type::kReport) {
     if (!json.contains("step") || !json["step"].is_number_integer() || json["step"].get<int64_t>() < 0)
-      return Error::BadInput("trainer report: \"step\" must be an integer >= 0: " + line);
+      return Error::BadInput("trainer report: \"step\" must be an integer >= 0: " + PrintableExcerpt(line));
     message.step = json["step"].get<int64_t>();
     if (!message.value)
       return Error::BadInput("trainer report without a value" +
-                             (metric.empty() ? std::string() : " or metric '" + metric + "'") + ": " + line);
+                             (metric.empty() ? std::string() : " or metric '" + metric + "'") + ": " + PrintableExcerpt(line));
   }
   return message;
 }
 
 std::string DecisionLine(bool prune) {
   return prune ? "{\"type\":\"decision\",\"prune\":true}\n" : "{\"type\":\"decision\",\"prune\":false}\n";
+}
+
+std::string ErrorLine(const std::string& message) {
+  return DumpJson(nlohmann::json{{"type", "error"}, {"message", message}}) + "\n";
 }
 
 std::optional<double> FindStdoutResult(const std::string& log_path) {

@@ -18,7 +18,11 @@ TrialVerdict JudgeTrial(const TrialEnd& end) {
     return v;
   };
   if (!end.start_error.empty()) return fail("start", end.start_error);
-  if (end.interrupted) return fail("interrupted", "stopped by Ctrl-C before it finished");
+  if (!end.knob_error.empty()) return fail("knob", "knob could not prepare it: " + end.knob_error);
+  if (!end.protocol_error.empty()) return fail("protocol", end.protocol_error);
+  if (end.interrupted)
+    return fail("interrupted", end.interrupt_reason.empty() ? "stopped by Ctrl-C before it finished"
+                                                            : end.interrupt_reason);
   if (end.pruned) {
     v.state = TrialState::kPruned;
     return v;
@@ -31,6 +35,8 @@ TrialVerdict JudgeTrial(const TrialEnd& end) {
   }
   int code = WIFEXITED(end.wait_status) ? WEXITSTATUS(end.wait_status) : -1;
   if (code != 0) return fail("exit", "exit code " + std::to_string(code));
+  if (!end.value && !end.refused.empty())
+    return fail("no_result", "exited without a result knob could take; it refused: " + end.refused);
   if (!end.value)
     return fail("no_result", "exited without a result (no result message on the control channel "
                              "and no {\"knob_result\": V} line on stdout)");

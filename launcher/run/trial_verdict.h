@@ -13,10 +13,14 @@ namespace knob {
 struct TrialEnd {
   int wait_status = 0;          // from waitpid
   std::string start_error;      // non-empty: it never started
+  std::string knob_error;       // non-empty: knob could not prepare it (a full disk)
+  std::string protocol_error;   // non-empty: it broke the channel's rules (a flood)
   bool pruned = false;          // the pruner told it to stop
   bool timed_out = false;       // ran past its timeout and was stopped
-  bool interrupted = false;     // stopped by Ctrl-C
+  bool interrupted = false;     // stopped by Ctrl-C, or because the run stopped
+  std::string interrupt_reason;  // why, when not Ctrl-C
   std::optional<double> value;  // from its result message or its knob_result line
+  std::string refused;          // why knob refused its last message that it did not take
   double timeout_seconds = 0;
   std::string log_path;
 };
@@ -24,7 +28,8 @@ struct TrialEnd {
 struct TrialVerdict {
   TrialState state = TrialState::kFail;
   std::optional<double> value;  // COMPLETE only; a PRUNED trial takes its last report
-  std::string kind;    // FAIL only: start, interrupted, timeout, signal, exit, nan, no_result
+  // FAIL only: start, knob, interrupted, protocol, timeout, signal, exit, nan, no_result
+  std::string kind;
   std::string reason;  // FAIL only: one line for `knob trials`, with the log's path
 };
 

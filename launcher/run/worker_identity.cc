@@ -96,6 +96,31 @@ std::vector<pid_t> ProcessesWithEnvironmentEntry(const std::string& entry) {
   return pids;
 }
 
+std::optional<std::string> EnvironmentValue(pid_t pid, const std::string& name) {
+  std::ifstream environ("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+  std::string var, prefix = name + "=";
+  while (std::getline(environ, var, '\0'))
+    if (var.compare(0, prefix.size(), prefix) == 0) return var.substr(prefix.size());
+  return std::nullopt;
+}
+
+std::vector<pid_t> ChildrenOf(pid_t parent) {
+  std::vector<pid_t> children;
+  std::error_code ec;
+  for (const auto& process : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = process.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string stat = ReadFirstLine(process.path() / "stat");
+    size_t paren = stat.rfind(')');  // "pid (comm) state ppid ..."
+    if (paren == std::string::npos) continue;
+    std::istringstream fields(stat.substr(paren + 2));
+    std::string state;
+    long ppid = 0;
+    if (fields >> state >> ppid && ppid == parent && state != "Z") children.push_back(std::stoi(name));
+  }
+  return children;
+}
+
 int KillProcessesOfWorker(const std::string& token) {
   int killed = 0;
   for (pid_t pid : ProcessesWithEnvironmentEntry("KNOB_WORKER=" + token)) killed += kill(pid, SIGKILL) == 0;

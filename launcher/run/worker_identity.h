@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,12 @@ struct WorkerIdentity {
 
 // The live processes whose environment holds `entry` ("NAME=value") exactly.
 std::vector<pid_t> ProcessesWithEnvironmentEntry(const std::string& entry);
+
+// The value of variable `name` in the environment of process `pid`, if it has one.
+std::optional<std::string> EnvironmentValue(pid_t pid, const std::string& name);
+
+// The live processes whose parent is `parent` (from /proc/PID/stat).
+std::vector<pid_t> ChildrenOf(pid_t parent);
 
 // Sends SIGKILL to every process whose environment holds KNOB_WORKER=<token>;
 // returns how many it found.

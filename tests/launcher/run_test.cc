@@ -17,34 +17,18 @@
 #include "launcher/run/worker_identity.h"
 #include "studies/sqlite_storage.h"
 #include "studies/study.h"
+#include "launcher/run_test_support.h"
 #include "test_support.h"
 
 namespace knob {
 namespace {
 
+using testing::Count;
+using testing::ReadStudy;
 using testing::RunKnob;
 using testing::TempDir;
-
-void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
-
-StudySnapshot ReadStudy(const std::string& db, const std::string& name) {
-  auto storage = SqliteStorage::Open(db, StorageAccess::kRead);
-  REQUIRE(storage.ok());
-  auto record = (*storage)->FindStudy(name);
-  REQUIRE(record.ok());
-  auto snapshot = (*storage)->ReadStudy(record->study_id);
-  REQUIRE(snapshot.ok());
-  return *snapshot;
-}
-
-int Count(const StudySnapshot& s, TrialState state) {
-  return static_cast<int>(std::count_if(s.trials.begin(), s.trials.end(),
-                                        [&](const FrozenTrial& t) { return t.state == state; }));
-}
-
-std::string Trainer(const std::string& args) {
-  return std::string("[") + KNOB_TRAINER + ", " + args + "]";
-}
+using testing::Trainer;
+using testing::WriteFile;
 
 }  // namespace
 

@@ -8,9 +8,20 @@
 //            threads, start and end times on the monotonic clock)
 //   abort, segv, nan, novalue, exit (--code), hang (until stopped, or until the
 //   file --release names exists: then as value), hang_hard (ignores SIGTERM)
+// Hostile modes, each of which must fail only its own trial:
+//   bigvalue   a result of 1e400;  bigreport  a report of 1e400, then a result
+//   deep       a message nested 100,000 levels deep
+//   longline   300 MB without a newline;  flood  reports without reading answers
+//   badreport  reports knob must refuse (negative, fractional and string steps, no
+//              value): each must be answered (exit 9 when one is not, in 10 s)
+//   daemon     leaves a process in a session of its own, with an empty environment
+//              (its pid in daemon.pid), then sends a result
+//   chaos      one of the modes above, or value, drawn from the trial number
 // --sleep-ms waits before anything else.
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,6 +71,13 @@ double Param(const char* name, double fallback) {
   return json[name].get<double>();
 }
 
+// The next line, or "" after 10 s without one.
+std::string ReadLineWithin10s(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  if (poll(&p, 1, 10000) <= 0) return "";
+  return ReadLine(fd);
+}
+
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "<unset>";
@@ -84,6 +102,76 @@ int main(int argc, char** argv) {
   if (sleep_ms > 0) usleep(sleep_ms * 1000);
   double value = value_text.empty() ? Param("x", 0.5) : std::strtod(value_text.c_str(), nullptr);
   int fd = ControlFd();
+  if (mode == "chaos") {
+    // One trainer in five misbehaves, in every way the tests know.
+    static const char* kModes[] = {"abort", "segv", "nan", "novalue", "exit", "hang", "hang_hard", "bigvalue",
+                                   "bigreport", "deep", "longline", "flood", "badreport", "daemon"};
+    const char* number = std::getenv("KNOB_TRIAL_NUMBER");
+    unsigned long long h = (number ? std::strtoull(number, nullptr, 10) : 0) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+    mode = (h % 100) < 80 ? "value" : kModes[(h >> 8) % (sizeof kModes / sizeof *kModes)];
+  }
+  if (mode == "bigvalue") {
+    SendLine(fd, R"({"type": "result", "value": 1e400})");
+    return 0;
+  }
+  if (mode == "bigreport") {
+    SendLine(fd, R"({"type": "report", "step": 1, "value": 1e400})");
+    if (ReadLineWithin10s(fd).empty()) return 9;
+    SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}}.dump());
+    return 0;
+  }
+  if (mode == "deep") {
+    SendLine(fd, std::string(100000, '[') + std::string(100000, ']'));
+    if (ReadLineWithin10s(fd).empty()) return 9;
+    return 0;
+  }
+  if (mode == "longline") {
+    std::string chunk(1 << 20, 'x');
+    for (int i = 0; i < 300; ++i)
+      if (write(fd, chunk.data(), chunk.size()) < 0) return 0;
+    return 0;
+  }
+  if (mode == "flood") {
+    std::string line = R"({"type": "report", "step": 1, "value": 0.5})" "\n";
+    std::string many;
+    for (int i = 0; i < 1000; ++i) many += line;
+    while (write(fd, many.data(), many.size()) > 0) {
+    }
+    return 0;
+  }
+  if (mode == "badreport") {
+    for (const char* bad : {R"({"type": "report", "step": -1, "value": 1})", R"({"type": "report", "step": 1.5, "value": 1})",
+                            R"({"type": "report", "step": "2", "value": 1})", R"({"type": "report", "step": 3})",
+                            R"({"type": "nonsense"})", "not json at all"}) {
+      SendLine(fd, bad);
+      auto answer = nlohmann::json::parse(ReadLineWithin10s(fd), nullptr, false);
+      if (!answer.is_object() || answer.value("type", "") != "error") return 9;
+    }
+    SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}}.dump());
+    return 0;
+  }
+  if (mode == "daemon") {
+    pid_t child = fork();
+    if (child == 0) {
+      setsid();
+      pid_t grandchild = fork();
+      if (grandchild == 0) {
+        char* no_env[] = {nullptr};
+        execle("/bin/sleep", "sleep", "1000", static_cast<char*>(nullptr), no_env);
+        _exit(127);
+      }
+      if (FILE* f = std::fopen("daemon.pid", "w")) {
+        std::fprintf(f, "%d\n", grandchild);
+        std::fclose(f);
+      }
+      _exit(0);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}}.dump());
+    return 0;
+  }
   if (mode == "hang" && !release.empty()) {
     while (access(release.c_str(), F_OK) != 0) usleep(10000);
     mode = "value";
@@ -112,7 +200,8 @@ int main(int argc, char** argv) {
   if (mode == "env") {
     nlohmann::json metrics = {{"cuda", Env("CUDA_VISIBLE_DEVICES")}, {"omp", Env("OMP_NUM_THREADS")},
                               {"worker", Env("KNOB_WORKER")}, {"start", started},
-                              {"end", MonotonicSeconds()}, {"cwd", std::string(getcwd(nullptr, 0))}};
+                              {"end", MonotonicSeconds()}, {"cwd", std::string(getcwd(nullptr, 0))},
+                              {"argv", std::vector<std::string>(argv + 1, argv + argc)}};
     SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}, {"metrics", metrics}}.dump());
     return 0;
   }

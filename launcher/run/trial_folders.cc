@@ -1,0 +1,110 @@
+#include "launcher/run/trial_folders.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "base/input_reader.h"
+#include "base/json_text.h"
+#include "base/text_file.h"
+
+namespace knob {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kClaimFile = ".knob-study";
+
+// Writes `text` to `path` whole and synced, or says why not (ENOSPC, EIO...).
+Status WriteWhole(const std::string& path, const std::string& text) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Error::Runtime("cannot write '" + path + "': " + std::strerror(errno));
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int error = n < 0 ? errno : ENOSPC;
+      close(fd);
+      return Error::Runtime("cannot write '" + path + "': " + std::strerror(error));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (close(fd) != 0) return Error::Runtime("cannot write '" + path + "': " + std::strerror(errno));
+  return {};
+}
+
+// The storage a URL names, in one spelling: an SQLite file by its canonical path.
+std::string StorageIdentity(const std::string& url) {
+  const std::string scheme = "sqlite:///";
+  std::string path = url.rfind(scheme, 0) == 0 ? url.substr(scheme.size()) : url;
+  if (path.find("://") != std::string::npos) return url;  // a server
+  std::error_code ec;
+  auto canonical = fs::weakly_canonical(fs::absolute(path), ec);
+  return ec ? path : canonical.string();
+}
+
+bool HoldsTrialFolders(const fs::path& dir) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.path().filename().string().rfind("trial-", 0) == 0) return true;
+  return false;
+}
+
+}  // namespace
+
+Status CheckOutputFolder(const std::string& output_dir, const std::string& storage,
+                         const std::string& study, std::optional<int64_t> study_id) {
+  fs::path claim_path = fs::path(output_dir) / kClaimFile;
+  if (auto text = ReadTextFile(claim_path.string())) {
+    auto held = ParseJsonText(claim_path.string(), *text);
+    bool readable = held.ok() && held->is_object();
+    std::string held_study = readable ? held->value("study", std::string("?")) : "?";
+    std::string held_storage = readable ? held->value("storage", std::string("?")) : "?";
+    bool same_study = held_study == study && StorageIdentity(held_storage) == StorageIdentity(storage);
+    if (same_study && study_id && held->value("study_id", int64_t{-1}) == *study_id) return {};
+    std::string whose = same_study ? "an earlier study '" + study + "' (deleted since) of the same storage"
+                                   : "study '" + held_study + "' of " + held_storage;
+    return Error::BadInput("output_dir '" + output_dir + "' holds the trials of " + whose +
+                           "; choose another output_dir or remove that folder");
+  }
+  if (HoldsTrialFolders(output_dir))
+    return Error::BadInput("output_dir '" + output_dir +
+                           "' holds trial folders of no known study; choose another output_dir or remove them");
+  return {};
+}
+
+Status ClaimOutputFolder(const std::string& output_dir, const std::string& storage,
+                         const StudyRecord& study) {
+  fs::path claim_path = fs::path(output_dir) / kClaimFile;
+  if (fs::exists(claim_path)) return CheckOutputFolder(output_dir, storage, study.name, study.study_id);
+  KNOB_RETURN_IF_ERROR(CheckOutputFolder(output_dir, storage, study.name, study.study_id));
+  std::error_code ec;
+  fs::create_directories(output_dir, ec);
+  if (ec) return Error::BadInput("cannot create output_dir '" + output_dir + "': " + ec.message());
+  nlohmann::json claim = {{"storage", storage}, {"study", study.name}, {"study_id", study.study_id}};
+  return WriteWhole(claim_path.string(), DumpJson(claim) + "\n");
+}
+
+std::string TrialFolder(const std::string& output_dir, int number) {
+  char name[32];
+  std::snprintf(name, sizeof name, "trial-%05d", number);
+  return (fs::path(output_dir) / name).string();
+}
+
+Status PrepareTrialFolder(const std::string& dir, const std::string& params_json) {
+  std::error_code ec;
+  // The folder can only be this study's own leftover (trial numbers are never
+  // handed out twice and the output folder is claimed): start it afresh.
+  fs::remove_all(dir, ec);
+  fs::create_directories(dir, ec);
+  if (ec) return Error::Runtime("cannot create trial folder '" + dir + "': " + ec.message());
+  KNOB_RETURN_IF_ERROR(WriteWhole(dir + "/params.json", params_json));
+  return WriteWhole(dir + "/trainer.log", "");
+}
+
+}  // namespace knob

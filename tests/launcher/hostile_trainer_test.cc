@@ -1,0 +1,265 @@
+// Trainers that attack knob (values out of range, deep or endless messages, floods,
+// reports knob must refuse, processes that escape their trial), and knob run's own
+// faults (a lost storage file, a full disk, SIGHUP): each fails only its own trial,
+// or stops the run with a clear line; never a crash, a freeze or a trial left RUNNING.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "launcher/run/worker_identity.h"
+#include "launcher/run_test_support.h"
+#include "test_support.h"
+
+namespace knob {
+namespace {
+
+using testing::Count;
+using testing::ReadFile;
+using testing::ReadStudy;
+using testing::RunKnob;
+using testing::TempDir;
+using testing::Trainer;
+using testing::WaitUntil;
+using testing::WriteFile;
+
+namespace fs = std::filesystem;
+
+// Whether process `pid` still runs (a zombie does not).
+bool Runs(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  size_t paren = line.rfind(')');
+  return paren != std::string::npos && line.size() > paren + 2 && line[paren + 2] != 'Z';
+}
+
+std::set<std::string> Listing(const fs::path& dir) {
+  std::set<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("run: hostile trainers fail only their own trials, each with its cause; knob keeps its pace") {
+  TempDir dir;
+  const std::vector<std::string> modes = {"bigvalue", "bigreport", "deep", "longline", "flood",
+                                          "badreport", "daemon", "hang"};
+  std::string choices;
+  for (const auto& m : modes) choices += ", \"" + m + "\"";
+  const std::string space = R"({"mode": {"type": "categorical", "choices": ["value")" + choices + "]}, "
+                            R"("x": {"type": "float", "low": 0, "high": 1}})";
+  WriteFile(dir.File("study.yaml"), "study: hostile\nstorage: h.db\nn_trials: 8\nmax_failures: 100\n"
+            "sampler: {name: random, seed: 3}\npruner: nop\nspace: " + space + "\n"
+            "trainer:\n  command: " + Trainer("--mode, \"{mode}\"") + "\n  timeout: 3s\n  stop_grace: 0.5s\n"
+            "resources: {gpus: none, cpu_slots: 4}\n");
+  REQUIRE(RunKnob({"create-study", "--storage", dir.File("h.db"), "--study", "hostile", "--space", space}).exit_code == 0);
+  // The hostile trainers first, then well-behaved ones enough for the budget.
+  std::vector<std::string> queue = modes;
+  queue.insert(queue.end(), 8, "value");
+  for (const auto& mode : queue)
+    REQUIRE(RunKnob({"enqueue", "--storage", dir.File("h.db"), "--study", "hostile", "--params",
+                     R"({"mode": ")" + mode + R"(", "x": 0.25})"}).exit_code == 0);
+  auto before = Listing(dir.path());
+  auto run = RunKnob({"run", dir.File("study.yaml")});
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  StudySnapshot s = ReadStudy(dir.File("h.db"), "hostile");
+  CHECK(Count(s, TrialState::kRunning) == 0);
+  CHECK(Count(s, TrialState::kComplete) == 8);
+  // Each hostile trainer ran once; the ones knob refuses FAIL naming the cause.
+  const std::map<std::string, std::string> fails = {
+      {"bigvalue", "'1e400' is out of range"},
+      {"deep", "nested deeper than 100 levels"},
+      {"longline", "bytes without a newline on the control channel"},
+      {"flood", "flooded the control channel"},
+      {"hang", "timed out after 3.0s"}};
+  std::map<std::string, int> runs;
+  for (const auto& t : s.trials) {
+    if (t.state == TrialState::kWaiting) continue;  // not needed for the budget
+    std::string mode = t.ParamsJson()["mode"];
+    ++runs[mode];
+    if (!fails.count(mode)) {
+      INFO("trial ", t.number, " ", mode);
+      CHECK(t.state == TrialState::kComplete);  // badreport: every refusal was answered
+      if (mode == "bigreport") CHECK(t.intermediate_values.empty());
+      continue;
+    }
+    REQUIRE(t.state == TrialState::kFail);
+    std::string reason = t.system_attrs["knob:fail_reason"];
+    INFO(mode, ": ", reason);
+    CHECK(reason.find(fails.at(mode)) != std::string::npos);
+  }
+  for (const auto& mode : modes) CHECK(runs[mode] == 1);
+  // The daemon it left behind (own session, empty environment) is gone.
+  for (const auto& t : s.trials) {
+    if (t.state == TrialState::kWaiting || t.ParamsJson()["mode"] != "daemon") continue;
+    std::string pid_text = ReadFile(t.system_attrs["knob:trial_dir"].get<std::string>() + "/daemon.pid");
+    REQUIRE(!pid_text.empty());
+    CHECK_FALSE(Runs(std::stoi(pid_text)));
+  }
+  // Nothing outside the study's files changed.
+  auto after = Listing(dir.path());
+  for (const auto& name : after)
+    if (!before.count(name)) CHECK((name == "knob-runs" || name.rfind("h.db", 0) == 0));
+}
+
+const std::string kFloodSpace = R"({"mode": {"type": "categorical", "choices": ["flood", "hang"]}})";
+
+TEST_CASE("run: a trainer that floods reports cannot delay its siblings' timeouts or a signal") {
+  TempDir dir;
+  WriteFile(dir.File("study.yaml"), "study: flood\nstorage: f.db\nn_trials: 1\nmax_failures: 100\n"
+            "sampler: {name: random, seed: 3}\npruner: nop\n"
+            "space: " + kFloodSpace + "\n"
+            "trainer:\n  command: " + Trainer("--mode, \"{mode}\"") + "\n  timeout: 1s\n  stop_grace: 0.2s\n"
+            "resources: {gpus: none, cpu_slots: 2}\n");
+  REQUIRE(RunKnob({"create-study", "--storage", dir.File("f.db"), "--study", "flood", "--space", kFloodSpace}).exit_code == 0);
+  for (const char* mode : {"flood", "hang"})
+    REQUIRE(RunKnob({"enqueue", "--storage", dir.File("f.db"), "--study", "flood", "--params",
+                     std::string(R"({"mode": ")") + mode + R"("})"}).exit_code == 0);
+  int pid = testing::StartKnob({"run", dir.File("study.yaml")}, dir.path().string());
+  REQUIRE(pid > 0);
+  // The hanging sibling times out on time while the flood goes on; then SIGHUP ends the run.
+  REQUIRE(WaitUntil([&] { return ReadFile(dir.File("knob.err")).find("timed out after 1.0s") != std::string::npos; }));
+  ::kill(pid, SIGHUP);
+  int code = testing::WaitFor(pid);
+  CHECK((code == 130 || code == 0));
+  StudySnapshot s = ReadStudy(dir.File("f.db"), "flood");
+  CHECK(Count(s, TrialState::kRunning) == 0);
+  for (const auto& t : s.trials)
+    if (t.ParamsJson()["mode"] == "flood" && t.state == TrialState::kFail)
+      CHECK(t.system_attrs["knob:fail_kind"] != "timeout");
+}
+
+TEST_CASE("run: SIGHUP stops the running trials, which FAIL as interrupted and run again") {
+  TempDir dir;
+  WriteFile(dir.File("study.yaml"), "study: hup\nstorage: h.db\nn_trials: 2\n"
+            "sampler: {name: random, seed: 4}\nspace: {x: {type: float, low: 0, high: 1}}\n"
+            "trainer:\n  command: " + Trainer("--mode, hang") + "\n  stop_grace: 5s\n"
+            "resources: {gpus: none, cpu_slots: 2}\n");
+  int pid = testing::StartKnob({"run", dir.File("study.yaml")}, dir.path().string());
+  REQUIRE(pid > 0);
+  REQUIRE(WaitUntil([&] { return ProcessesWithEnvironmentEntry("KNOB_STUDY=hup").size() == 2; }));
+  ::kill(pid, SIGHUP);
+  CHECK(testing::WaitFor(pid) == 130);
+  StudySnapshot s = ReadStudy(dir.File("h.db"), "hup");
+  CHECK(Count(s, TrialState::kRunning) == 0);
+  CHECK(Count(s, TrialState::kFail) == 2);
+  CHECK(Count(s, TrialState::kWaiting) == 2);
+  CHECK(ProcessesWithEnvironmentEntry("KNOB_STUDY=hup").empty());
+}
+
+TEST_CASE("run: a storage file deleted under a running study stops the run with exit 1 and a clear line") {
+  TempDir dir;
+  WriteFile(dir.File("study.yaml"), "study: gone\nstorage: g.db\nn_trials: 50\n"
+            "sampler: {name: random, seed: 4}\nspace: {x: {type: float, low: 0, high: 1}}\n"
+            "trainer:\n  command: " + Trainer("--mode, value, --sleep-ms, \"200\"") + "\n"
+            "heartbeat: {interval: 0.1s, stale_after: 1s}\nresources: {gpus: none, cpu_slots: 2}\n");
+  int pid = testing::StartKnob({"run", dir.File("study.yaml")}, dir.path().string());
+  REQUIRE(pid > 0);
+  REQUIRE(WaitUntil([&] { return ProcessesWithEnvironmentEntry("KNOB_STUDY=gone").size() == 2; }));
+  fs::remove(dir.File("g.db"));
+  CHECK(testing::WaitFor(pid) == 1);
+  std::string err = ReadFile(dir.File("knob.err"));
+  CHECK(err.find("storage file '" + dir.File("g.db") + "' was deleted while in use") != std::string::npos);
+  CHECK(ProcessesWithEnvironmentEntry("KNOB_STUDY=gone").empty());
+}
+
+TEST_CASE("run: delete-study is refused while a run is live; forced, the run's writes fail cleanly") {
+  TempDir dir;
+  WriteFile(dir.File("study.yaml"), "study: del\nstorage: d.db\nn_trials: 50\n"
+            "sampler: {name: random, seed: 4}\nspace: {x: {type: float, low: 0, high: 1}}\n"
+            "trainer:\n  command: " + Trainer("--mode, value, --sleep-ms, \"300\"") + "\n"
+            "resources: {gpus: none, cpu_slots: 2}\n");
+  int pid = testing::StartKnob({"run", dir.File("study.yaml")}, dir.path().string());
+  REQUIRE(pid > 0);
+  REQUIRE(WaitUntil([&] { return ProcessesWithEnvironmentEntry("KNOB_STUDY=del").size() == 2; }));
+  std::string before = testing::DumpDatabase(dir.File("d.db"));
+  auto refused = RunKnob({"delete-study", "--storage", dir.File("d.db"), "--study", "del"});
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("trials running in live `knob run` workers") != std::string::npos);
+  CHECK(RunKnob({"delete-study", "--storage", dir.File("d.db"), "--study", "del", "--force"}).exit_code == 0);
+  // A new study takes the freed id; it must not inherit the old run's trials.
+  REQUIRE(RunKnob({"create-study", "--storage", dir.File("d.db"), "--study", "fresh"}).exit_code == 0);
+  int code = testing::WaitFor(pid);
+  CHECK(code == 1);
+  StudySnapshot fresh = ReadStudy(dir.File("d.db"), "fresh");
+  CHECK(fresh.trials.empty());
+  CHECK(ProcessesWithEnvironmentEntry("KNOB_STUDY=del").empty());
+}
+
+TEST_CASE("run: trial folders stay inside the output folder, are never shared, values are never paths") {
+  TempDir dir;
+  fs::create_directories(dir.path() / "sub");
+  WriteFile(dir.File("sub/study.yaml"), "study: ../../escape\nstorage: e.db\nn_trials: 2\n"
+            "sampler: {name: random, seed: 1}\n"
+            "space: {word: {type: categorical, choices: [study.yaml]}}\n"
+            "trainer:\n  command: " + Trainer("--mode, env, --value, \"{word}\"") + "\n"
+            "resources: {gpus: none, cpu_slots: 1}\n");
+  auto run = RunKnob({"run", dir.File("sub/study.yaml")});
+  INFO(run.err);
+  // "study.yaml" is not a number: the trainer got the word itself, not the file's path.
+  StudySnapshot s = ReadStudy(dir.File("sub/e.db"), "../../escape");
+  REQUIRE(s.trials.size() >= 1);
+  std::string trial_dir = s.trials[0].system_attrs["knob:trial_dir"];
+  CHECK(fs::path(trial_dir).lexically_normal().string().rfind(dir.File("sub/knob-runs/"), 0) == 0);
+  auto argv = s.trials[0].user_attrs["metrics"]["argv"];
+  CHECK(argv == nlohmann::json::array({"--mode", "env", "--value", "study.yaml"}));
+  CHECK(Listing(dir.path()) == std::set<std::string>{"sub"});
+  // Another study may not use that output folder.
+  WriteFile(dir.File("sub/other.yaml"), "study: other\nstorage: e.db\nn_trials: 1\n"
+            "output_dir: " + fs::path(trial_dir).parent_path().string() + "\n"
+            "space: {x: {type: float, low: 0, high: 1}}\n"
+            "trainer:\n  command: " + Trainer("--mode, value") + "\nresources: {gpus: none, cpu_slots: 1}\n");
+  auto listing = Listing(fs::path(trial_dir).parent_path());
+  std::string db_before = testing::DumpDatabase(dir.File("sub/e.db"));
+  auto other = RunKnob({"run", dir.File("sub/other.yaml")});
+  CHECK(testing::DumpDatabase(dir.File("sub/e.db")) == db_before);
+  CHECK(other.exit_code == 2);
+  CHECK(other.err.find("holds the trials of study '../../escape'") != std::string::npos);
+  CHECK(testing::LineCount(other.err) == 1);
+  CHECK(Listing(fs::path(trial_dir).parent_path()) == listing);
+}
+
+TEST_CASE("run: a full disk under the trial folders is knob's failure (exit 1), not the trainer's") {
+  TempDir dir;
+  fs::create_directories(dir.path() / "runs");
+  if (mount("tmpfs", dir.File("runs").c_str(), "tmpfs", 0, "size=64k") != 0) {
+    MESSAGE("cannot mount a tmpfs here (not root?): skipped");
+    return;
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { umount2(path.c_str(), MNT_DETACH); }
+  } unmount{dir.File("runs")};
+  WriteFile(dir.File("study.yaml"), "study: full\nstorage: f.db\nn_trials: 3\noutput_dir: runs\n"
+            "sampler: {name: random, seed: 1}\nspace: {x: {type: float, low: 0, high: 1}}\n"
+            "trainer:\n  command: " + Trainer("--mode, value") + "\nresources: {gpus: none, cpu_slots: 1}\n");
+  // The folder is claimed by a first trial, then the disk fills.
+  REQUIRE(RunKnob({"run", dir.File("study.yaml"), "--n-trials", "1"}).exit_code == 0);
+  {
+    std::ofstream filler(dir.File("runs/filler"), std::ios::binary);
+    std::string block(4096, 'x');
+    for (int i = 0; i < 64 && filler; ++i) filler << block;
+  }
+  auto run = RunKnob({"run", dir.File("study.yaml")});
+  CHECK(run.exit_code == 1);
+  CHECK(run.err.find("No space left on device") != std::string::npos);
+  StudySnapshot s = ReadStudy(dir.File("f.db"), "full");
+  CHECK(Count(s, TrialState::kRunning) == 0);
+  for (const auto& t : s.trials)
+    if (t.state == TrialState::kFail) CHECK(t.system_attrs["knob:fail_kind"] == "knob");
+  CHECK(Count(s, TrialState::kWaiting) == 1);  // it runs again once there is room
+  fs::remove(dir.File("runs/filler"));
+  CHECK(RunKnob({"run", dir.File("study.yaml")}).exit_code == 0);
+  CHECK(Count(ReadStudy(dir.File("f.db"), "full"), TrialState::kComplete) == 3);
+}
+
+}  // namespace knob
