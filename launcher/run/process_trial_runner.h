@@ -1,0 +1,72 @@
+// The TrialRunner of `knob run`: trainer processes (trial_process.h) in one
+// Boost.Asio loop, no thread per trial. It reads each trial's control channel
+// within the channel's limits (trainer_messages.h: line size, message rate,
+// unread answers; a trainer past them FAILs as "protocol"), answers every line
+// it refuses, enforces timeouts and the grace after SIGTERM, reaps children on
+// SIGCHLD, passes SIGINT/SIGTERM/SIGHUP to the policy, and, as the subreaper of
+// everything its trainers start, ends the processes a trial left behind (found by
+// $KNOB_TRIAL, or by having been reparented to knob) when the trial ends, now and
+// then, and when the run ends. Linux only.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <utility>
+
+#include <boost/asio.hpp>
+
+#include "launcher/run/trainer_messages.h"
+#include "launcher/run/trial_runner.h"
+
+namespace knob {
+
+class ProcessTrialRunner : public TrialRunner {
+ public:
+  // `worker_token` is the $KNOB_WORKER of this run's trainers.
+  ProcessTrialRunner(std::string worker_token, ChannelLimits limits = {});
+  ~ProcessTrialRunner() override;
+
+  // $KNOB_TRIAL of trial `number`'s processes: which worker, which trial.
+  static std::string TrialToken(const std::string& worker_token, int number);
+
+  void SetEvents(TrialRunnerEvents* events) override { events_ = events; }
+  Status Start(const TrialLaunch& launch) override;
+  void Interrupt(int number, const std::string& reason) override;
+  void After(double seconds, std::function<void()> action) override;
+  double Now() const override;
+  void Run() override;
+  void Quit() override { io_.stop(); }
+
+ private:
+  struct Running;
+  using RunningPtr = std::shared_ptr<Running>;
+
+  void WatchChannel(RunningPtr t);
+  void ReadChannel(const RunningPtr& t, bool final);
+  void HandleLine(const RunningPtr& t, const std::string& line);
+  void BreakProtocol(const RunningPtr& t, const std::string& reason);
+  void Send(RunningPtr t, std::string line);
+  void WriteNext(RunningPtr t);
+  void Stop(RunningPtr t);
+  void WaitChildren();
+  void WaitSignals();
+  void OnExit(RunningPtr t, int wait_status);
+  void SweepOrphans();
+  void SweepNowAndThen();
+
+  std::string worker_token_;
+  ChannelLimits limits_;
+  TrialRunnerEvents* events_ = nullptr;
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  boost::asio::signal_set children_;
+  boost::asio::steady_timer sweep_timer_;
+  std::map<pid_t, RunningPtr> by_pid_;
+  std::map<int, RunningPtr> by_number_;
+};
+
+}  // namespace knob

@@ -1,0 +1,70 @@
+// The seam between `knob run`'s policy and the machinery that runs trainers, as
+// ninja's CommandRunner is for its builder. The policy (orchestrator.cc: asks,
+// budget, retries, failures in a row, recovery, heartbeats, stopping) starts
+// trials, answers their reports and stops them through a TrialRunner, and hears
+// back through TrialRunnerEvents; it keeps time only through the runner's clock.
+// ProcessTrialRunner (process_trial_runner.h) is the real one: processes,
+// sockets, signals and Boost.Asio. Tests drive the policy in-process with a fake
+// runner of scripted trainers on a fake clock (tests/launcher/fake_trial_runner.h).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "launcher/run/trial_process.h"
+#include "launcher/run/trial_verdict.h"
+
+namespace knob {
+
+struct TrialLaunch {
+  int number = 0;
+  LaunchSpec spec;  // argv, environment, folder, log
+  std::string metric;  // the study's metric: a report's value may be metrics[metric]
+  std::optional<double> timeout_seconds;
+  double stop_grace_seconds = 10;  // SIGTERM, then SIGKILL after this long
+};
+
+// What a trial's trainer sent and how it ended, gathered by the runner.
+struct TrialOutcome {
+  TrialEnd end;
+  nlohmann::json metrics = nlohmann::json::object();  // of its result message
+};
+
+class TrialRunnerEvents {
+ public:
+  virtual ~TrialRunnerEvents() = default;
+  // A report of trial `number`: whether it is pruned, or an error (bad input) that
+  // the runner sends back to the trainer as the answer.
+  virtual Result<bool> OnReport(int number, int64_t step, double value) = 0;
+  // The trial's processes are gone (or it never started): record `outcome`.
+  virtual void OnEnded(int number, const TrialOutcome& outcome) = 0;
+  // SIGINT, SIGTERM or SIGHUP reached knob.
+  virtual void OnSignal(int signal) = 0;
+  // Something worth a line on the console and in the event log.
+  virtual void OnWarning(const std::string& line) = 0;
+};
+
+class TrialRunner {
+ public:
+  virtual ~TrialRunner() = default;
+  virtual void SetEvents(TrialRunnerEvents* events) = 0;
+  // Starts the trial; an error means it could not start (OnEnded is not called).
+  virtual Status Start(const TrialLaunch& launch) = 0;
+  // Stops a running trial (SIGTERM, then SIGKILL after its grace); it ends FAILed
+  // as interrupted with `reason` ("" for Ctrl-C).
+  virtual void Interrupt(int number, const std::string& reason) = 0;
+  // Calls `action` once, `seconds` from now on the runner's clock.
+  virtual void After(double seconds, std::function<void()> action) = 0;
+  // Seconds on the runner's clock (steady; its zero is arbitrary).
+  virtual double Now() const = 0;
+  // Runs events until Quit; afterwards ends whatever trainers left behind.
+  virtual void Run() = 0;
+  virtual void Quit() = 0;
+};
+
+}  // namespace knob
