@@ -20,11 +20,14 @@ enum class ErrorKind {
 struct Error {
   ErrorKind kind = ErrorKind::kRuntime;
   std::string message;
+  // The key path the error is about ("trainer.timeout", "gamma"), when it is about
+  // one: callers locate it (a study file's line) without parsing the message.
+  std::string key;
 
-  static Error BadInput(std::string message) { return {ErrorKind::kBadInput, std::move(message)}; }
-  static Error Runtime(std::string message) { return {ErrorKind::kRuntime, std::move(message)}; }
-  static Error Exhausted(std::string message) { return {ErrorKind::kExhausted, std::move(message)}; }
-  static Error Interrupted(std::string message) { return {ErrorKind::kInterrupted, std::move(message)}; }
+  static Error BadInput(std::string message) { return {ErrorKind::kBadInput, std::move(message), {}}; }
+  static Error Runtime(std::string message) { return {ErrorKind::kRuntime, std::move(message), {}}; }
+  static Error Exhausted(std::string message) { return {ErrorKind::kExhausted, std::move(message), {}}; }
+  static Error Interrupted(std::string message) { return {ErrorKind::kInterrupted, std::move(message), {}}; }
 
   // The process exit code the command line uses for this error.
   int ExitCode() const {

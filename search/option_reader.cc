@@ -3,11 +3,28 @@
 #include <cmath>
 
 #include "base/json_text.h"
+#include "base/value_reader.h"
 
 namespace knob {
 
+namespace {
+
+// The value reader's error, about option `key`: "tpe sampler: option 'gamma': ...".
+Status AboutOption(Status read, const std::string& key) {
+  if (read.ok()) return read;
+  Error error = read.error();
+  error.key = key;
+  return error;
+}
+
+}  // namespace
+
+std::string OptionReader::Name(const std::string& key) const { return owner_ + ": option '" + key + "'"; }
+
 Error OptionReader::Invalid(const std::string& key, const std::string& what) const {
-  return Error::BadInput(owner_ + ": option '" + key + "' " + what);
+  Error error = Error::BadInput(Name(key) + " " + what);
+  error.key = key;
+  return error;
 }
 
 const nlohmann::json* OptionReader::Find(const std::string& key) const {
@@ -20,11 +37,15 @@ bool OptionReader::Has(const std::string& key) const { return Find(key) != nullp
 
 Status OptionReader::CheckKnown(std::initializer_list<const char*> known) const {
   if (!options_.is_object())
-    return Error::BadInput(owner_ + ": options must be a JSON object, got " + options_.dump());
+    return Error::BadInput(owner_ + ": options must be a JSON object, got " + DumpJson(options_));
   for (const auto& [key, value] : options_.items()) {
     bool found = false;
     for (const char* k : known) found = found || key == k;
-    if (!found) return Error::BadInput(owner_ + ": unknown option '" + key + "'");
+    if (!found) {
+      Error error = Error::BadInput(owner_ + ": unknown option '" + key + "'");
+      error.key = key;
+      return error;
+    }
   }
   return {};
 }
@@ -32,37 +53,29 @@ Status OptionReader::CheckKnown(std::initializer_list<const char*> known) const 
 Status OptionReader::Int(const std::string& key, int64_t min, int* out) const {
   const nlohmann::json* value = Find(key);
   if (!value) return {};
-  if (!value->is_number_integer() || value->get<int64_t>() < min || value->get<int64_t>() > 1000000000)
-    return Invalid(key, "must be an integer >= " + std::to_string(min) + ", got " + value->dump());
-  *out = value->get<int>();
+  int64_t read = 0;
+  KNOB_RETURN_IF_ERROR(AboutOption(ReadInt(Name(key), *value, min, &read, 1000000000), key));
+  *out = static_cast<int>(read);
   return {};
 }
 
 Status OptionReader::Number(const std::string& key, double min_exclusive, double* out) const {
   const nlohmann::json* value = Find(key);
   if (!value) return {};
-  if (!value->is_number() || !(value->get<double>() > min_exclusive) ||
-      !std::isfinite(value->get<double>()))
-    return Invalid(key, "must be a number > " + ShortNumber(min_exclusive) + ", got " +
-                            value->dump());
-  *out = value->get<double>();
-  return {};
+  return AboutOption(ReadNumber(Name(key), *value, min_exclusive, /*inclusive=*/false, out), key);
 }
 
 Status OptionReader::NumberIn(const std::string& key, double low, double high, double* out) const {
   const nlohmann::json* value = Find(key);
   if (!value) return {};
-  if (!value->is_number() || !(value->get<double>() >= low && value->get<double>() <= high))
-    return Invalid(key, "must be a number in [" + ShortNumber(low) + ", " + ShortNumber(high) + "], got " + value->dump());
-  *out = value->get<double>();
-  return {};
+  return AboutOption(ReadNumberIn(Name(key), *value, low, high, out), key);
 }
 
 Status OptionReader::OptionalNumber(const std::string& key, std::optional<double>* out) const {
   const nlohmann::json* value = Find(key);
   if (!value || value->is_null()) return {};
   if (!value->is_number() || !std::isfinite(value->get<double>()))
-    return Invalid(key, "must be a number or null, got " + value->dump());
+    return AboutOption(ExpectedValue(Name(key), "a number or null", *value), key);
   *out = value->get<double>();
   return {};
 }
@@ -70,9 +83,7 @@ Status OptionReader::OptionalNumber(const std::string& key, std::optional<double
 Status OptionReader::Bool(const std::string& key, bool* out) const {
   const nlohmann::json* value = Find(key);
   if (!value) return {};
-  if (!value->is_boolean()) return Invalid(key, "must be true or false, got " + value->dump());
-  *out = value->get<bool>();
-  return {};
+  return AboutOption(ReadBool(Name(key), *value, out), key);
 }
 
 }  // namespace knob

@@ -1,7 +1,8 @@
-// Reads the JSON options of a sampler or pruner ({"gamma": 0.2, ...}) with checks
-// whose messages name the owner and the option: "tpe sampler: option 'gamma' must
-// be a number > 0, got -1". Absent options leave the default in place.
-// Called by the option parsers in search/.
+// Reads the JSON options of a sampler or pruner ({"gamma": 0.2, ...}) through
+// base/value_reader's checks, with messages that name the owner and the option:
+// "tpe sampler: option 'gamma': expected a number > 0, got -1" (Error::key is the
+// option). Absent options leave the default in place. Called by the option
+// parsers in search/.
 #pragma once
 
 #include <initializer_list>
@@ -36,9 +37,12 @@ class OptionReader {
   Status Choice(const std::string& key,
                 std::initializer_list<std::pair<const char*, Enum>> choices, Enum* out) const;
 
+  // "OWNER: option 'KEY' WHAT" ("... must be at most 1"), for a rule that is not
+  // about the value's type.
   Error Invalid(const std::string& key, const std::string& what) const;
 
  private:
+  std::string Name(const std::string& key) const;
   const nlohmann::json* Find(const std::string& key) const;
 
   std::string owner_;

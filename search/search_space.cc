@@ -48,18 +48,35 @@ Status CheckConditions(const SearchSpace& space) {
 
 }  // namespace
 
+namespace {
+
+// Error::key of a parameter's error is the parameter's name.
+Status AboutParameter(Status status, const std::string& name) {
+  if (status.ok()) return status;
+  Error error = status.error();
+  error.key = name;
+  return error;
+}
+
+Status ParseParameter(const std::string& name, const nlohmann::json& param, SearchSpace& space) {
+  nlohmann::json distribution = param;
+  if (param.is_object() && param.contains("when")) {
+    KNOB_ASSIGN_OR_RETURN(space.conditions[name], ParseCondition(name, param["when"]));
+    distribution.erase("when");
+  }
+  KNOB_ASSIGN_OR_RETURN(space[name], ParseDistribution(name, distribution));
+  return {};
+}
+
+}  // namespace
+
 Result<SearchSpace> ParseSearchSpace(const nlohmann::json& spec) {
   if (!spec.is_object())
     return Error::BadInput("search space must be a JSON object of parameters, got " + spec.dump());
   SearchSpace space;
   for (const auto& [name, param] : spec.items()) {
     if (name.empty()) return Error::BadInput("search space: a parameter name is empty");
-    nlohmann::json distribution = param;
-    if (param.is_object() && param.contains("when")) {
-      KNOB_ASSIGN_OR_RETURN(space.conditions[name], ParseCondition(name, param["when"]));
-      distribution.erase("when");
-    }
-    KNOB_ASSIGN_OR_RETURN(space[name], ParseDistribution(name, distribution));
+    KNOB_RETURN_IF_ERROR(AboutParameter(ParseParameter(name, param, space), name));
   }
   KNOB_RETURN_IF_ERROR(CheckConditions(space));
   return space;

@@ -3,13 +3,13 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
-#include <regex>
 #include <set>
 
 #include "base/input_reader.h"
 #include "base/duration.h"
 #include "base/json_text.h"
 #include "base/text_file.h"
+#include "base/value_reader.h"
 #include "studies/yaml_document.h"
 
 namespace knob {
@@ -20,52 +20,44 @@ namespace fs = std::filesystem;
 const std::set<std::string> kBuiltinPlaceholders = {"trial_number", "trial_dir", "study_dir", "study"};
 
 // Turns checks on one document into one-line errors: "<file>:<line>: <key>: <what>".
+// The checks are base/value_reader's; the line is found from the error's key.
 class Checker {
  public:
   Checker(std::string name, const std::map<std::string, int>& lines)
       : name_(std::move(name)), lines_(lines) {}
 
-  Error Fail(const std::string& key, const std::string& what) const {
-    return Error::BadInput(Where(key) + key + ": " + what);
+  Error Fail(const std::string& key, const std::string& what) const { return At(KeyError(key, what)); }
+  // An error from a reader: its message prefixed by the line of its key (or of
+  // `section` + "." + its key, for a reader that knows only its own keys).
+  Error At(const Error& error, const std::string& section = "") const {
+    std::string key = section.empty() ? error.key : error.key.empty() ? section : section + "." + error.key;
+    return Error::BadInput(Where(key) + error.message);
   }
-  // For messages that already name what they are about ("tpe sampler: ...").
-  Error FailAt(const std::string& key, const std::string& message) const {
-    return Error::BadInput(Where(key) + message);
+  Status Located(Status status, const std::string& section = "") const {
+    return status.ok() ? status : Status(At(status.error(), section));
   }
 
   Status KnownKeys(const nlohmann::json& object, const std::string& key,
                    const std::set<std::string>& known) const {
-    if (!object.is_object()) return Fail(key, "expected a mapping of keys, got " + object.dump());
-    for (const auto& [k, v] : object.items()) {
-      if (known.count(k)) continue;
-      std::string path = key.empty() ? k : key + "." + k;
-      std::string names;
-      for (const auto& n : known) names += (names.empty() ? "" : ", ") + n;
-      return Error::BadInput(Where(path) + "unknown key '" + path + "' (known here: " + names + ")");
-    }
-    return {};
+    return Located(CheckKnownKeys(key, object, known));
   }
 
   Result<int> Int(const nlohmann::json& value, const std::string& key, int min) const {
-    if (!value.is_number_integer() || value.get<int64_t>() < min || value.get<int64_t>() > 1000000000)
-      return Fail(key, "expected an integer >= " + std::to_string(min) + ", got " + value.dump());
-    return value.get<int>();
+    int64_t read = 0;
+    KNOB_RETURN_IF_ERROR(Located(ReadInt(key, value, min, &read, 1000000000)));
+    return static_cast<int>(read);
   }
 
   Result<std::string> String(const nlohmann::json& value, const std::string& key) const {
-    if (!value.is_string()) return Fail(key, "expected a string, got " + value.dump());
-    return value.get<std::string>();
+    std::string read;
+    KNOB_RETURN_IF_ERROR(Located(ReadString(key, value, &read)));
+    return read;
   }
 
   Result<double> Duration(const nlohmann::json& value, const std::string& key) const {
-    if (value.is_number()) {
-      auto seconds = CheckDuration(key, value.get<double>());
-      if (!seconds.ok()) return Error::BadInput(Where(key) + seconds.error().message);
-      return *seconds;
-    }
-    if (!value.is_string())
-      return Fail(key, "expected a duration such as 90s, 10m or 2h, got " + value.dump());
-    auto seconds = ParseDuration(key, value.get<std::string>());
+    auto seconds = value.is_number() ? CheckDuration(key, value.get<double>())
+                   : value.is_string() ? ParseDuration(key, value.get<std::string>())
+                                       : Result<double>(ExpectedValue(key, "a duration such as 90s, 10m or 2h", value));
     if (!seconds.ok()) return Error::BadInput(Where(key) + seconds.error().message);
     return *seconds;
   }
@@ -86,13 +78,6 @@ class Checker {
   std::string name_;
   const std::map<std::string, int>& lines_;
 };
-
-// The quoted name in a message such as "parameter 'lr': ..." or "option 'seed' ...".
-std::string QuotedAfter(const std::string& message, const std::string& word) {
-  std::smatch match;
-  std::regex pattern(word + " '([^']+)'");
-  return std::regex_search(message, match, pattern) ? match[1].str() : "";
-}
 
 // `{name: tpe, seed: 1}` or `tpe`: the name and the other keys as options.
 Result<SamplerSpec> ParseSampler(const Checker& check, const nlohmann::json& value) {
@@ -283,8 +268,9 @@ Result<StudyFile> ParseStudyFile(const std::string& name, const std::string& bas
   }
   auto space = ParseSearchSpace(doc["space"]);
   if (!space.ok()) {
-    std::string param = QuotedAfter(space.error().message, "parameter");
-    return check.FailAt(param.empty() ? "space" : "space." + param, "space: " + space.error().message);
+    Error error = space.error();
+    error.message = "space: " + error.message;
+    return check.At(error, "space");
   }
   file.config.space = *space;
   if (doc.contains("sampler")) {
@@ -292,15 +278,17 @@ Result<StudyFile> ParseStudyFile(const std::string& name, const std::string& bas
   }
   if (doc.contains("pruner")) {
     auto pruner = ParsePrunerSpec(doc["pruner"]);
-    if (!pruner.ok()) return check.FailAt("pruner", "pruner: " + pruner.error().message);
+    if (!pruner.ok()) {
+      Error error = pruner.error();
+      error.message = "pruner: " + error.message;
+      return check.At(error, "pruner");
+    }
     file.config.pruner = *pruner;
   }
   // Sampler and pruner errors name their option: point at its line.
   if (Status valid = Study::Validate(file.config); !valid.ok()) {
-    const std::string& message = valid.error().message;
-    std::string option = QuotedAfter(message, "option");
-    std::string section = message.find("pruner") != std::string::npos ? "pruner" : "sampler";
-    return check.FailAt(option.empty() ? section : section + "." + option, message);
+    std::string section = valid.error().message.find("pruner") != std::string::npos ? "pruner" : "sampler";
+    return check.At(valid.error(), section);
   }
   std::string storage = "knob.db";
   if (doc.contains("storage")) {

@@ -6,7 +6,7 @@
 #include <numeric>
 #include <random>
 
-#include "trainer/config_values.h"
+#include "base/value_reader.h"
 #include "trainer/csv_table.h"
 #include "trainer/idx_dataset.h"
 
@@ -19,7 +19,7 @@ Status ReadAugment(const nlohmann::json& v, AugmentSpec* out) {
     if (key == "horizontal_flip") {
       KNOB_RETURN_IF_ERROR(ReadBool("dataset.augment.horizontal_flip", value, &out->horizontal_flip));
     } else if (key == "max_shift") {
-      KNOB_RETURN_IF_ERROR(ReadIntAtLeast("dataset.augment.max_shift", value, 0, &out->max_shift));
+      KNOB_RETURN_IF_ERROR(ReadInt("dataset.augment.max_shift", value, 0, &out->max_shift));
     } else {
       return Error::BadInput("unknown key 'dataset.augment." + key + "'");
     }
@@ -107,7 +107,7 @@ Result<DataSpec> ParseDataSpec(const nlohmann::json& section) {
       (key == "path" ? spec.path : key == "train_file" ? spec.train_file
                                 : key == "test_file" ? spec.test_file : spec.label_column) = v.get<std::string>();
     } else if (key == "validation_size") {
-      KNOB_RETURN_IF_ERROR(ReadIntAtLeast("dataset.validation_size", v, 1, &spec.validation_size));
+      KNOB_RETURN_IF_ERROR(ReadInt("dataset.validation_size", v, 1, &spec.validation_size));
     } else if (key == "augment") {
       KNOB_RETURN_IF_ERROR(ReadAugment(v, &spec.augment));
     } else if (key == "resident") {

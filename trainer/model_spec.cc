@@ -3,7 +3,7 @@
 #include <functional>
 #include <map>
 
-#include "trainer/config_values.h"
+#include "base/value_reader.h"
 
 namespace knob {
 namespace {
@@ -48,7 +48,7 @@ const std::map<std::string, Reader>& Readers() {
          return m.kernel = v.get<int64_t>(), Status();
        }},
       {"convs_per_block", [](const nlohmann::json& v, ModelSpec& m) {
-         return ReadIntAtLeast("model.convs_per_block", v, 1, &m.convs_per_block);
+         return ReadInt("model.convs_per_block", v, 1, &m.convs_per_block);
        }},
       {"batch_norm", [](const nlohmann::json& v, ModelSpec& m) { return ReadBool("model.batch_norm", v, &m.batch_norm); }},
       {"pooling", [](const nlohmann::json& v, ModelSpec& m) {

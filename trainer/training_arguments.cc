@@ -5,47 +5,19 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <map>
 
 #include "base/input_reader.h"
 #include "base/json_text.h"
+#include "base/value_reader.h"
 
 namespace knob {
 namespace {
 
-Error KeyError(const std::string& key, const std::string& what) { return Error::BadInput(key + ": " + what); }
-
-Status ReadInt(const nlohmann::json& v, const std::string& key, int64_t min, int64_t* out) {
-  if (!v.is_number_integer() || v.get<int64_t>() < min)
-    return KeyError(key, "expected an integer >= " + std::to_string(min) + ", got " + v.dump());
-  *out = v.get<int64_t>();
-  return {};
-}
-
-Status ReadNumber(const nlohmann::json& v, const std::string& key, double min, bool inclusive, double* out) {
-  if (!v.is_number() || !std::isfinite(v.get<double>()) ||
-      (inclusive ? v.get<double>() < min : v.get<double>() <= min))
-    return KeyError(key, std::string("expected a number ") + (inclusive ? ">= " : "> ") +
-                             ShortNumber(min) + ", got " + v.dump());
-  *out = v.get<double>();
-  return {};
-}
-
-Status ReadBool(const nlohmann::json& v, const std::string& key, bool* out) {
-  if (!v.is_boolean()) return KeyError(key, "expected true or false, got " + v.dump());
-  *out = v.get<bool>();
-  return {};
-}
-
-Status ReadString(const nlohmann::json& v, const std::string& key, std::string* out) {
-  if (!v.is_string()) return KeyError(key, "expected a string, got " + v.dump());
-  *out = v.get<std::string>();
-  return {};
-}
-
-Status ReadStrategy(const nlohmann::json& v, const std::string& key, bool allow_best, IntervalStrategy* out) {
+Status ReadStrategy(const std::string& key, const nlohmann::json& v, bool allow_best, IntervalStrategy* out) {
   std::string name;
-  KNOB_RETURN_IF_ERROR(ReadString(v, key, &name));
+  KNOB_RETURN_IF_ERROR(ReadString(key, v, &name));
   if (name == "no") *out = IntervalStrategy::kNo;
   else if (name == "steps") *out = IntervalStrategy::kSteps;
   else if (name == "epoch") *out = IntervalStrategy::kEpoch;
@@ -55,43 +27,46 @@ Status ReadStrategy(const nlohmann::json& v, const std::string& key, bool allow_
   return {};
 }
 
-// One reader per key: it checks the value and stores it.
-using KeyReader = std::function<Status(const nlohmann::json&, TrainingArguments&)>;
+// One reader per key: it checks the value (its key names it in errors) and stores it.
+using KeyReader = std::function<Status(const std::string&, const nlohmann::json&, TrainingArguments&)>;
 
 template <class T>
 KeyReader Int(T TrainingArguments::*field, int64_t min) {
-  return [field, min](const nlohmann::json& v, TrainingArguments& a) -> Status {
+  return [field, min](const std::string& key, const nlohmann::json& v, TrainingArguments& a) -> Status {
     int64_t value = 0;
-    // A key's name is attached by the caller.
-    KNOB_RETURN_IF_ERROR(ReadInt(v, "", min, &value));
+    KNOB_RETURN_IF_ERROR(ReadInt(key, v, min, &value, std::numeric_limits<T>::max()));
     a.*field = static_cast<T>(value);
     return {};
   };
 }
 
 KeyReader Number(double TrainingArguments::*field, double min, bool inclusive) {
-  return [field, min, inclusive](const nlohmann::json& v, TrainingArguments& a) {
-    return ReadNumber(v, "", min, inclusive, &(a.*field));
+  return [field, min, inclusive](const std::string& key, const nlohmann::json& v, TrainingArguments& a) {
+    return ReadNumber(key, v, min, inclusive, &(a.*field));
   };
 }
 
 KeyReader Bool(bool TrainingArguments::*field) {
-  return [field](const nlohmann::json& v, TrainingArguments& a) { return ReadBool(v, "", &(a.*field)); };
+  return [field](const std::string& key, const nlohmann::json& v, TrainingArguments& a) {
+    return ReadBool(key, v, &(a.*field));
+  };
 }
 
 KeyReader String(std::string TrainingArguments::*field) {
-  return [field](const nlohmann::json& v, TrainingArguments& a) { return ReadString(v, "", &(a.*field)); };
+  return [field](const std::string& key, const nlohmann::json& v, TrainingArguments& a) {
+    return ReadString(key, v, &(a.*field));
+  };
 }
 
 template <class T>
 KeyReader OptionalInt(std::optional<T> TrainingArguments::*field, int64_t min) {
-  return [field, min](const nlohmann::json& v, TrainingArguments& a) -> Status {
+  return [field, min](const std::string& key, const nlohmann::json& v, TrainingArguments& a) -> Status {
     if (v.is_null()) {
       (a.*field).reset();
       return {};
     }
     int64_t value = 0;
-    KNOB_RETURN_IF_ERROR(ReadInt(v, "", min, &value));
+    KNOB_RETURN_IF_ERROR(ReadInt(key, v, min, &value, std::numeric_limits<T>::max()));
     a.*field = static_cast<T>(value);
     return {};
   };
@@ -102,9 +77,9 @@ const std::map<std::string, KeyReader>& Readers() {
   static const std::map<std::string, KeyReader> readers = {
       {"output_dir", String(&A::output_dir)},
       {"num_train_epochs", Number(&A::num_train_epochs, 0, false)},
-      {"max_steps", [](const nlohmann::json& v, A& a) -> Status {
+      {"max_steps", [](const std::string& key, const nlohmann::json& v, A& a) -> Status {
          if (!v.is_number_integer() || (v.get<int64_t>() < 1 && v.get<int64_t>() != -1))
-           return KeyError("", "expected an integer >= 1, or -1 for none, got " + v.dump());
+           return KeyError(key, "expected an integer >= 1, or -1 for none, got " + v.dump());
          a.max_steps = v.get<int64_t>();
          return {};
        }},
@@ -117,43 +92,43 @@ const std::map<std::string, KeyReader>& Readers() {
       {"adam_beta2", Number(&A::adam_beta2, 0, true)},
       {"adam_epsilon", Number(&A::adam_epsilon, 0, false)},
       {"max_grad_norm", Number(&A::max_grad_norm, 0, true)},
-      {"optim", [](const nlohmann::json& v, A& a) -> Status {
-         KNOB_RETURN_IF_ERROR(ReadString(v, "", &a.optim));
+      {"optim", [](const std::string& key, const nlohmann::json& v, A& a) -> Status {
+         KNOB_RETURN_IF_ERROR(ReadString(key, v, &a.optim));
          if (a.optim == "adamw_torch" || a.optim == "adamw_torch_fused") a.optim = "adamw";
          if (a.optim != "adamw" && a.optim != "adam" && a.optim != "sgd")
-           return KeyError("", "expected adamw, adam or sgd, got '" + a.optim + "'");
+           return KeyError(key, "expected adamw, adam or sgd, got '" + a.optim + "'");
          return {};
        }},
       {"sgd_momentum", Number(&A::sgd_momentum, 0, true)},
       {"sgd_nesterov", Bool(&A::sgd_nesterov)},
-      {"lr_scheduler_type", [](const nlohmann::json& v, A& a) -> Status {
+      {"lr_scheduler_type", [](const std::string& key, const nlohmann::json& v, A& a) -> Status {
          std::string name;
-         KNOB_RETURN_IF_ERROR(ReadString(v, "", &name));
+         KNOB_RETURN_IF_ERROR(ReadString(key, v, &name));
          auto type = ParseLrScheduleType(name);
-         if (!type.ok()) return KeyError("", type.error().message.substr(type.error().message.find(": ") + 2));
+         if (!type.ok()) return KeyError(key, type.error().message.substr(type.error().message.find(": ") + 2));
          a.lr_scheduler_type = *type;
          return {};
        }},
       {"warmup_steps", Int(&A::warmup_steps, 0)},
       {"warmup_ratio", Number(&A::warmup_ratio, 0, true)},
-      {"eval_strategy", [](const nlohmann::json& v, A& a) { return ReadStrategy(v, "", false, &a.eval_strategy); }},
+      {"eval_strategy", [](const std::string& key, const nlohmann::json& v, A& a) { return ReadStrategy(key, v, false, &a.eval_strategy); }},
       {"eval_steps", OptionalInt(&A::eval_steps, 1)},
-      {"save_strategy", [](const nlohmann::json& v, A& a) { return ReadStrategy(v, "", true, &a.save_strategy); }},
+      {"save_strategy", [](const std::string& key, const nlohmann::json& v, A& a) { return ReadStrategy(key, v, true, &a.save_strategy); }},
       {"save_steps", Int(&A::save_steps, 1)},
       {"save_total_limit", OptionalInt(&A::save_total_limit, 1)},
       {"load_best_model_at_end", Bool(&A::load_best_model_at_end)},
-      {"metric_for_best_model", [](const nlohmann::json& v, A& a) -> Status {
-         KNOB_RETURN_IF_ERROR(ReadString(v, "", &a.metric_for_best_model));
+      {"metric_for_best_model", [](const std::string& key, const nlohmann::json& v, A& a) -> Status {
+         KNOB_RETURN_IF_ERROR(ReadString(key, v, &a.metric_for_best_model));
          std::string name = a.EvalMetricName();
          if (name != "eval_loss" && name != "eval_accuracy" && name != "eval_f1")
-           return KeyError("", "'" + a.metric_for_best_model +
+           return KeyError(key, "'" + a.metric_for_best_model +
                                    "' is not a metric knob-train computes (loss, accuracy, f1)");
          return {};
        }},
-      {"greater_is_better", [](const nlohmann::json& v, A& a) -> Status {
+      {"greater_is_better", [](const std::string& key, const nlohmann::json& v, A& a) -> Status {
          if (v.is_null()) return a.greater_is_better.reset(), Status();
          bool value = false;
-         KNOB_RETURN_IF_ERROR(ReadBool(v, "", &value));
+         KNOB_RETURN_IF_ERROR(ReadBool(key, v, &value));
          a.greater_is_better = value;
          return {};
        }},
@@ -163,22 +138,22 @@ const std::map<std::string, KeyReader>& Readers() {
       {"fp16", Bool(&A::fp16)},
       {"use_cpu", Bool(&A::use_cpu)},
       {"dataloader_num_workers", Int(&A::dataloader_num_workers, 0)},
-      {"resume_from_checkpoint", [](const nlohmann::json& v, A& a) -> Status {
+      {"resume_from_checkpoint", [](const std::string& key, const nlohmann::json& v, A& a) -> Status {
          if (v.is_null() || v == false) return a.resume_from_checkpoint.clear(), Status();
          if (v == true) return a.resume_from_checkpoint = "last", Status();
-         return ReadString(v, "", &a.resume_from_checkpoint);
+         return ReadString(key, v, &a.resume_from_checkpoint);
        }},
       {"early_stopping_patience", OptionalInt(&A::early_stopping_patience, 1)},
       {"early_stopping_threshold", Number(&A::early_stopping_threshold, 0, true)},
       {"max_train_samples", OptionalInt(&A::max_train_samples, 1)},
       {"max_eval_samples", OptionalInt(&A::max_eval_samples, 1)},
-      {"model", [](const nlohmann::json& v, A& a) -> Status {
-         if (!v.is_object()) return KeyError("", "expected an object, got " + v.dump());
+      {"model", [](const std::string& key, const nlohmann::json& v, A& a) -> Status {
+         if (!v.is_object()) return ExpectedValue(key, "an object", v);
          a.model = v;
          return {};
        }},
-      {"dataset", [](const nlohmann::json& v, A& a) -> Status {
-         if (!v.is_object()) return KeyError("", "expected an object, got " + v.dump());
+      {"dataset", [](const std::string& key, const nlohmann::json& v, A& a) -> Status {
+         if (!v.is_object()) return ExpectedValue(key, "an object", v);
          a.dataset = v;
          return {};
        }},
@@ -234,8 +209,7 @@ Result<TrainingArguments> ParseTrainingArguments(const nlohmann::json& config) {
   for (const auto& [key, value] : config.items()) {
     auto reader = readers.find(key);
     if (reader == readers.end()) return Error::BadInput("unknown key '" + key + "'");
-    Status read = reader->second(value, a);
-    if (!read.ok()) return Error::BadInput(key + read.error().message);  // the message starts with ": "
+    KNOB_RETURN_IF_ERROR(reader->second(key, value, a));
   }
   if (a.fp16 && a.bf16) return Error::BadInput("fp16 and bf16: choose one");
   if (a.warmup_ratio >= 1) return KeyError("warmup_ratio", "expected a number below 1");

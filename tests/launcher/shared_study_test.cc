@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -73,6 +74,30 @@ TEST_CASE("shared study: 4 workers with 2 slots each finish exactly 200 trials, 
   std::set<int> workers;
   for (const auto& t : s.trials) workers.insert(t.system_attrs["knob:worker"]["pid"].get<int>());
   CHECK(workers.size() == 4);
+}
+
+TEST_CASE("shared study: the database server restarts under a running study; the worker reconnects and finishes") {
+  const char* pg_dir = std::getenv("KNOB_TEST_POSTGRES_DIR");
+  if (!pg_dir) {
+    MESSAGE("KNOB_TEST_POSTGRES_DIR is not set (ctest's PostgreSQL fixture sets it): skipped");
+    return;
+  }
+  SharedStudy shared("knob_shared_restart");
+  std::vector<int> pids = shared.StartWorkers(1);
+  // Restart once some trials are recorded, while others run.
+  for (int i = 0; i < 1000 && Finished(shared.Read()) < 20; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(Finished(shared.Read()) >= 20);
+  auto restarted = testing::RunProcess({"/bin/bash", std::string(KNOB_SOURCE_DIR) + "/scripts/pg_test_server.sh",
+                                        "restart", pg_dir});
+  REQUIRE(restarted.exit_code == 0);
+  CHECK(testing::WaitFor(pids[0]) == 0);
+  std::ifstream err(shared.dir.File("w0/knob.err"));
+  std::string said((std::istreambuf_iterator<char>(err)), {});
+  CHECK(said.find("reconnected") != std::string::npos);
+  StudySnapshot s = shared.Read();
+  CHECK(Finished(s) == 200);
+  for (const auto& t : s.trials) CHECK(t.state != TrialState::kRunning);
 }
 
 TEST_CASE("shared study: a worker killed midway; the others fail and retry its trials and finish 200") {

@@ -80,7 +80,7 @@ TEST_CASE("study file: every bad file is one line, exit 2, nothing on disk") {
       {"[/bin/true, --lr, \"{lr}\", \"{{x}}\"]", "/bin/true --lr 1",
        "13: trainer.command: expected a list of arguments (knob runs no shell), e.g. [python3, train.py]"},
       {"/bin/true", "no-such-trainer-program", " trainer.command[0]: 'no-such-trainer-program' is not an executable file or not on PATH"},
-      {"reduction_factor: 3}", "reduction_factor: 1}", "8: asha pruner: option 'reduction_factor' must be an integer >= 2, got 1"},
+      {"reduction_factor: 3}", "reduction_factor: 1}", "8: asha pruner: option 'reduction_factor': expected an integer >= 2, got 1"},
       {"seed: 1}", "seed: 1, gama: 2}", "7: tpe sampler: unknown option 'gama'"},
       {"high: 1.0e-1", "high: 1.0e-6", "10: space: parameter 'lr': low 1e-05 is greater than high 1e-06"},
       {"direction: maximize", "direction: up", "3: direction: direction must be minimize or maximize, got 'up'"},

@@ -40,7 +40,7 @@ TEST_CASE("pruners: options are checked with messages naming pruner and option")
         "unknown pruner 'bogus'; choose nop, median, percentile, asha, hyperband, threshold or patient");
   CHECK(error(R"({"name": "percentile"})") == "percentile pruner: option 'percentile' is required");
   CHECK(error(R"({"name": "percentile", "percentile": 120})") ==
-        "percentile pruner: option 'percentile' must be a number in [0, 100], got 120");
+        "percentile pruner: option 'percentile': expected a number in [0, 100], got 120");
   CHECK(error(R"({"name": "asha", "min_resource": "auto", "bootstrap_count": 2})") ==
         "asha pruner: option 'bootstrap_count' needs a fixed min_resource, not \"auto\"");
   CHECK(error(R"({"name": "threshold"})") == "threshold pruner: option 'lower' or 'upper' is required");
