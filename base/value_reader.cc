@@ -16,6 +16,13 @@ Error KeyError(const std::string& key, const std::string& what) {
   return error;
 }
 
+Status AboutKey(Status status, const std::string& key) {
+  if (status.ok()) return status;
+  Error error = status.error();
+  error.key = key;
+  return error;
+}
+
 Status ReadInt(const std::string& key, const nlohmann::json& v, int64_t min, int64_t* out, int64_t max) {
   bool huge = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX);
   if (v.is_number_integer() && (huge || v.get<int64_t>() > max))

@@ -23,6 +23,10 @@ Error ExpectedValue(const std::string& key, const std::string& what, const nlohm
 // "KEY: WHAT", with Error::key = KEY: a rule on a key that is not about its type.
 Error KeyError(const std::string& key, const std::string& what);
 
+// `status` with Error::key set to `key` (a reader that knows which option or
+// parameter it was reading).
+Status AboutKey(Status status, const std::string& key);
+
 // An integer in [min, max].
 Status ReadInt(const std::string& key, const nlohmann::json& v, int64_t min, int64_t* out,
                int64_t max = std::numeric_limits<int64_t>::max());

@@ -7,18 +7,6 @@
 
 namespace knob {
 
-namespace {
-
-// The value reader's error, about option `key`: "tpe sampler: option 'gamma': ...".
-Status AboutOption(Status read, const std::string& key) {
-  if (read.ok()) return read;
-  Error error = read.error();
-  error.key = key;
-  return error;
-}
-
-}  // namespace
-
 std::string OptionReader::Name(const std::string& key) const { return owner_ + ": option '" + key + "'"; }
 
 Error OptionReader::Invalid(const std::string& key, const std::string& what) const {
@@ -54,7 +42,7 @@ Status OptionReader::Int(const std::string& key, int64_t min, int* out) const {
   const nlohmann::json* value = Find(key);
   if (!value) return {};
   int64_t read = 0;
-  KNOB_RETURN_IF_ERROR(AboutOption(ReadInt(Name(key), *value, min, &read, 1000000000), key));
+  KNOB_RETURN_IF_ERROR(AboutKey(ReadInt(Name(key), *value, min, &read, 1000000000), key));
   *out = static_cast<int>(read);
   return {};
 }
@@ -62,20 +50,20 @@ Status OptionReader::Int(const std::string& key, int64_t min, int* out) const {
 Status OptionReader::Number(const std::string& key, double min_exclusive, double* out) const {
   const nlohmann::json* value = Find(key);
   if (!value) return {};
-  return AboutOption(ReadNumber(Name(key), *value, min_exclusive, /*inclusive=*/false, out), key);
+  return AboutKey(ReadNumber(Name(key), *value, min_exclusive, /*inclusive=*/false, out), key);
 }
 
 Status OptionReader::NumberIn(const std::string& key, double low, double high, double* out) const {
   const nlohmann::json* value = Find(key);
   if (!value) return {};
-  return AboutOption(ReadNumberIn(Name(key), *value, low, high, out), key);
+  return AboutKey(ReadNumberIn(Name(key), *value, low, high, out), key);
 }
 
 Status OptionReader::OptionalNumber(const std::string& key, std::optional<double>* out) const {
   const nlohmann::json* value = Find(key);
   if (!value || value->is_null()) return {};
   if (!value->is_number() || !std::isfinite(value->get<double>()))
-    return AboutOption(ExpectedValue(Name(key), "a number or null", *value), key);
+    return AboutKey(ExpectedValue(Name(key), "a number or null", *value), key);
   *out = value->get<double>();
   return {};
 }
@@ -83,7 +71,7 @@ Status OptionReader::OptionalNumber(const std::string& key, std::optional<double
 Status OptionReader::Bool(const std::string& key, bool* out) const {
   const nlohmann::json* value = Find(key);
   if (!value) return {};
-  return AboutOption(ReadBool(Name(key), *value, out), key);
+  return AboutKey(ReadBool(Name(key), *value, out), key);
 }
 
 }  // namespace knob

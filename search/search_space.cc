@@ -6,6 +6,7 @@
 
 #include "base/input_reader.h"
 #include "base/json_text.h"
+#include "base/value_reader.h"
 #include "search/distribution_json.h"
 
 namespace knob {
@@ -50,14 +51,6 @@ Status CheckConditions(const SearchSpace& space) {
 
 namespace {
 
-// Error::key of a parameter's error is the parameter's name.
-Status AboutParameter(Status status, const std::string& name) {
-  if (status.ok()) return status;
-  Error error = status.error();
-  error.key = name;
-  return error;
-}
-
 Status ParseParameter(const std::string& name, const nlohmann::json& param, SearchSpace& space) {
   nlohmann::json distribution = param;
   if (param.is_object() && param.contains("when")) {
@@ -76,7 +69,7 @@ Result<SearchSpace> ParseSearchSpace(const nlohmann::json& spec) {
   SearchSpace space;
   for (const auto& [name, param] : spec.items()) {
     if (name.empty()) return Error::BadInput("search space: a parameter name is empty");
-    KNOB_RETURN_IF_ERROR(AboutParameter(ParseParameter(name, param, space), name));
+    KNOB_RETURN_IF_ERROR(AboutKey(ParseParameter(name, param, space), name));
   }
   KNOB_RETURN_IF_ERROR(CheckConditions(space));
   return space;

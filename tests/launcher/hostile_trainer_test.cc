@@ -46,6 +46,21 @@ std::set<std::string> Listing(const fs::path& dir) {
   return names;
 }
 
+// Starts `knob run` of study `name` (storage NAME.db, x in [0, 1], 2 CPU slots, the
+// scripted trainer with `trainer_args`, `extra` lines added) and waits until both
+// slots run a trainer; returns its pid.
+int StartTwoSlotRun(const TempDir& dir, const std::string& name, const std::string& trainer_args,
+                    const std::string& extra = "") {
+  WriteFile(dir.File("study.yaml"), "study: " + name + "\nstorage: " + name + ".db\nn_trials: 50\n"
+            "sampler: {name: random, seed: 4}\nspace: {x: {type: float, low: 0, high: 1}}\n"
+            "trainer:\n  command: " + Trainer(trainer_args) + "\n  stop_grace: 5s\n" + extra +
+            "resources: {gpus: none, cpu_slots: 2}\n");
+  int pid = testing::StartKnob({"run", dir.File("study.yaml")}, dir.path().string());
+  REQUIRE(pid > 0);
+  REQUIRE(WaitUntil([&] { return ProcessesWithEnvironmentEntry("KNOB_STUDY=" + name).size() == 2; }));
+  return pid;
+}
+
 }  // namespace
 
 TEST_CASE("run: hostile trainers fail only their own trials, each with its cause; knob keeps its pace") {
@@ -140,16 +155,10 @@ TEST_CASE("run: a trainer that floods reports cannot delay its siblings' timeout
 
 TEST_CASE("run: SIGHUP stops the running trials, which FAIL as interrupted and run again") {
   TempDir dir;
-  WriteFile(dir.File("study.yaml"), "study: hup\nstorage: h.db\nn_trials: 2\n"
-            "sampler: {name: random, seed: 4}\nspace: {x: {type: float, low: 0, high: 1}}\n"
-            "trainer:\n  command: " + Trainer("--mode, hang") + "\n  stop_grace: 5s\n"
-            "resources: {gpus: none, cpu_slots: 2}\n");
-  int pid = testing::StartKnob({"run", dir.File("study.yaml")}, dir.path().string());
-  REQUIRE(pid > 0);
-  REQUIRE(WaitUntil([&] { return ProcessesWithEnvironmentEntry("KNOB_STUDY=hup").size() == 2; }));
+  int pid = StartTwoSlotRun(dir, "hup", "--mode, hang");
   ::kill(pid, SIGHUP);
   CHECK(testing::WaitFor(pid) == 130);
-  StudySnapshot s = ReadStudy(dir.File("h.db"), "hup");
+  StudySnapshot s = ReadStudy(dir.File("hup.db"), "hup");
   CHECK(Count(s, TrialState::kRunning) == 0);
   CHECK(Count(s, TrialState::kFail) == 2);
   CHECK(Count(s, TrialState::kWaiting) == 2);
@@ -158,39 +167,27 @@ TEST_CASE("run: SIGHUP stops the running trials, which FAIL as interrupted and r
 
 TEST_CASE("run: a storage file deleted under a running study stops the run with exit 1 and a clear line") {
   TempDir dir;
-  WriteFile(dir.File("study.yaml"), "study: gone\nstorage: g.db\nn_trials: 50\n"
-            "sampler: {name: random, seed: 4}\nspace: {x: {type: float, low: 0, high: 1}}\n"
-            "trainer:\n  command: " + Trainer("--mode, value, --sleep-ms, \"200\"") + "\n"
-            "heartbeat: {interval: 0.1s, stale_after: 1s}\nresources: {gpus: none, cpu_slots: 2}\n");
-  int pid = testing::StartKnob({"run", dir.File("study.yaml")}, dir.path().string());
-  REQUIRE(pid > 0);
-  REQUIRE(WaitUntil([&] { return ProcessesWithEnvironmentEntry("KNOB_STUDY=gone").size() == 2; }));
-  fs::remove(dir.File("g.db"));
+  int pid = StartTwoSlotRun(dir, "gone", "--mode, value, --sleep-ms, \"200\"",
+                            "heartbeat: {interval: 0.1s, stale_after: 1s}\n");
+  fs::remove(dir.File("gone.db"));
   CHECK(testing::WaitFor(pid) == 1);
   std::string err = ReadFile(dir.File("knob.err"));
-  CHECK(err.find("storage file '" + dir.File("g.db") + "' was deleted while in use") != std::string::npos);
+  CHECK(err.find("storage file '" + dir.File("gone.db") + "' was deleted while in use") != std::string::npos);
   CHECK(ProcessesWithEnvironmentEntry("KNOB_STUDY=gone").empty());
 }
 
 TEST_CASE("run: delete-study is refused while a run is live; forced, the run's writes fail cleanly") {
   TempDir dir;
-  WriteFile(dir.File("study.yaml"), "study: del\nstorage: d.db\nn_trials: 50\n"
-            "sampler: {name: random, seed: 4}\nspace: {x: {type: float, low: 0, high: 1}}\n"
-            "trainer:\n  command: " + Trainer("--mode, value, --sleep-ms, \"300\"") + "\n"
-            "resources: {gpus: none, cpu_slots: 2}\n");
-  int pid = testing::StartKnob({"run", dir.File("study.yaml")}, dir.path().string());
-  REQUIRE(pid > 0);
-  REQUIRE(WaitUntil([&] { return ProcessesWithEnvironmentEntry("KNOB_STUDY=del").size() == 2; }));
-  std::string before = testing::DumpDatabase(dir.File("d.db"));
-  auto refused = RunKnob({"delete-study", "--storage", dir.File("d.db"), "--study", "del"});
+  int pid = StartTwoSlotRun(dir, "del", "--mode, value, --sleep-ms, \"300\"");
+  auto refused = RunKnob({"delete-study", "--storage", dir.File("del.db"), "--study", "del"});
   CHECK(refused.exit_code == 2);
   CHECK(refused.err.find("trials running in live `knob run` workers") != std::string::npos);
-  CHECK(RunKnob({"delete-study", "--storage", dir.File("d.db"), "--study", "del", "--force"}).exit_code == 0);
+  CHECK(RunKnob({"delete-study", "--storage", dir.File("del.db"), "--study", "del", "--force"}).exit_code == 0);
   // A new study takes the freed id; it must not inherit the old run's trials.
-  REQUIRE(RunKnob({"create-study", "--storage", dir.File("d.db"), "--study", "fresh"}).exit_code == 0);
+  REQUIRE(RunKnob({"create-study", "--storage", dir.File("del.db"), "--study", "fresh"}).exit_code == 0);
   int code = testing::WaitFor(pid);
   CHECK(code == 1);
-  StudySnapshot fresh = ReadStudy(dir.File("d.db"), "fresh");
+  StudySnapshot fresh = ReadStudy(dir.File("del.db"), "fresh");
   CHECK(fresh.trials.empty());
   CHECK(ProcessesWithEnvironmentEntry("KNOB_STUDY=del").empty());
 }
