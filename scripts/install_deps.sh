@@ -18,6 +18,7 @@ if [[ " $* " != *" --no-peers "* ]]; then
     postgresql                                  # the tests start a throw-away server
     python3-optuna python3-psycopg2             # the peer knob is measured against, interop tests
     python3-torch python3-numpy                 # the Python training loop knob-train is measured against
+    clang libclang-rt-14-dev                    # the fuzz targets (libFuzzer) and their sanitizers
   )
 fi
 missing=()
