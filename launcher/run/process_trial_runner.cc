@@ -170,7 +170,11 @@ void ProcessTrialRunner::ReadChannel(const RunningPtr& t, bool final) {
 }
 
 void ProcessTrialRunner::BreakProtocol(const RunningPtr& t, const std::string& reason) {
-  if (t->outcome.end.protocol_error.empty()) t->outcome.end.protocol_error = reason;
+  if (t->outcome.end.protocol_error.empty()) {
+    t->outcome.end.protocol_error = reason;
+    events_->OnWarning("trial " + std::to_string(t->launch.number) + " broke the protocol: " + reason +
+                       "; stopping it");
+  }
   t->inbox.clear();
   Stop(t);
 }

@@ -120,6 +120,13 @@ TEST_CASE("run: hostile trainers fail only their own trials, each with its cause
     REQUIRE(!pid_text.empty());
     CHECK_FALSE(Runs(std::stoi(pid_text)));
   }
+  // The event log tells the story with timestamps.
+  std::string log = ReadFile(dir.File("knob-runs/hostile/knob.log"));
+  CHECK(log.find("started [cpu") != std::string::npos);
+  CHECK(log.find("broke the protocol: flooded the control channel") != std::string::npos);
+  CHECK(log.find("left behind by an ended trial") != std::string::npos);
+  CHECK(log.find("COMPLETE 0.25") != std::string::npos);
+  CHECK(log.find("[timeout]") != std::string::npos);
   // Nothing outside the study's files changed.
   auto after = Listing(dir.path());
   for (const auto& name : after)
