@@ -17,10 +17,13 @@ for target in "${targets[@]}"; do
   corpus=build-fuzz/corpus/$target
   mkdir -p "$corpus"
   echo "fuzz.sh: $target for ${seconds}s"
+  log=build-fuzz/$target.log
+  rc=0
   build-fuzz/tests/fuzz/$target -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -max_len=65536 -print_final_stats=1 -artifact_prefix=build-fuzz/"$target"- \
-    "$corpus" tests/fuzz/corpus/"$target" 2>&1 | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|==[0-9]+==|SUMMARY|Done)" || true
-  # grep hides the progress lines; the status is the fuzzer's own.
-  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz.sh: $target FAILED (see build-fuzz/$target-*)"; exit 1; }
+    "$corpus" tests/fuzz/corpus/"$target" >"$log" 2>&1 || rc=$?
+  # The progress lines stay in the log; the summary and any report are shown.
+  grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==|SUMMARY|Done )" "$log" || true
+  [ "$rc" -eq 0 ] || { tail -40 "$log"; echo "fuzz.sh: $target FAILED (exit $rc; see $log and build-fuzz/$target-*)"; exit 1; }
 done
 echo "fuzz.sh: ${#targets[@]} targets ran ${seconds}s each without a crash, leak or hang"

@@ -290,7 +290,7 @@ void ProcessTrialRunner::OnExit(RunningPtr t, int wait_status) {
   t->channel.close(ignored);
   by_pid_.erase(t->pid);
   by_number_.erase(t->launch.number);
-  SweepOrphans();
+  SweepSoon();
   TrialEnd& end = t->outcome.end;
   if (!t->got_result && !end.pruned && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
     end.value = FindStdoutResult(end.log_path);
@@ -312,6 +312,17 @@ void ProcessTrialRunner::SweepOrphans() {
       events_->OnWarning("killed process " + std::to_string(child) + ", left behind by an ended trial" +
                          (token ? " (" + *token + ")" : ""));
   }
+}
+
+void ProcessTrialRunner::SweepSoon() {
+  // One scan of /proc serves all the trials that ended within 50 ms: at hundreds of
+  // trials a second a scan per trial would cost more than the trials.
+  if (sweep_soon_) return;
+  sweep_soon_ = true;
+  After(0.05, [this] {
+    sweep_soon_ = false;
+    SweepOrphans();
+  });
 }
 
 void ProcessTrialRunner::SweepNowAndThen() {

@@ -5,8 +5,8 @@
 // it refuses, enforces timeouts and the grace after SIGTERM, reaps children on
 // SIGCHLD, passes SIGINT/SIGTERM/SIGHUP to the policy, and, as the subreaper of
 // everything its trainers start, ends the processes a trial left behind (found by
-// $KNOB_TRIAL, or by having been reparented to knob) when the trial ends, now and
-// then, and when the run ends. Linux only.
+// $KNOB_TRIAL, or by having been reparented to knob) within 50 ms of the trial's
+// end, every 2 s, and when the run ends. Linux only.
 #pragma once
 
 #include <sys/types.h>
@@ -56,7 +56,8 @@ class ProcessTrialRunner : public TrialRunner {
   void WaitSignals();
   void OnExit(RunningPtr t, int wait_status);
   void SweepOrphans();
-  void SweepNowAndThen();
+  void SweepSoon();        // a sweep 50 ms from now, shared by the trials ending meanwhile
+  void SweepNowAndThen();  // every 2 s
 
   std::string worker_token_;
   ChannelLimits limits_;
@@ -65,6 +66,7 @@ class ProcessTrialRunner : public TrialRunner {
   boost::asio::signal_set signals_;
   boost::asio::signal_set children_;
   boost::asio::steady_timer sweep_timer_;
+  bool sweep_soon_ = false;
   std::map<pid_t, RunningPtr> by_pid_;
   std::map<int, RunningPtr> by_number_;
 };
