@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/json_text.h"
 #include "base/text_file.h"
+#include "studies/study_file.h"
 
 namespace knob {
 
@@ -28,7 +29,23 @@ void AddFormatOption(CLI::App* command, std::string& format, const std::string& 
   command->add_option("--format", format, formats + " (default " + default_format + ")");
 }
 
-Result<OpenedStudy> OpenStudyAt(const StudyLocation& location, StorageAccess access) {
+void AddStudyOrFileOptions(CLI::App* command, StudyLocation& location) {
+  command->add_option("file", location.file, "a study file (it names the storage and the study)");
+  command->add_option("--storage", location.storage, "sqlite:///path.db or a path (or $KNOB_STORAGE)")
+      ->envname("KNOB_STORAGE");
+  command->add_option("--study", location.study, "study name");
+}
+
+Result<OpenedStudy> OpenStudyAt(const StudyLocation& given, StorageAccess access) {
+  StudyLocation location = given;
+  if (!location.file.empty()) {
+    KNOB_ASSIGN_OR_RETURN(StudyFile file, LoadStudyFile(location.file));
+    if (location.storage.empty()) location.storage = file.storage;
+    if (location.study.empty()) location.study = file.config.name;
+  }
+  if (location.storage.empty() || location.study.empty())
+    return Error::BadInput(std::string(location.storage.empty() ? "--storage" : "--study") +
+                           " is required (or give the study file)");
   OpenedStudy opened;
   KNOB_ASSIGN_OR_RETURN(opened.storage, OpenStorage(location.storage, access));
   KNOB_ASSIGN_OR_RETURN(Study study, Study::Open(*opened.storage, location.study));

@@ -19,7 +19,12 @@ namespace knob {
 struct StudyLocation {
   std::string storage;
   std::string study;
+  std::string file;  // a study file naming both (knob status study.yaml)
 };
+
+// --storage and --study, or a study file as the positional argument, which names
+// both (for the read-only views: status, trials, best-trial).
+void AddStudyOrFileOptions(CLI::App* command, StudyLocation& location);
 
 // --storage (or $KNOB_STORAGE), required.
 void AddStorageOption(CLI::App* command, std::string& storage);

@@ -39,8 +39,10 @@ Status RunBestTrial(const QueryOptions& o) {
   KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kRead));
   KNOB_ASSIGN_OR_RETURN(auto best, opened.study->BestTrial());
   if (!best)
-    return Error::Runtime("study '" + o.location.study + "' has no COMPLETE trial yet");
-  Print(RenderRecords({TrialRecord(*best, format == OutputFormat::kJson)}, format, /*single=*/true));
+    return Error::Runtime("study '" + opened.study->record().name + "' has no COMPLETE trial yet");
+  nlohmann::ordered_json record = TrialRecord(*best, format == OutputFormat::kJson);
+  if (auto dir = best->system_attrs.find("knob:trial_dir"); dir != best->system_attrs.end()) record["trial_dir"] = *dir;
+  Print(RenderRecords({record}, format, /*single=*/true));
   return {};
 }
 
@@ -49,7 +51,7 @@ Status RunBestTrial(const QueryOptions& o) {
 void AddTrialsCommand(CLI::App& app, Status& status) {
   auto o = std::make_shared<QueryOptions>();
   auto* cmd = app.add_subcommand("trials", "List a study's trials");
-  AddStudyOptions(cmd, o->location);
+  AddStudyOrFileOptions(cmd, o->location);
   AddFormatOption(cmd, o->format, "table");
   cmd->add_option("--state", o->state, "only trials in this state");
   cmd->callback([o, &status] { status = RunTrials(*o); });
@@ -58,7 +60,7 @@ void AddTrialsCommand(CLI::App& app, Status& status) {
 void AddBestTrialCommand(CLI::App& app, Status& status) {
   auto o = std::make_shared<QueryOptions>();
   auto* cmd = app.add_subcommand("best-trial", "Show the best COMPLETE trial (exit 1 if none)");
-  AddStudyOptions(cmd, o->location);
+  AddStudyOrFileOptions(cmd, o->location);
   AddFormatOption(cmd, o->format, "table");
   cmd->callback([o, &status] { status = RunBestTrial(*o); });
 }

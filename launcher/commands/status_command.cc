@@ -133,7 +133,7 @@ Status RunStatus(const StatusOptions& o) {
 void AddStatusCommand(CLI::App& app, Status& status) {
   auto o = std::make_shared<StatusOptions>();
   auto* cmd = app.add_subcommand("status", "Show a study's progress: counts, best trial, running trials and slots");
-  AddStudyOptions(cmd, o->location);
+  AddStudyOrFileOptions(cmd, o->location);
   AddFormatOption(cmd, o->format, "table", "table or json");
   cmd->callback([o, &status] { status = RunStatus(*o); });
 }

@@ -73,6 +73,8 @@ class Orchestrator : public TrialRunnerEvents {
     log_.Warn(line);
   }
   void ShowProgress(bool force = false);
+  // Counts trainers' failures that repeat the first one, as long as none succeeded.
+  void NoteFirstFailures(const TrialVerdict& verdict, const std::string& last_log_line);
 
   Storage& storage_;
   Study& study_;
@@ -89,6 +91,11 @@ class Orchestrator : public TrialRunnerEvents {
   double started_at_ = 0;
   int failures_in_a_row_ = 0;
   int max_failures_ = 10;
+  // Before any trial succeeded: this many failing alike stop the run (unless the
+  // study file sets max_failures), since the trainer itself is then broken.
+  static constexpr int kSameFirstFailures = 3;
+  std::string first_failure_;
+  int same_first_failures_ = 0;
   bool nothing_to_ask_ = false;  // budget used up or sampler exhausted, as of the last ask
   // The budget is held by trials running elsewhere: wait for them to finish (or
   // to be failed as stale, freeing their place) before deciding the study is done.
@@ -249,7 +256,9 @@ Result<LaunchSpec> Orchestrator::MakeLaunchSpec(const FrozenTrial& trial, const 
   }
   std::string threads = std::to_string(ThreadsPerTrial(plan_.cores, static_cast<int>(plan_.slots.size())));
   env["CUDA_VISIBLE_DEVICES"] = slot.CudaVisibleDevices();
-  for (const char* var : {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"}) env[var] = threads;
+  for (const char* var : {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+                          "VECLIB_MAXIMUM_THREADS", "LOKY_MAX_CPU_COUNT"})
+    env[var] = threads;
   for (const auto& [k, v] : file_.trainer.env) env[k] = v;
   env["KNOB_STUDY"] = study_.record().name;
   env["KNOB_TRIAL_NUMBER"] = std::to_string(trial.number);
@@ -368,13 +377,24 @@ void Orchestrator::Record(const ActiveTrial& t, const TrialOutcome& outcome) {
     counts_.failed++;
     // Interruptions and knob's own faults are not the trainer's: they always run again.
     bool trainers_fault = verdict.kind != "interrupted" && verdict.kind != "knob";
-    if (trainers_fault) failures_in_a_row_++;
+    std::vector<std::string> last_lines;
+    if (trainers_fault) {
+      failures_in_a_row_++;
+      // What the trainer said last usually names the cause (a Traceback's last line).
+      last_lines = LastLines(t.dir + "/trainer.log", 3);
+      for (const auto& l : last_lines) line += "\n    | " + l;
+      NoteFirstFailures(verdict, last_lines.empty() ? "" : last_lines.back());
+    }
     auto retry = study_.Retry(*told, file_.trainer.retries, /*always=*/!trainers_fault);
     if (retry.ok() && *retry) line += "; runs again as trial " + std::to_string(**retry);
     nothing_to_ask_ = false;  // a failure frees its place in the budget
-    if (failures_in_a_row_ == max_failures_)
+    if (failures_in_a_row_ == max_failures_ && !fatal_)
       fatal_ = Error::Runtime("stopped after " + std::to_string(max_failures_) +
                               " failed trials in a row (max_failures); the last: " + verdict.reason);
+    if (same_first_failures_ >= kSameFirstFailures && !fatal_ && !file_.max_failures)
+      fatal_ = Error::Runtime("the first " + std::to_string(same_first_failures_) +
+                              " trials all failed the same way before any succeeded: " + first_failure_ +
+                              "; fix the trainer and run again (or set max_failures to go on)");
   } else {
     failures_in_a_row_ = 0;
     counts_.done++;
@@ -391,6 +411,19 @@ void Orchestrator::Record(const ActiveTrial& t, const TrialOutcome& outcome) {
   progress_.Event(line);
   if (told->state == TrialState::kFail) log_.Warn(line + " [" + verdict.kind + "]");
   else log_.Info(line);
+}
+
+void Orchestrator::NoteFirstFailures(const TrialVerdict& verdict, const std::string& last_log_line) {
+  if (counts_.done > 0) return;
+  // The reason without its log's path (which names the trial), and what the log said last.
+  std::string reason = verdict.reason.substr(0, verdict.reason.rfind(" (log: "));
+  if (!last_log_line.empty()) reason += " (its log ends: " + last_log_line + ")";
+  if (reason == first_failure_) {
+    ++same_first_failures_;
+  } else {
+    first_failure_ = reason;
+    same_first_failures_ = 1;
+  }
 }
 
 void Orchestrator::OnSignal(int signal) {

@@ -107,4 +107,26 @@ Status PrepareTrialFolder(const std::string& dir, const std::string& params_json
   return WriteWhole(dir + "/trainer.log", "");
 }
 
+std::vector<std::string> LastLines(const std::string& path, int count) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  off_t size = lseek(fd, 0, SEEK_END);
+  off_t start = size > (64 << 10) ? size - (64 << 10) : 0;
+  std::string tail(static_cast<size_t>(size - start), '\0');
+  ssize_t n = pread(fd, tail.data(), tail.size(), start);
+  close(fd);
+  tail.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  std::vector<std::string> lines;
+  size_t end = tail.size();
+  while (end > 0 && static_cast<int>(lines.size()) < count) {
+    size_t newline = tail.rfind('\n', end - 1);
+    size_t begin = newline == std::string::npos ? 0 : newline + 1;
+    std::string line = tail.substr(begin, end - begin);
+    if (line.find_first_not_of(" \t\r") != std::string::npos) lines.insert(lines.begin(), PrintableExcerpt(line, 200));
+    if (newline == std::string::npos || (begin == 0 && start > 0)) break;
+    end = newline;
+  }
+  return lines;
+}
+
 }  // namespace knob

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "studies/storage.h"
@@ -32,5 +33,9 @@ std::string TrialFolder(const std::string& output_dir, int number);
 // Makes the trial's folder afresh with params.json and an empty trainer.log;
 // a runtime error naming the file and the system's reason when a write fails.
 Status PrepareTrialFolder(const std::string& dir, const std::string& params_json);
+
+// The last `count` non-empty lines of the text file `path` (read from its last
+// 64 KiB), made printable; empty when there is none.
+std::vector<std::string> LastLines(const std::string& path, int count);
 
 }  // namespace knob

@@ -233,3 +233,47 @@ TEST_CASE("policy: a success resets the failures in a row") {
 }
 
 }  // namespace knob
+
+namespace knob {
+
+TEST_CASE("policy: the first trials failing alike stop the run at once; unlike failures or max_failures go on") {
+  SUBCASE("alike") {
+    PolicyRun run("study: broken\nn_trials: 20\n" + kSpace, 2);
+    FakeTrialRunner runner([](const TrialLaunch&) {
+      FakeTrainer t;
+      t.ending = FakeTrainer::Ending::kExit;
+      t.code_or_signal = 1;
+      return t;
+    });
+    Status status = run.Run(runner);
+    REQUIRE_FALSE(status.ok());
+    CHECK(status.error().message ==
+          "the first 3 trials all failed the same way before any succeeded: exit code 1; fix the trainer and "
+          "run again (or set max_failures to go on)");
+    CHECK(run.snapshot.trials.size() <= 4);  // the two slots' trials when the third failed
+  }
+  SUBCASE("unlike") {
+    PolicyRun run("study: flaky\nn_trials: 20\n" + kSpace, 1);
+    FakeTrialRunner runner([](const TrialLaunch& l) {
+      FakeTrainer t;
+      t.ending = FakeTrainer::Ending::kExit;
+      t.code_or_signal = 1 + l.number % 2;  // exit codes 1, 2, 1, 2, ...
+      return t;
+    });
+    Status status = run.Run(runner);
+    CHECK(status.error().message.rfind("stopped after 10 failed trials in a row", 0) == 0);
+    CHECK(run.snapshot.trials.size() == 10);
+  }
+  SUBCASE("max_failures set") {
+    PolicyRun run("study: tolerant\nn_trials: 20\nmax_failures: 5\n" + kSpace, 1);
+    FakeTrialRunner runner([](const TrialLaunch&) {
+      FakeTrainer t;
+      t.ending = FakeTrainer::Ending::kExit;
+      t.code_or_signal = 1;
+      return t;
+    });
+    CHECK(run.Run(runner).error().message.rfind("stopped after 5 failed trials in a row", 0) == 0);
+  }
+}
+
+}  // namespace knob

@@ -81,6 +81,20 @@ TEST_CASE("run: each kind of trainer failure FAILs its trial with its reason; th
   CHECK(listed.out.find("killed by signal SIGSEGV") != std::string::npos);
 }
 
+TEST_CASE("run: a trainer that cannot import a module: its log's last lines on the console, the run stops at once") {
+  TempDir dir;
+  WriteFile(dir.File("study.yaml"), "study: noimport\nstorage: n.db\nn_trials: 20\n"
+            "space: {x: {type: float, low: 0, high: 1}}\n"
+            "trainer:\n  command: [python3, -c, \"import knob_no_such_module\"]\n"
+            "resources: {gpus: none, cpu_slots: 2}\n");
+  auto run = RunKnob({"run", dir.File("study.yaml")});
+  CHECK(run.exit_code == 1);
+  CHECK(run.err.find("    | ModuleNotFoundError: No module named 'knob_no_such_module'") != std::string::npos);
+  CHECK(run.err.find("knob: the first 3 trials all failed the same way before any succeeded: exit code 1 (its log "
+                     "ends: ModuleNotFoundError: No module named 'knob_no_such_module')") != std::string::npos);
+  CHECK(ReadStudy(dir.File("n.db"), "noimport").trials.size() <= 4);
+}
+
 TEST_CASE("run: SIGKILLed ten times at random moments, the same command finishes the study exactly") {
   TempDir dir;
   const std::string study = "killed-" + std::to_string(getpid());
@@ -226,6 +240,19 @@ TEST_CASE("run: a 40-trial study of a Python objective in 4 slots; best-trial ag
   auto json = nlohmann::json::parse(best.out);
   CHECK(json["number"] == printed_number);
   CHECK(json["value"].get<double>() == printed_best);
+  CHECK(json["trial_dir"].get<std::string>().find("trial-000") != std::string::npos);
+  // The study file names storage and study for the read-only views.
+  auto by_file = RunKnob({"best-trial", dir.File("study.yaml"), "--format", "json"});
+  REQUIRE(by_file.exit_code == 0);
+  CHECK(nlohmann::json::parse(by_file.out) == json);
+  auto status = RunKnob({"status", dir.File("study.yaml"), "--format", "json"});
+  REQUIRE(status.exit_code == 0);
+  CHECK(nlohmann::json::parse(status.out)["counts"]["COMPLETE"].get<int>() >= 1);
+  auto trials = RunKnob({"trials", dir.File("study.yaml"), "--format", "csv"});
+  CHECK(testing::LineCount(trials.out) == 41);  // a header and 40 trials
+  auto neither = RunKnob({"status"});
+  CHECK(neither.exit_code == 2);
+  CHECK(neither.err == "knob: --storage is required (or give the study file)\n");
 }
 
 }  // namespace knob
