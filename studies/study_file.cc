@@ -8,6 +8,7 @@
 #include "base/input_reader.h"
 #include "base/duration.h"
 #include "base/json_text.h"
+#include "base/key_overrides.h"
 #include "base/text_file.h"
 #include "base/value_reader.h"
 #include "studies/yaml_document.h"
@@ -336,17 +337,22 @@ Result<StudyFile> ParseStudyFile(const std::string& name, const std::string& bas
   return file;
 }
 
-Result<StudyFile> LoadStudyFile(const std::string& path) {
+Result<StudyFile> LoadStudyFile(const std::string& path, const std::vector<std::string>& sets) {
   if (fs::is_directory(path)) return Error::BadInput("study file '" + path + "' is a folder");
   std::optional<std::string> text = ReadTextFile(path);
   if (!text) return Error::BadInput("cannot read study file '" + path + "'");
   std::string base_dir = fs::absolute(fs::path(path)).parent_path().lexically_normal().string();
   std::string ext = fs::path(path).extension().string();
+  YamlDocument doc;
   if (ext == ".json") {
-    KNOB_ASSIGN_OR_RETURN(nlohmann::json doc, ParseJsonText(path, *text));
-    return ParseStudyFile(path, base_dir, doc);
+    KNOB_ASSIGN_OR_RETURN(doc.root, ParseJsonText(path, *text));
+  } else {
+    KNOB_ASSIGN_OR_RETURN(doc, ParseYamlDocument(path, *text));
   }
-  KNOB_ASSIGN_OR_RETURN(YamlDocument doc, ParseYamlDocument(path, *text));
+  if (!sets.empty()) {
+    if (!doc.root.is_object()) return Error::BadInput(path + ": expected a mapping of keys at the top");
+    KNOB_ASSIGN_OR_RETURN(doc.root, ApplyKeyOverrides(std::move(doc.root), sets));
+  }
   return ParseStudyFile(path, base_dir, doc.root, doc.lines);
 }
 

@@ -58,8 +58,9 @@ struct StudyFile {
 // {"file": name, "dir": folder, "document": the file as JSON}.
 inline constexpr const char* kStoredStudyFileAttr = "knob:study_file";
 
-// Reads and checks the file at `path`.
-Result<StudyFile> LoadStudyFile(const std::string& path);
+// Reads the file at `path`, applies `sets` ("trainer.timeout=5m", as
+// base/key_overrides takes them) and checks the result.
+Result<StudyFile> LoadStudyFile(const std::string& path, const std::vector<std::string>& sets = {});
 // Checks a document already read (a stored one, for resume). `lines` may be empty.
 Result<StudyFile> ParseStudyFile(const std::string& name, const std::string& base_dir,
                                  const nlohmann::json& document,

@@ -110,11 +110,12 @@ Status RunFile(StudyFile file, const RunOverrides& overrides, StorageAccess acce
 
 struct RunOptions {
   std::string file;
+  std::vector<std::string> sets;
   RunOverrides overrides;
 };
 
 Status RunRun(const RunOptions& o) {
-  KNOB_ASSIGN_OR_RETURN(StudyFile file, LoadStudyFile(o.file));
+  KNOB_ASSIGN_OR_RETURN(StudyFile file, LoadStudyFile(o.file, o.sets));
   return RunFile(std::move(file), o.overrides, StorageAccess::kCreate);
 }
 
@@ -143,6 +144,8 @@ void AddRunCommand(CLI::App& app, Status& status) {
   auto o = std::make_shared<RunOptions>();
   auto* cmd = app.add_subcommand("run", "Run (or continue) the study a YAML or JSON study file describes");
   cmd->add_option("file", o->file, "the study file")->required();
+  cmd->add_option("--set", o->sets, "override any key of the file: --set trainer.timeout=5m --set sampler.seed=3")
+      ->allow_extra_args(false);
   AddOverrideOptions(cmd, o->overrides);
   cmd->callback([o, &status] { status = RunRun(*o); });
 }

@@ -250,6 +250,14 @@ TEST_CASE("run: a 40-trial study of a Python objective in 4 slots; best-trial ag
   CHECK(nlohmann::json::parse(status.out)["counts"]["COMPLETE"].get<int>() >= 1);
   auto trials = RunKnob({"trials", dir.File("study.yaml"), "--format", "csv"});
   CHECK(testing::LineCount(trials.out) == 41);  // a header and 40 trials
+  // --set overrides any key of the file: here the budget and the sampler's seed.
+  auto more = RunKnob({"run", dir.File("study.yaml"), "--set", "n_trials=42", "--set", "sampler.seed=99"});
+  CHECK(more.exit_code == 0);
+  CHECK(ReadStudy(dir.File("py.db"), "py").trials.size() == 42);
+  auto bad_set = RunKnob({"run", dir.File("study.yaml"), "--set", "trainer.timeout=ten"});
+  CHECK(bad_set.exit_code == 2);
+  CHECK(bad_set.err.find("trainer.timeout: expected a duration such as 90s, 10m, 2h or 1h30m, got 'ten'") !=
+        std::string::npos);
   auto neither = RunKnob({"status"});
   CHECK(neither.exit_code == 2);
   CHECK(neither.err == "knob: --storage is required (or give the study file)\n");
