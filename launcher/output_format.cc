@@ -1,5 +1,8 @@
 #include "launcher/output_format.h"
 
+#include <cmath>
+#include <cstdio>
+
 #include <algorithm>
 #include <map>
 
@@ -22,9 +25,15 @@ Row Flatten(const nlohmann::ordered_json& record) {
   return row;
 }
 
-std::string Cell(const nlohmann::ordered_json& value) {
+// A value as text; `readable` (tables) writes floats with 6 significant digits.
+std::string Cell(const nlohmann::ordered_json& value, bool readable) {
   if (value.is_null()) return "";
   if (value.is_string()) return value.get<std::string>();
+  if (readable && value.is_number_float() && std::isfinite(value.get<double>())) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.6g", value.get<double>());
+    return text;
+  }
   return DumpJson(value);
 }
 
@@ -43,7 +52,7 @@ struct Grid {
   std::vector<std::vector<std::pair<std::string, bool>>> cells;  // text, is_number
 };
 
-Grid ToGrid(const std::vector<nlohmann::ordered_json>& records) {
+Grid ToGrid(const std::vector<nlohmann::ordered_json>& records, bool readable) {
   Grid grid;
   std::vector<Row> rows;
   for (const auto& record : records) {
@@ -59,7 +68,7 @@ Grid ToGrid(const std::vector<nlohmann::ordered_json>& records) {
     for (const auto& column : grid.columns) {
       auto it = by_column.find(column);
       if (it == by_column.end()) cells.emplace_back("", false);
-      else cells.emplace_back(Cell(*it->second), it->second->is_number());
+      else cells.emplace_back(Cell(*it->second, readable), it->second->is_number());
     }
     grid.cells.push_back(std::move(cells));
   }
@@ -121,10 +130,10 @@ std::string RenderRecords(const std::vector<nlohmann::ordered_json>& records, Ou
       for (const auto& r : records) array.push_back(r);
       return DumpJson(array) + "\n";
     }
-    case OutputFormat::kCsv: return RenderCsv(ToGrid(records));
+    case OutputFormat::kCsv: return RenderCsv(ToGrid(records, false));
     case OutputFormat::kTable: break;
   }
-  return records.empty() ? std::string() : RenderTable(ToGrid(records));
+  return records.empty() ? std::string() : RenderTable(ToGrid(records, true));
 }
 
 }  // namespace knob

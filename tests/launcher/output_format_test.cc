@@ -25,6 +25,12 @@ TEST_CASE("records render as a table, CSV and JSON") {
         "[{\"number\":0,\"state\":\"COMPLETE\",\"params\":{\"x\":0.5}}]\n");
   CHECK(RenderRecords({a}, OutputFormat::kJson, true) ==
         "{\"number\":0,\"state\":\"COMPLETE\",\"params\":{\"x\":0.5}}\n");
+  // Tables show floats readably; CSV and JSON keep every digit.
+  nlohmann::ordered_json c;
+  c["value"] = 0.5507448204416305;
+  c["lr"] = 3.769679866572656e-05;
+  CHECK(RenderRecords({c}, OutputFormat::kTable).find("| 0.550745 | 3.76968e-05 |") != std::string::npos);
+  CHECK(RenderRecords({c}, OutputFormat::kCsv) == "value,lr\n0.5507448204416305,3.769679866572656e-05\n");
   CHECK(ParseOutputFormat("yaml").error().message == "--format must be table, json or csv, got 'yaml'");
 }
 
