@@ -23,7 +23,7 @@ namespace knob {
 struct SqlError : std::runtime_error {
   SqlError(ErrorKind kind, const std::string& message, bool connection_lost = false)
       : std::runtime_error(message), kind(kind), connection_lost(connection_lost) {}
-  Error ToError() const { return {kind, what()}; }
+  Error ToError() const { return {kind, what(), {}}; }
   ErrorKind kind;
   bool connection_lost;  // the server went away: Reconnect, then the work may be redone
 };
