@@ -8,6 +8,7 @@ namespace knob {
 
 Result<nlohmann::json> ApplyKeyOverrides(nlohmann::json document, const std::vector<std::string>& sets) {
   for (const auto& set : sets) {
+    KNOB_RETURN_IF_ERROR(CheckText("--set", set));
     size_t eq = set.find('=');
     if (eq == std::string::npos || eq == 0)
       return Error::BadInput("--set " + set + ": expected key=value");
