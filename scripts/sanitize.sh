@@ -9,7 +9,10 @@ cd "$(dirname "$0")/.."
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKNOB_SANITIZE=ON \
   -DKNOB_BUILD_BENCH=OFF -DKNOB_TEST_PG_PORT=55434 >/dev/null
 cmake --build build-asan
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# The tests' trainers crash on purpose (SIGSEGV, SIGABRT) and must die by those
+# signals, as they would unsanitized: ASan leaves those signals alone.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:handle_segv=0:handle_sigbus=0:handle_abort=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if [ $# -gt 0 ]; then
   build-asan/tests/knob_tests --test-case="$1"
 else

@@ -78,6 +78,13 @@ std::string ReadLineWithin10s(int fd) {
   return ReadLine(fd);
 }
 
+std::string Cwd() {
+  char* cwd = getcwd(nullptr, 0);
+  std::string text = cwd ? cwd : "";
+  std::free(cwd);
+  return text;
+}
+
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "<unset>";
@@ -200,7 +207,7 @@ int main(int argc, char** argv) {
   if (mode == "env") {
     nlohmann::json metrics = {{"cuda", Env("CUDA_VISIBLE_DEVICES")}, {"omp", Env("OMP_NUM_THREADS")},
                               {"worker", Env("KNOB_WORKER")}, {"start", started},
-                              {"end", MonotonicSeconds()}, {"cwd", std::string(getcwd(nullptr, 0))},
+                              {"end", MonotonicSeconds()}, {"cwd", Cwd()},
                               {"argv", std::vector<std::string>(argv + 1, argv + argc)}};
     SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}, {"metrics", metrics}}.dump());
     return 0;
