@@ -64,6 +64,13 @@ struct PolicyRun {
 
 const std::string kSpace = "space: {x: {type: float, low: 0, high: 1}}\nsampler: {name: random, seed: 3}\n";
 
+FakeTrainer Exits(int code) {
+  FakeTrainer t;
+  t.ending = FakeTrainer::Ending::kExit;
+  t.code_or_signal = code;
+  return t;
+}
+
 FakeTrainer Finishes(double value, double seconds = 1) {
   FakeTrainer t;
   t.value = value;
@@ -110,12 +117,7 @@ TEST_CASE("policy: a failed trial runs again with the same params; failures in a
   }
   SUBCASE("max_failures") {
     PolicyRun run("study: failing\nn_trials: 4\nmax_failures: 3\n" + kSpace, 1);
-    FakeTrialRunner runner([](const TrialLaunch&) {
-      FakeTrainer t;
-      t.ending = FakeTrainer::Ending::kExit;
-      t.code_or_signal = 3;
-      return t;
-    });
+    FakeTrialRunner runner([](const TrialLaunch&) { return Exits(3); });
     Status status = run.Run(runner);
     REQUIRE_FALSE(status.ok());
     CHECK(status.error().ExitCode() == 1);
@@ -239,12 +241,7 @@ namespace knob {
 TEST_CASE("policy: the first trials failing alike stop the run at once; unlike failures or max_failures go on") {
   SUBCASE("alike") {
     PolicyRun run("study: broken\nn_trials: 20\n" + kSpace, 2);
-    FakeTrialRunner runner([](const TrialLaunch&) {
-      FakeTrainer t;
-      t.ending = FakeTrainer::Ending::kExit;
-      t.code_or_signal = 1;
-      return t;
-    });
+    FakeTrialRunner runner([](const TrialLaunch&) { return Exits(1); });
     Status status = run.Run(runner);
     REQUIRE_FALSE(status.ok());
     CHECK(status.error().message ==
@@ -254,24 +251,14 @@ TEST_CASE("policy: the first trials failing alike stop the run at once; unlike f
   }
   SUBCASE("unlike") {
     PolicyRun run("study: flaky\nn_trials: 20\n" + kSpace, 1);
-    FakeTrialRunner runner([](const TrialLaunch& l) {
-      FakeTrainer t;
-      t.ending = FakeTrainer::Ending::kExit;
-      t.code_or_signal = 1 + l.number % 2;  // exit codes 1, 2, 1, 2, ...
-      return t;
-    });
+    FakeTrialRunner runner([](const TrialLaunch& l) { return Exits(1 + l.number % 2); });  // 1, 2, 1, 2, ...
     Status status = run.Run(runner);
     CHECK(status.error().message.rfind("stopped after 10 failed trials in a row", 0) == 0);
     CHECK(run.snapshot.trials.size() == 10);
   }
   SUBCASE("max_failures set") {
     PolicyRun run("study: tolerant\nn_trials: 20\nmax_failures: 5\n" + kSpace, 1);
-    FakeTrialRunner runner([](const TrialLaunch&) {
-      FakeTrainer t;
-      t.ending = FakeTrainer::Ending::kExit;
-      t.code_or_signal = 1;
-      return t;
-    });
+    FakeTrialRunner runner([](const TrialLaunch&) { return Exits(1); });
     CHECK(run.Run(runner).error().message.rfind("stopped after 5 failed trials in a row", 0) == 0);
   }
 }
