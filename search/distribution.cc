@@ -5,6 +5,8 @@
 #include <mutex>
 #include <sstream>
 
+#include "base/json_text.h"
+
 namespace knob {
 namespace {
 
@@ -73,13 +75,13 @@ Status ValidateCategorical(const std::string& name, const CategoricalDistributio
   for (size_t i = 0; i < d.choices.size(); ++i) {
     const auto& c = d.choices[i];
     if (!(c.is_string() || c.is_number() || c.is_boolean() || c.is_null()))
-      return Error::BadInput("parameter '" + name + "': choice " + c.dump() +
+      return Error::BadInput("parameter '" + name + "': choice " + DumpJson(c) +
                              " is not a string, number, bool or null");
     if (c.is_number_float() && !std::isfinite(c.get<double>()))
       return Error::BadInput("parameter '" + name + "': choices must be finite numbers");
     for (size_t j = 0; j < i; ++j)
       if (d.choices[j] == c && d.choices[j].is_boolean() == c.is_boolean())
-        return Error::BadInput("parameter '" + name + "': choice " + c.dump() +
+        return Error::BadInput("parameter '" + name + "': choice " + DumpJson(c) +
                                " appears more than once");
   }
   return {};
@@ -143,7 +145,7 @@ nlohmann::json ToExternal(const Distribution& distribution, double internal) {
 Result<double> ToInternal(const std::string& name, const Distribution& distribution,
                           const nlohmann::json& external) {
   auto outside = [&] {
-    return Error::BadInput("parameter '" + name + "': value " + external.dump() +
+    return Error::BadInput("parameter '" + name + "': value " + DumpJson(external) +
                            " is outside its distribution");
   };
   if (const auto* c = std::get_if<CategoricalDistribution>(&distribution)) {
@@ -152,7 +154,7 @@ Result<double> ToInternal(const std::string& name, const Distribution& distribut
     return static_cast<double>(*index);
   }
   if (!external.is_number() || external.is_boolean())
-    return Error::BadInput("parameter '" + name + "': value " + external.dump() +
+    return Error::BadInput("parameter '" + name + "': value " + DumpJson(external) +
                            " is not a number");
   double x = external.get<double>();
   if (const auto* f = std::get_if<FloatDistribution>(&distribution)) {
@@ -161,7 +163,7 @@ Result<double> ToInternal(const std::string& name, const Distribution& distribut
   }
   const auto& i = std::get<IntDistribution>(distribution);
   if (x != std::floor(x))
-    return Error::BadInput("parameter '" + name + "': value " + external.dump() +
+    return Error::BadInput("parameter '" + name + "': value " + DumpJson(external) +
                            " is not an integer");
   auto v = static_cast<int64_t>(x);
   if (v < i.low || v > i.high || (v - i.low) % i.step != 0) return outside();

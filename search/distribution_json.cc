@@ -3,6 +3,8 @@
 #include <cmath>
 #include <set>
 
+#include "base/json_text.h"
+
 namespace knob {
 namespace {
 
@@ -15,21 +17,21 @@ Error KeyError(const std::string& name, const std::string& key, const std::strin
 Result<double> NumberAt(const std::string& name, const json& spec, const std::string& key) {
   auto it = spec.find(key);
   if (it == spec.end()) return KeyError(name, key, "is missing");
-  if (!it->is_number()) return KeyError(name, key, "must be a number, got " + it->dump());
+  if (!it->is_number()) return KeyError(name, key, "must be a number, got " + DumpJson(*it));
   return it->get<double>();
 }
 
 Result<int64_t> IntegerAt(const std::string& name, const json& spec, const std::string& key) {
   KNOB_ASSIGN_OR_RETURN(double x, NumberAt(name, spec, key));
   if (x != std::floor(x) || std::fabs(x) > 9.0e15)
-    return KeyError(name, key, "must be an integer, got " + spec.at(key).dump());
+    return KeyError(name, key, "must be an integer, got " + DumpJson(spec.at(key)));
   return static_cast<int64_t>(x);
 }
 
 Result<bool> BoolAt(const std::string& name, const json& spec, const std::string& key) {
   auto it = spec.find(key);
   if (it == spec.end() || it->is_null()) return false;
-  if (!it->is_boolean()) return KeyError(name, key, "must be true or false, got " + it->dump());
+  if (!it->is_boolean()) return KeyError(name, key, "must be true or false, got " + DumpJson(*it));
   return it->get<bool>();
 }
 
@@ -57,7 +59,7 @@ Result<Distribution> ParseCategorical(const std::string& name, const json& spec)
   KNOB_RETURN_IF_ERROR(CheckKeys(name, spec, {"type", "choices"}));
   auto it = spec.find("choices");
   if (it == spec.end()) return KeyError(name, "choices", "is missing");
-  if (!it->is_array()) return KeyError(name, "choices", "must be a list, got " + it->dump());
+  if (!it->is_array()) return KeyError(name, "choices", "must be a list, got " + DumpJson(*it));
   CategoricalDistribution d;
   d.choices = Choices(std::vector<json>(it->begin(), it->end()));
   return Distribution(d);
@@ -76,7 +78,7 @@ Result<Distribution> ParseDistribution(const std::string& name, const json& spec
   else if (*type == "int") parsed = ParseNumeric<IntDistribution>(name, spec, IntegerAt);
   else if (*type == "categorical") parsed = ParseCategorical(name, spec);
   else
-    return KeyError(name, "type", "must be float, int or categorical, got " + type->dump());
+    return KeyError(name, "type", "must be float, int or categorical, got " + DumpJson(*type));
   if (!parsed.ok()) return parsed;
   KNOB_RETURN_IF_ERROR(Validate(name, *parsed));
   return parsed;

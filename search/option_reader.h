@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
 #include "base/result.h"
 
 namespace knob {
@@ -63,7 +64,7 @@ Status OptionReader::Choice(const std::string& key,
     }
     names += std::string(names.empty() ? "" : " or ") + name;
   }
-  return Invalid(key, "must be " + names + ", got " + value->dump());
+  return Invalid(key, "must be " + names + ", got " + DumpJson(*value));
 }
 
 }  // namespace knob

@@ -34,7 +34,7 @@ Status CheckConditions(const SearchSpace& space) {
                              "', which is not in the search space");
     for (const auto& v : condition.values)
       if (!ToInternal(condition.parent, parent->second, v).ok())
-        return Error::BadInput("parameter '" + name + "': 'when' value " + v.dump() +
+        return Error::BadInput("parameter '" + name + "': 'when' value " + DumpJson(v) +
                                " is not a value of '" + condition.parent + "'");
     // Follow the chain of parents: it must end, not come back.
     std::set<std::string> seen{name};
@@ -65,7 +65,7 @@ Status ParseParameter(const std::string& name, const nlohmann::json& param, Sear
 
 Result<SearchSpace> ParseSearchSpace(const nlohmann::json& spec) {
   if (!spec.is_object())
-    return Error::BadInput("search space must be a JSON object of parameters, got " + spec.dump());
+    return Error::BadInput("search space must be a JSON object of parameters, got " + DumpJson(spec));
   SearchSpace space;
   for (const auto& [name, param] : spec.items()) {
     if (name.empty()) return Error::BadInput("search space: a parameter name is empty");

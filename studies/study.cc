@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/json_text.h"
 #include "studies/trial_planner.h"
 
 namespace knob {
@@ -171,9 +172,9 @@ Result<FrozenTrial> Study::Tell(int number, const TellRequest& request) {
 
 Result<int> Study::Enqueue(const nlohmann::json& params, const nlohmann::json& user_attrs) {
   if (!params.is_object())
-    return Error::BadInput("enqueued params must be a JSON object, got " + params.dump());
+    return Error::BadInput("enqueued params must be a JSON object, got " + DumpJson(params));
   if (!user_attrs.is_object())
-    return Error::BadInput("user attributes must be a JSON object, got " + user_attrs.dump());
+    return Error::BadInput("user attributes must be a JSON object, got " + DumpJson(user_attrs));
   KNOB_ASSIGN_OR_RETURN(SearchSpace space, EffectiveSpace());
   for (const auto& [name, value] : params.items()) {
     auto d = space.find(name);

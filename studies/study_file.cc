@@ -88,7 +88,7 @@ Result<SamplerSpec> ParseSampler(const Checker& check, const nlohmann::json& val
     return spec;
   }
   if (!value.is_object() || !value.contains("name") || !value["name"].is_string())
-    return check.Fail("sampler", "expected a name or {name: ..., options...}, got " + value.dump());
+    return check.Fail("sampler", "expected a name or {name: ..., options...}, got " + DumpJson(value));
   spec.name = value["name"].get<std::string>();
   for (const auto& [k, v] : value.items())
     if (k != "name") spec.options[k] = v;
@@ -130,12 +130,12 @@ Status ParseTrainer(const Checker& check, const nlohmann::json& t, const SearchS
     return check.Fail("trainer.command",
                       "expected a list of arguments (knob runs no shell), e.g. [python3, train.py]");
   if (!command.is_array() || command.empty())
-    return check.Fail("trainer.command", "expected a non-empty list of arguments, got " + command.dump());
+    return check.Fail("trainer.command", "expected a non-empty list of arguments, got " + DumpJson(command));
   for (size_t i = 0; i < command.size(); ++i) {
     std::string key = "trainer.command[" + std::to_string(i) + "]";
     const auto& word = command[i];
     if (!word.is_string() && !word.is_number())
-      return check.Fail(key, "expected a string, got " + word.dump());
+      return check.Fail(key, "expected a string, got " + DumpJson(word));
     std::string text = word.is_string() ? word.get<std::string>() : DumpJson(word);
     auto names = PlaceholderNames(text);
     if (!names.ok()) return check.Fail(key, names.error().message);
@@ -162,7 +162,7 @@ Status ParseTrainer(const Checker& check, const nlohmann::json& t, const SearchS
         return check.Fail("trainer.env." + k, "not a valid environment variable name");
       if (v.is_string()) out->env[k] = v.get<std::string>();
       else if (v.is_number() || v.is_boolean()) out->env[k] = DumpJson(v);
-      else return check.Fail("trainer.env." + k, "expected a string or number, got " + v.dump());
+      else return check.Fail("trainer.env." + k, "expected a string or number, got " + DumpJson(v));
     }
   }
   return {};
@@ -179,13 +179,13 @@ Status ParseResources(const Checker& check, const nlohmann::json& r, ResourceSpe
       for (const auto& id : gpus) {
         if (id.is_number_integer() && id.get<int64_t>() >= 0) out->gpu_ids.push_back(std::to_string(id.get<int64_t>()));
         else if (id.is_string() && !id.get<std::string>().empty()) out->gpu_ids.push_back(id.get<std::string>());
-        else return check.Fail("resources.gpus", "a GPU id is a number >= 0 or a name, got " + id.dump());
+        else return check.Fail("resources.gpus", "a GPU id is a number >= 0 or a name, got " + DumpJson(id));
       }
       if (out->gpu_ids.empty()) return check.Fail("resources.gpus", "the list is empty (write none for no GPUs)");
       std::set<std::string> seen(out->gpu_ids.begin(), out->gpu_ids.end());
       if (seen.size() != out->gpu_ids.size()) return check.Fail("resources.gpus", "a GPU is listed twice");
     } else {
-      return check.Fail("resources.gpus", "expected all, none or a list of GPU ids, got " + gpus.dump());
+      return check.Fail("resources.gpus", "expected all, none or a list of GPU ids, got " + DumpJson(gpus));
     }
   }
   if (r.contains("gpus_per_trial")) {

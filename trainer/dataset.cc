@@ -6,6 +6,7 @@
 #include <numeric>
 #include <random>
 
+#include "base/json_text.h"
 #include "base/value_reader.h"
 #include "trainer/csv_table.h"
 #include "trainer/idx_dataset.h"
@@ -98,7 +99,7 @@ void Normalise(Dataset& d, bool per_column) {
 
 Result<DataSpec> ParseDataSpec(const nlohmann::json& section) {
   DataSpec spec;
-  if (!section.is_object()) return Error::BadInput("dataset: expected an object, got " + section.dump());
+  if (!section.is_object()) return Error::BadInput("dataset: expected an object, got " + DumpJson(section));
   for (const auto& [key, v] : section.items()) {
     if (key == "name") {
       KNOB_RETURN_IF_ERROR(ReadChoice("dataset.name", v, {"fashion-mnist", "mnist", "idx", "csv"}, &spec.name));

@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 
+#include "base/json_text.h"
 #include "base/value_reader.h"
 
 namespace knob {
@@ -67,7 +68,7 @@ const char* const kCnnOnly[] = {"channels", "kernel", "convs_per_block", "batch_
 
 Result<ModelSpec> ParseModelSpec(const nlohmann::json& section) {
   ModelSpec spec;
-  if (!section.is_object()) return Error::BadInput("model: expected an object, got " + section.dump());
+  if (!section.is_object()) return Error::BadInput("model: expected an object, got " + DumpJson(section));
   for (const auto& [key, value] : section.items()) {
     auto reader = Readers().find(key);
     if (reader == Readers().end()) return Error::BadInput("unknown key 'model." + key + "'");

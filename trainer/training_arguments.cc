@@ -80,7 +80,7 @@ const std::map<std::string, KeyReader>& Readers() {
       {"num_train_epochs", Number(&A::num_train_epochs, 0, false)},
       {"max_steps", [](const std::string& key, const nlohmann::json& v, A& a) -> Status {
          if (!v.is_number_integer() || (v.get<int64_t>() < 1 && v.get<int64_t>() != -1))
-           return KeyError(key, "expected an integer >= 1, or -1 for none, got " + v.dump());
+           return KeyError(key, "expected an integer >= 1, or -1 for none, got " + DumpJson(v));
          a.max_steps = v.get<int64_t>();
          return {};
        }},
@@ -181,7 +181,7 @@ Result<nlohmann::json> ApplyOverrides(nlohmann::json config, const std::vector<s
 }
 
 Result<TrainingArguments> ParseTrainingArguments(const nlohmann::json& config) {
-  if (!config.is_object()) return Error::BadInput("a config must be a JSON object, got " + config.dump());
+  if (!config.is_object()) return Error::BadInput("a config must be a JSON object, got " + DumpJson(config));
   TrainingArguments a;
   const auto& readers = Readers();
   for (const auto& [key, value] : config.items()) {

@@ -1,5 +1,6 @@
 #include "search/pruners/pruner_factory.h"
 
+#include "base/json_text.h"
 #include "search/option_reader.h"
 #include "search/pruners/hyperband_pruner.h"
 #include "search/pruners/patient_pruner.h"
@@ -107,7 +108,7 @@ Result<PrunerSpec> ParsePrunerSpec(const nlohmann::json& flat) {
     return spec;
   }
   if (!flat.is_object() || !flat.contains("name") || !flat["name"].is_string())
-    return Error::BadInput("a pruner is a name or an object with a 'name', got " + flat.dump());
+    return Error::BadInput("a pruner is a name or an object with a 'name', got " + DumpJson(flat));
   spec.name = flat["name"].get<std::string>();
   for (const auto& [key, value] : flat.items())
     if (key != "name") spec.options[key] = value;

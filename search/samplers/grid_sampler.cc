@@ -5,6 +5,7 @@
 #include <numeric>
 #include <unordered_set>
 
+#include "base/json_text.h"
 #include "search/samplers/rng.h"
 
 namespace knob {
@@ -48,7 +49,7 @@ Result<std::vector<double>> ExplicitAxis(const std::string& name, const Distribu
   for (const auto& v : list) {
     KNOB_ASSIGN_OR_RETURN(double internal, ToInternal(name, d, v));
     if (std::find(values.begin(), values.end(), internal) != values.end())
-      return Error::BadInput("grid sampler: value " + v.dump() + " of '" + name +
+      return Error::BadInput("grid sampler: value " + DumpJson(v) + " of '" + name +
                              "' appears more than once");
     values.push_back(internal);
   }

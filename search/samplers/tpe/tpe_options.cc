@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "base/json_text.h"
 #include "search/option_reader.h"
 
 namespace knob {
@@ -30,7 +31,7 @@ Result<TpeOptions> ParseTpeOptions(const nlohmann::json& options) {
   TpeOptions o;
   if (auto it = options.find("seed"); it != options.end() && !it->is_null()) {
     if (!it->is_number_integer() || it->get<int64_t>() < 0)
-      return Error::BadInput("tpe sampler: seed must be a non-negative integer, got " + it->dump());
+      return Error::BadInput("tpe sampler: seed must be a non-negative integer, got " + DumpJson(*it));
     o.seed = it->get<uint64_t>();
   }
   KNOB_RETURN_IF_ERROR(read.Int("n_startup_trials", 0, &o.n_startup_trials));
