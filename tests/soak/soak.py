@@ -23,10 +23,12 @@ import time
 
 
 def rss_kib(pid):
+    """knob's resident anonymous memory (its heap; file pages such as SQLite's
+    memory-mapped database are left out, they grow with the file), in KiB."""
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith("RssAnon:"):
                     return int(line.split()[1])
     except OSError:
         pass
@@ -115,7 +117,7 @@ def main():
     last = statistics.median(samples[-quarter:]) if samples else 0
     print(f"soak: {len(rows)} trials ({states}) in {wall:.1f}s = {len(rows) / wall:.0f} trials/s, "
           f"{args.slots} slots; failures by kind {reasons}; {len(daemons)} daemons, all ended")
-    print(f"soak: knob RSS first quarter {first / 1024:.1f} MiB, last quarter {last / 1024:.1f} MiB, "
+    print(f"soak: knob anonymous RSS first quarter {first / 1024:.1f} MiB, last quarter {last / 1024:.1f} MiB, "
           f"peak {max(samples, default=0) / 1024:.1f} MiB ({len(samples)} samples)")
     # ASan's quarantine holds freed memory: under it the figure is reported, not judged.
     if first and last > 1.5 * first + 8 * 1024 and "ASAN_OPTIONS" not in os.environ:
