@@ -171,11 +171,14 @@ void Orchestrator::FailOrphan(const FrozenTrial& trial, const std::string& reaso
 }
 
 Status Orchestrator::RecoverDeadWorkers() {
-  KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, storage_.ReadStudy(study_.record().study_id,
-                                                                   {true, false, false, true}));
+  // States first: only the few RUNNING trials that are not this worker's are read whole.
+  KNOB_ASSIGN_OR_RETURN(StudySnapshot states, storage_.ReadStudy(study_.record().study_id, SnapshotParts::Minimal()));
   std::set<std::string> cleaned;
-  for (const auto& trial : snapshot.trials) {
-    if (trial.state != TrialState::kRunning) continue;
+  for (const auto& listed : states.trials) {
+    if (listed.state != TrialState::kRunning || active_.count(listed.number)) continue;
+    auto read = storage_.ReadTrial(study_.record().study_id, listed.number);
+    if (!read.ok() || read->state != TrialState::kRunning) continue;
+    const FrozenTrial& trial = *read;
     auto worker_attr = trial.system_attrs.find("knob:worker");
     if (worker_attr == trial.system_attrs.end()) continue;  // asked through the CLI
     WorkerIdentity worker = WorkerIdentity::FromJson(*worker_attr);
