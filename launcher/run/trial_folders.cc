@@ -80,9 +80,9 @@ Status CheckOutputFolder(const std::string& output_dir, const std::string& stora
 
 Status ClaimOutputFolder(const std::string& output_dir, const std::string& storage,
                          const StudyRecord& study) {
-  fs::path claim_path = fs::path(output_dir) / kClaimFile;
-  if (fs::exists(claim_path)) return CheckOutputFolder(output_dir, storage, study.name, study.study_id);
   KNOB_RETURN_IF_ERROR(CheckOutputFolder(output_dir, storage, study.name, study.study_id));
+  fs::path claim_path = fs::path(output_dir) / kClaimFile;
+  if (fs::exists(claim_path)) return {};  // claimed by this study already
   std::error_code ec;
   fs::create_directories(output_dir, ec);
   if (ec) return Error::BadInput("cannot create output_dir '" + output_dir + "': " + ec.message());
