@@ -18,6 +18,7 @@ if [[ " $* " != *" --no-peers "* ]]; then
     postgresql                                  # the tests start a throw-away server
     python3-optuna python3-psycopg2             # the peer knob is measured against, interop tests
     python3-torch python3-numpy                 # the Python training loop knob-train is measured against
+    python3-sklearn python3-torchvision         # Optuna's own examples (shared/peer-examples), run under knob
     clang libclang-rt-14-dev                    # the fuzz targets (libFuzzer) and their sanitizers
   )
 fi

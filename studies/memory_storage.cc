@@ -141,6 +141,14 @@ Status MemoryStorage::SetTrialSystemAttrs(int64_t study_id, int number, const nl
   return {};
 }
 
+Status MemoryStorage::SetTrialParam(int64_t study_id, int number, const std::string& name,
+                                    const TrialParam& param) {
+  std::lock_guard lock(mutex_);
+  KNOB_ASSIGN_OR_RETURN(FrozenTrial * trial, FindRunning(study_id, number));
+  if (!trial->params.emplace(name, param).second) return ParamExistsError(number, name);
+  return {};
+}
+
 Status MemoryStorage::RecordHeartbeats(int64_t study_id, const std::vector<int>& numbers) {
   std::lock_guard lock(mutex_);
   KNOB_RETURN_IF_ERROR(Find(study_id));

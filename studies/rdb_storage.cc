@@ -380,6 +380,21 @@ Status RdbStorage::SetTrialAttrs(const char* table, int64_t study_id, int number
   });
 }
 
+Status RdbStorage::SetTrialParam(int64_t study_id, int number, const std::string& name,
+                                 const TrialParam& param) {
+  return Guarded([&]() -> Status {
+    WriteTransaction transaction(*session_, study_id);
+    KNOB_ASSIGN_OR_RETURN(int64_t trial_id, LocateRunningTrial(study_id, number));
+    bool exists = false;
+    session_->Query("SELECT 1 FROM trial_params WHERE trial_id = ? AND param_name = ?", {trial_id, name},
+                    [&](const SqlRow&) { exists = true; });
+    if (exists) return ParamExistsError(number, name);
+    InsertParams(trial_id, {{name, param}});
+    transaction.Commit();
+    return {};
+  });
+}
+
 Status RdbStorage::RecordHeartbeats(int64_t study_id, const std::vector<int>& numbers) {
   if (numbers.empty()) return {};
   return Guarded([&]() -> Status {

@@ -40,6 +40,7 @@ class RdbStorage : public Storage {
   Status SetTrialUserAttr(int64_t study_id, int number, const std::string& key,
                           const nlohmann::json& value) override;
   Status SetTrialSystemAttrs(int64_t study_id, int number, const nlohmann::json& attrs) override;
+  Status SetTrialParam(int64_t study_id, int number, const std::string& name, const TrialParam& param) override;
   Status RecordHeartbeats(int64_t study_id, const std::vector<int>& numbers) override;
   Result<std::map<int, double>> HeartbeatAges(int64_t study_id) override;
   Result<StudySnapshot> ReadStudy(int64_t study_id,

@@ -14,6 +14,10 @@ Error UnknownTrialError(int number) {
   return Error::BadInput("no trial number " + std::to_string(number) + " in this study");
 }
 
+Error ParamExistsError(int number, const std::string& name) {
+  return Error::BadInput("trial " + std::to_string(number) + " already has a parameter '" + name + "'");
+}
+
 Error NotRunningError(int number, TrialState state) {
   if (state == TrialState::kWaiting)
     return Error::BadInput("trial " + std::to_string(number) +

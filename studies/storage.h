@@ -77,6 +77,10 @@ class Storage {
                                   const nlohmann::json& value) = 0;
   // Adds or replaces system attributes of a RUNNING trial (a pruner's rung values).
   virtual Status SetTrialSystemAttrs(int64_t study_id, int number, const nlohmann::json& attrs) = 0;
+  // Adds a parameter to a RUNNING trial (define-by-run: a trainer's suggestion of a
+  // parameter the space does not declare); bad input when the trial has it already.
+  virtual Status SetTrialParam(int64_t study_id, int number, const std::string& name,
+                               const TrialParam& param) = 0;
 
   // Heartbeats, timed by the storage's own clock (the database server's, for a
   // shared study), so that workers on machines with skewed clocks agree. Numbers of
@@ -105,5 +109,6 @@ FrozenTrial ApplyPlan(FrozenTrial base, const TrialPlan& plan, const std::string
 // Shared wording of the storage rules, so every implementation says the same.
 Error UnknownTrialError(int number);
 Error NotRunningError(int number, TrialState state);
+Error ParamExistsError(int number, const std::string& name);
 
 }  // namespace knob

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "base/json_text.h"
+#include "search/distribution_json.h"
 #include "studies/trial_planner.h"
 
 namespace knob {
@@ -115,6 +116,43 @@ Result<FrozenTrial> Study::Ask(const AskOptions& options) {
     plan.heartbeat = options.heartbeat;
     return plan;
   });
+}
+
+Result<nlohmann::json> Study::Suggest(int number, const std::string& name, const Distribution& distribution) {
+  KNOB_RETURN_IF_ERROR(knob::Validate(name, distribution));
+  KNOB_ASSIGN_OR_RETURN(FrozenTrial trial, storage_->ReadTrial(record_.study_id, number));
+  if (trial.state != TrialState::kRunning) return NotRunningError(number, trial.state);
+  if (auto have = trial.params.find(name); have != trial.params.end()) {
+    if (have->second.distribution == distribution) return have->second.External();
+    return Error::BadInput("parameter '" + name + "' was suggested as " + DumpJson(ToKnobJson(distribution)) +
+                           " but the study has it as " + DumpJson(ToKnobJson(have->second.distribution)));
+  }
+  std::optional<double> internal;
+  auto fixed = trial.system_attrs.find("fixed_params");
+  if (fixed != trial.system_attrs.end() && fixed->is_object() && fixed->contains(name)) {
+    auto value = ToInternal(name, distribution, (*fixed)[name]);
+    if (value.ok()) internal = *value;
+  }
+  if (!internal) {
+    if (sampler_.name == "grid")
+      return Error::BadInput("the grid sampler cannot draw parameter '" + name +
+                             "': declare it in the study's space");
+    SearchSpace one;
+    one[name] = distribution;
+    KNOB_ASSIGN_OR_RETURN(auto sampler, MakeSampler(sampler_, one, nullptr));
+    KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, storage_->ReadStudy(record_.study_id, sampler->PartsNeeded()));
+    SearchSpace relative = sampler->InferRelativeSearchSpace(snapshot, one);
+    if (!relative.empty()) {
+      KNOB_ASSIGN_OR_RETURN(RelativeSample sample, sampler->SampleRelative(snapshot, number, relative, {}));
+      if (auto drawn = sample.params.find(name); drawn != sample.params.end()) internal = drawn->second;
+    }
+    if (!internal) {
+      KNOB_ASSIGN_OR_RETURN(internal, sampler->SampleIndependent(snapshot, number, name, distribution));
+    }
+  }
+  TrialParam param{distribution, *internal};
+  KNOB_RETURN_IF_ERROR(storage_->SetTrialParam(record_.study_id, number, name, param));
+  return param.External();
 }
 
 Result<bool> Study::Report(int number, int64_t step, double value) {

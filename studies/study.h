@@ -68,6 +68,13 @@ class Study {
     return Ask(options);
   }
   Result<FrozenTrial> Ask(const AskOptions& options);
+  // Define-by-run: the value of parameter `name` of RUNNING trial `number`, as a
+  // trainer's suggest_* asks for it. A parameter the trial has (declared by the
+  // space, or suggested before) is returned when `distribution` is the same, else
+  // bad input naming both; one a retry or enqueue fixed is recorded as fixed; any
+  // other is drawn by the study's sampler (TPE on the trials that have it, as
+  // Optuna's independent sampling) and recorded with its distribution.
+  Result<nlohmann::json> Suggest(int number, const std::string& name, const Distribution& distribution);
   // Stores the value and asks the study's pruner: true when the trial should stop.
   Result<bool> Report(int number, int64_t step, double value);
   // COMPLETE needs a value; a NaN value fails the trial; PRUNED without a value

@@ -18,7 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::set<std::string> kBuiltinPlaceholders = {"trial_number", "trial_dir", "study_dir", "study"};
+const std::set<std::string> kBuiltinPlaceholders = {"trial_number", "trial_dir", "study_dir", "study",
+                                                     "resume_dir"};
 
 // Turns checks on one document into one-line errors: "<file>:<line>: <key>: <what>".
 // The checks are base/value_reader's; the line is found from the error's key.
@@ -52,6 +53,19 @@ class Checker {
   Result<std::string> String(const nlohmann::json& value, const std::string& key) const {
     std::string read;
     KNOB_RETURN_IF_ERROR(Located(ReadString(key, value, &read)));
+    return read;
+  }
+
+  Result<bool> Bool(const nlohmann::json& value, const std::string& key) const {
+    bool read = false;
+    KNOB_RETURN_IF_ERROR(Located(ReadBool(key, value, &read)));
+    return read;
+  }
+
+  Result<std::string> Choice(const nlohmann::json& value, const std::string& key,
+                             const std::vector<std::string>& choices) const {
+    std::string read;
+    KNOB_RETURN_IF_ERROR(Located(ReadChoice(key, value, choices, &read)));
     return read;
   }
 
@@ -123,8 +137,18 @@ std::string ResolveStorage(const std::string& url, const std::string& base_dir) 
 
 Status ParseTrainer(const Checker& check, const nlohmann::json& t, const SearchSpace& space,
                     TrainerSpec* out) {
-  KNOB_RETURN_IF_ERROR(check.KnownKeys(t, "trainer", {"command", "timeout", "retries", "env", "stop_grace"}));
+  KNOB_RETURN_IF_ERROR(check.KnownKeys(t, "trainer", {"command", "timeout", "retries", "env", "stop_grace",
+                                                      "working_dir", "reuse", "max_trials_per_worker"}));
   if (!t.contains("command")) return check.Fail("trainer", "'command' is required");
+  auto check_placeholders = [&](const std::string& key, const std::string& text) -> Status {
+    auto names = PlaceholderNames(text);
+    if (!names.ok()) return check.Fail(key, names.error().message);
+    for (const auto& name : *names)
+      if (!space.count(name) && !kBuiltinPlaceholders.count(name))
+        return check.Fail(key, "{" + name + "} is neither a parameter of the space nor one of "
+                               "{trial_number}, {trial_dir}, {study_dir}, {study}, {resume_dir}");
+    return {};
+  };
   const auto& command = t["command"];
   if (command.is_string())
     return check.Fail("trainer.command",
@@ -137,13 +161,20 @@ Status ParseTrainer(const Checker& check, const nlohmann::json& t, const SearchS
     if (!word.is_string() && !word.is_number())
       return check.Fail(key, "expected a string, got " + DumpJson(word));
     std::string text = word.is_string() ? word.get<std::string>() : DumpJson(word);
-    auto names = PlaceholderNames(text);
-    if (!names.ok()) return check.Fail(key, names.error().message);
-    for (const auto& name : *names)
-      if (!space.count(name) && !kBuiltinPlaceholders.count(name))
-        return check.Fail(key, "{" + name + "} is neither a parameter of the space nor one of "
-                               "{trial_number}, {trial_dir}, {study_dir}, {study}");
+    KNOB_RETURN_IF_ERROR(check_placeholders(key, text));
     out->command.push_back(text);
+  }
+  if (t.contains("working_dir")) {
+    KNOB_ASSIGN_OR_RETURN(out->working_dir, check.String(t["working_dir"], "trainer.working_dir"));
+    if (out->working_dir.empty()) return check.Fail("trainer.working_dir", "the folder name is empty");
+    KNOB_RETURN_IF_ERROR(check_placeholders("trainer.working_dir", out->working_dir));
+  }
+  if (t.contains("reuse")) {
+    KNOB_ASSIGN_OR_RETURN(out->reuse, check.Bool(t["reuse"], "trainer.reuse"));
+  }
+  if (t.contains("max_trials_per_worker")) {
+    KNOB_ASSIGN_OR_RETURN(out->max_trials_per_worker,
+                          check.Int(t["max_trials_per_worker"], "trainer.max_trials_per_worker", 1));
   }
   if (t.contains("timeout")) {
     KNOB_ASSIGN_OR_RETURN(out->timeout_seconds, check.Duration(t["timeout"], "trainer.timeout"));
@@ -252,12 +283,13 @@ Result<StudyFile> ParseStudyFile(const std::string& name, const std::string& bas
   if (!doc.is_object()) return Error::BadInput(name + ": expected a mapping of keys at the top");
   KNOB_RETURN_IF_ERROR(check.KnownKeys(doc, "", {"study", "storage", "direction", "metric", "n_trials",
                                                  "timeout", "max_failures", "sampler", "pruner", "space",
-                                                 "trainer", "resources", "output_dir", "heartbeat"}));
+                                                 "trainer", "resources", "output_dir", "heartbeat",
+                                                 "checkpoints"}));
   StudyFile file;
   file.name = name;
   file.base_dir = base_dir;
   file.document = doc;
-  for (const char* required : {"study", "space", "trainer"})
+  for (const char* required : {"study", "trainer"})
     if (!doc.contains(required)) return Error::BadInput(name + ": '" + required + "' is required");
   KNOB_ASSIGN_OR_RETURN(file.config.name, check.String(doc["study"], "study"));
   if (file.config.name.empty()) return check.Fail("study", "the study name is empty");
@@ -267,7 +299,8 @@ Result<StudyFile> ParseStudyFile(const std::string& name, const std::string& bas
     if (!parsed.ok()) return check.Fail("direction", parsed.error().message);
     file.config.direction = *parsed;
   }
-  auto space = ParseSearchSpace(doc["space"]);
+  // Without a space, the trainer's suggestions define it (define-by-run).
+  auto space = doc.contains("space") ? ParseSearchSpace(doc["space"]) : Result<SearchSpace>(SearchSpace());
   if (!space.ok()) {
     Error error = space.error();
     error.message = "space: " + error.message;
@@ -333,6 +366,15 @@ Result<StudyFile> ParseStudyFile(const std::string& name, const std::string& bas
   KNOB_RETURN_IF_ERROR(ParseTrainer(check, doc["trainer"], *file.config.space, &file.trainer));
   if (doc.contains("resources")) {
     KNOB_RETURN_IF_ERROR(ParseResources(check, doc["resources"], &file.resources));
+  }
+  if (doc.contains("checkpoints")) {
+    const auto& c = doc["checkpoints"];
+    KNOB_RETURN_IF_ERROR(check.KnownKeys(c, "checkpoints", {"keep"}));
+    if (c.contains("keep")) {
+      KNOB_ASSIGN_OR_RETURN(std::string keep, check.Choice(c["keep"], "checkpoints.keep", {"all", "best", "none"}));
+      file.keep_checkpoints = keep == "best" ? CheckpointKeep::kBest
+                              : keep == "none" ? CheckpointKeep::kNone : CheckpointKeep::kAll;
+    }
   }
   return file;
 }

@@ -20,13 +20,22 @@ namespace knob {
 
 struct TrainerSpec {
   // argv with {placeholders}: space parameters and {trial_number}, {trial_dir},
-  // {study_dir}, {study}; "{{" and "}}" are literal braces.
+  // {study_dir}, {study}, {resume_dir}; "{{" and "}}" are literal braces.
   std::vector<std::string> command;
   std::optional<double> timeout_seconds;  // per trial
   int retries = 0;                        // re-runs of a failed trial
   std::map<std::string, std::string> env;
   double stop_grace_seconds = 10;  // SIGTERM, then SIGKILL after this long
+  // Where the trainer runs (placeholders as in command; relative to the study file).
+  std::string working_dir = "{trial_dir}";
+  // A trainer that offers to serve many trials (knob.serve) gets the next trial of
+  // its slot instead of a new process; false: one process per trial.
+  bool reuse = true;
+  std::optional<int> max_trials_per_worker;  // then a serving worker is replaced
 };
+
+// What happens to the checkpoints of trials once they are done.
+enum class CheckpointKeep { kAll, kBest, kNone };
 
 struct ResourceSpec {
   // "all", "none", or the listed GPU ids (as CUDA_VISIBLE_DEVICES names them).
@@ -51,6 +60,9 @@ struct StudyFile {
   double stale_after_seconds = 60;  // another worker's trial without a heartbeat this long is dead
   TrainerSpec trainer;
   ResourceSpec resources;
+  // kBest: the checkpoint-* folders of pruned, failed (not to be retried) and
+  // non-best complete trials are removed; kNone: those of every finished trial.
+  CheckpointKeep keep_checkpoints = CheckpointKeep::kAll;
   nlohmann::json document;  // the file's content as JSON, stored with the study
 };
 

@@ -9,18 +9,17 @@ import math
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import knob_trial  # noqa: E402
+import knob  # knob run puts its python/ package on the trainer's PYTHONPATH
 
-p = knob_trial.params()
+p = knob.params()
 lr, depth, activation = p["lr"], p["depth"], p["activation"]
 floor = (math.log10(lr) + 2.5) ** 2 * 0.1 + abs(depth - 3) * 0.05 + (0.0 if activation == "gelu" else 0.03)
 loss = None
 for epoch in range(1, int(os.environ.get("EPOCHS", "8")) + 1):
     loss = floor + 1.0 / epoch
     print(f"epoch {epoch} loss {loss!r}", flush=True)
-    if knob_trial.report(epoch, loss):
+    if knob.report(epoch, loss):
         print("pruned", flush=True)
         sys.exit(0)
 print(f"final {loss!r}", flush=True)
-knob_trial.result(loss, metrics={"epochs": epoch})
+knob.result(loss, metrics={"epochs": epoch})

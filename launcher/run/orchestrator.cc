@@ -8,9 +8,11 @@
 
 #include "base/duration.h"
 #include "base/json_text.h"
+#include "search/distribution_json.h"
 #include "launcher/run/event_log.h"
 #include "launcher/run/process_trial_runner.h"
 #include "launcher/run/progress.h"
+#include "launcher/run/python_package.h"
 #include "launcher/run/trial_folders.h"
 #include "launcher/run/trial_verdict.h"
 #include "launcher/run/worker_identity.h"
@@ -32,8 +34,21 @@ struct ActiveTrial {
   FrozenTrial trial;
   const Slot* slot = nullptr;  // null: it never started
   std::string dir;
+  std::string resume_dir;  // the folder of the attempt it retries, if that exists
   double started = 0;  // on the runner's clock
 };
+
+// The folder of the attempt that `trial` retries (its retry history's last), when
+// that folder is there: a retried or interrupted trial resumes from its checkpoints.
+std::string ResumeDirOf(const FrozenTrial& trial, const std::string& output_dir) {
+  auto history = trial.system_attrs.find("retry_history");
+  if (history == trial.system_attrs.end() || !history->is_array() || history->empty() ||
+      !history->back().is_number_integer())
+    return "";
+  std::string dir = TrialFolder(output_dir, history->back().get<int>());
+  std::error_code ec;
+  return fs::is_directory(dir, ec) ? dir : "";
+}
 
 class Orchestrator : public TrialRunnerEvents {
  public:
@@ -45,6 +60,10 @@ class Orchestrator : public TrialRunnerEvents {
 
   // TrialRunnerEvents
   Result<bool> OnReport(int number, int64_t step, double value) override;
+  Result<nlohmann::json> OnSuggest(int number, const std::string& name, const nlohmann::json& distribution) override;
+  Status OnUserAttr(int number, const std::string& key, const nlohmann::json& value) override {
+    return study_.SetUserAttr(number, key, value);
+  }
   void OnEnded(int number, const TrialOutcome& outcome) override;
   void OnSignal(int signal) override;
   void OnWarning(const std::string& line) override { Warn(line); }
@@ -60,7 +79,9 @@ class Orchestrator : public TrialRunnerEvents {
   bool MayStart() const;
   bool BudgetHeldElsewhere();
   void StartTrial(const Slot& slot);
-  Result<LaunchSpec> MakeLaunchSpec(const FrozenTrial& trial, const Slot& slot, const std::string& dir);
+  Result<LaunchSpec> MakeLaunchSpec(const ActiveTrial& t, const Slot& slot);
+  // Checkpoints: kept, or removed once a trial is done (checkpoints.keep).
+  void KeepCheckpoints(const ActiveTrial& t, const FrozenTrial& told, bool retried, bool new_best);
   // Ending.
   void Record(const ActiveTrial& t, const TrialOutcome& outcome);
   // A write knob itself could not make (a full disk, a lost storage file): the run
@@ -225,13 +246,15 @@ void Orchestrator::FillSlots() {
   ShowProgress();
 }
 
-Result<LaunchSpec> Orchestrator::MakeLaunchSpec(const FrozenTrial& trial, const Slot& slot,
-                                                const std::string& dir) {
+Result<LaunchSpec> Orchestrator::MakeLaunchSpec(const ActiveTrial& t, const Slot& slot) {
+  const FrozenTrial& trial = t.trial;
+  const std::string& dir = t.dir;
   nlohmann::json params = trial.ParamsJson();
   std::map<std::string, std::string> values = {{"trial_number", std::to_string(trial.number)},
                                                {"trial_dir", dir},
                                                {"study_dir", file_.base_dir},
-                                               {"study", study_.record().name}};
+                                               {"study", study_.record().name},
+                                               {"resume_dir", t.resume_dir}};
   for (const auto& [name, d] : *file_.config.space) values[name] = "";  // inactive conditionals
   for (const auto& [name, value] : params.items()) values[name] = ArgvText(value);
   LaunchSpec spec;
@@ -262,7 +285,13 @@ Result<LaunchSpec> Orchestrator::MakeLaunchSpec(const FrozenTrial& trial, const 
   for (const char* var : {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
                           "VECLIB_MAXIMUM_THREADS", "LOKY_MAX_CPU_COUNT"})
     env[var] = threads;
+  // `import knob` finds the package of this knob (same protocol) before any other.
+  if (std::string python = KnobPythonDir(); !python.empty())
+    env["PYTHONPATH"] = env.count("PYTHONPATH") && !env["PYTHONPATH"].empty() ? python + ":" + env["PYTHONPATH"] : python;
   for (const auto& [k, v] : file_.trainer.env) env[k] = v;
+  env["KNOB_PROTOCOL"] = std::to_string(kProtocolVersion);
+  env["KNOB_REUSE"] = file_.trainer.reuse ? "1" : "0";
+  env["KNOB_RESUME_DIR"] = t.resume_dir;
   env["KNOB_STUDY"] = study_.record().name;
   env["KNOB_TRIAL_NUMBER"] = std::to_string(trial.number);
   env["KNOB_TRIAL_DIR"] = dir;
@@ -272,7 +301,8 @@ Result<LaunchSpec> Orchestrator::MakeLaunchSpec(const FrozenTrial& trial, const 
   env["KNOB_WORKER"] = self_.Token();
   env["KNOB_TRIAL"] = ProcessTrialRunner::TrialToken(self_.Token(), trial.number);
   for (const auto& [k, v] : env) spec.env.push_back(k + "=" + v);
-  spec.working_dir = dir;
+  KNOB_ASSIGN_OR_RETURN(std::string working_dir, FillPlaceholders(file_.trainer.working_dir, values));
+  spec.working_dir = (fs::path(file_.base_dir) / working_dir).lexically_normal().string();
   spec.log_path = dir + "/trainer.log";
   return spec;
 }
@@ -302,6 +332,7 @@ void Orchestrator::StartTrial(const Slot& slot) {
   ActiveTrial t;
   t.trial = *asked;
   t.dir = TrialFolder(file_.output_dir, t.trial.number);
+  t.resume_dir = ResumeDirOf(t.trial, file_.output_dir);
   t.started = runner_.Now();
   TrialOutcome never_started;
   if (Status prepared = PrepareTrialFolder(t.dir, DumpJson(t.trial.ParamsJson()) + "\n"); !prepared.ok()) {
@@ -315,10 +346,15 @@ void Orchestrator::StartTrial(const Slot& slot) {
   launch.timeout_seconds = file_.trainer.timeout_seconds;
   launch.stop_grace_seconds = file_.trainer.stop_grace_seconds;
   launch.metric = file_.metric;
-  auto spec = MakeLaunchSpec(t.trial, slot, t.dir);
+  launch.slot = slot.index;
+  launch.reuse = file_.trainer.reuse;
+  launch.max_trials_per_worker = file_.trainer.max_trials_per_worker.value_or(0);
+  auto spec = MakeLaunchSpec(t, slot);
   Status started = spec.ok() ? Status() : Status(spec.error());
   if (spec.ok()) {
     launch.spec = std::move(*spec);
+    launch.next_trial_line = TrialLine({t.trial.number, t.trial.ParamsJson(), t.dir, launch.spec.working_dir,
+                                        launch.spec.log_path, t.resume_dir});
     started = runner_.Start(launch);
   }
   if (!started.ok()) {
@@ -328,7 +364,8 @@ void Orchestrator::StartTrial(const Slot& slot) {
   }
   t.slot = &slot;
   log_.Info("trial " + std::to_string(t.trial.number) + " started [" + slot.Label() + "] params " +
-            DumpJson(t.trial.ParamsJson()) + " in " + t.dir);
+            DumpJson(t.trial.ParamsJson()) + " in " + t.dir +
+            (t.resume_dir.empty() ? "" : ", resuming from " + t.resume_dir));
   busy_slots_.insert(slot.index);
   counts_.running[slot.DeviceLabel()]++;
   active_[t.trial.number] = std::move(t);
@@ -339,6 +376,14 @@ Result<bool> Orchestrator::OnReport(int number, int64_t step, double value) {
   log_.Debug("trial " + std::to_string(number) + " reported " + DumpNumber(value) + " at step " +
              std::to_string(step) + (prune ? ": prune" : ": go on"));
   return prune;
+}
+
+Result<nlohmann::json> Orchestrator::OnSuggest(int number, const std::string& name,
+                                               const nlohmann::json& distribution) {
+  KNOB_ASSIGN_OR_RETURN(Distribution parsed, ParseDistribution(name, distribution));
+  KNOB_ASSIGN_OR_RETURN(nlohmann::json value, study_.Suggest(number, name, parsed));
+  log_.Debug("trial " + std::to_string(number) + " suggested " + name + ": " + DumpJson(value));
+  return value;
 }
 
 void Orchestrator::OnEnded(int number, const TrialOutcome& outcome) {
@@ -390,6 +435,7 @@ void Orchestrator::Record(const ActiveTrial& t, const TrialOutcome& outcome) {
     }
     auto retry = study_.Retry(*told, file_.trainer.retries, /*always=*/!trainers_fault);
     if (retry.ok() && *retry) line += "; runs again as trial " + std::to_string(**retry);
+    KeepCheckpoints(t, *told, retry.ok() && *retry, false);
     nothing_to_ask_ = false;  // a failure frees its place in the budget
     if (failures_in_a_row_ == max_failures_ && !fatal_)
       fatal_ = Error::Runtime("stopped after " + std::to_string(max_failures_) +
@@ -404,16 +450,32 @@ void Orchestrator::Record(const ActiveTrial& t, const TrialOutcome& outcome) {
     counts_.done_this_run++;
     if (told->state == TrialState::kPruned) counts_.pruned++;
     bool maximize = study_.record().direction == StudyDirection::kMaximize;
-    if (told->state == TrialState::kComplete && told->value &&
-        (!counts_.best || (maximize ? *told->value > *counts_.best : *told->value < *counts_.best))) {
+    int previous_best = counts_.best_number;
+    bool new_best = told->state == TrialState::kComplete && told->value &&
+                    (!counts_.best || (maximize ? *told->value > *counts_.best : *told->value < *counts_.best));
+    if (new_best) {
       counts_.best = told->value;
       counts_.best_number = told->number;
     }
+    KeepCheckpoints(t, *told, false, new_best);
+    if (new_best && previous_best >= 0 && file_.keep_checkpoints == CheckpointKeep::kBest)
+      RemoveCheckpoints(TrialFolder(file_.output_dir, previous_best));
   }
   progress_.Update(counts_);
   progress_.Event(line);
   if (told->state == TrialState::kFail) log_.Warn(line + " [" + verdict.kind + "]");
   else log_.Info(line);
+}
+
+void Orchestrator::KeepCheckpoints(const ActiveTrial& t, const FrozenTrial& told, bool retried, bool new_best) {
+  if (file_.keep_checkpoints == CheckpointKeep::kAll) return;
+  // The attempt this one resumed from is done with, whatever this one's end.
+  if (!t.resume_dir.empty() && !retried) RemoveCheckpoints(t.resume_dir);
+  // A trial that runs again resumes from its checkpoints; the best keeps its own.
+  if (retried || (new_best && file_.keep_checkpoints == CheckpointKeep::kBest)) return;
+  int removed = RemoveCheckpoints(t.dir);
+  if (removed > 0)
+    log_.Debug("trial " + std::to_string(told.number) + ": removed " + std::to_string(removed) + " checkpoints");
 }
 
 void Orchestrator::NoteFirstFailures(const TrialVerdict& verdict, const std::string& last_log_line) {

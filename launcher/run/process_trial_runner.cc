@@ -27,10 +27,16 @@ Clock::duration Seconds(double s) {
 
 }  // namespace
 
-struct ProcessTrialRunner::Running {
-  Running(asio::io_context& io, int fd) : channel(io), stop_timer(io), kill_timer(io) { channel.assign(fd); }
-  TrialLaunch launch;
+struct ProcessTrialRunner::Worker {
+  Worker(asio::io_context& io, int fd) : channel(io), kill_timer(io) { channel.assign(fd); }
   pid_t pid = -1;
+  int slot = 0;
+  std::string token;  // the $KNOB_TRIAL it was started with
+  double stop_grace_seconds = 10;
+  bool may_serve = false;  // knob lets it take more trials (trainer.reuse)
+  bool serves = false;     // and it offered to, in its hello
+  int served = 0;          // trials it ended
+  int max_trials = 0;      // then it is replaced (0: never)
   asio::posix::stream_descriptor channel;
   std::string inbox;
   size_t scanned = 0;  // bytes of inbox known to hold no newline
@@ -38,9 +44,17 @@ struct ProcessTrialRunner::Running {
   Clock::time_point refilled = Clock::now();
   std::deque<std::string> outbox;
   bool writing = false;
-  asio::steady_timer stop_timer;  // timeout, or the grace after a prune decision
   asio::steady_timer kill_timer;  // SIGKILL after SIGTERM
   bool stopping = false;          // SIGTERM sent
+  bool exited = false;
+  RunningPtr trial;  // the trial it runs; null while idle
+};
+
+struct ProcessTrialRunner::Running {
+  explicit Running(asio::io_context& io) : stop_timer(io) {}
+  TrialLaunch launch;
+  WorkerPtr worker;
+  asio::steady_timer stop_timer;  // timeout, or the grace after a prune decision
   bool finished = false;
   bool got_result = false;
   TrialOutcome outcome;
@@ -84,26 +98,63 @@ void ProcessTrialRunner::Run() {
   KillProcessesOfWorker(worker_token_);
 }
 
+std::string ProcessTrialRunner::Head(const WorkerPtr& w) const {
+  if (w->trial) return "trial " + std::to_string(w->trial->launch.number) + ": ";
+  return "the idle worker of slot " + std::to_string(w->slot) + " (pid " + std::to_string(w->pid) + "): ";
+}
+
+ProcessTrialRunner::WorkerPtr ProcessTrialRunner::TakeIdleWorker(int slot) {
+  for (auto it = idle_.begin(); it != idle_.end(); ++it) {
+    WorkerPtr w = *it;
+    if (w->slot != slot) continue;
+    // One that exited a moment ago (its SIGCHLD not handled yet) takes no trial.
+    siginfo_t info{};
+    bool gone = waitid(P_PID, w->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == w->pid;
+    if (gone || w->stopping || w->exited) continue;
+    idle_.erase(it);
+    return w;
+  }
+  return nullptr;
+}
+
 Status ProcessTrialRunner::Start(const TrialLaunch& launch) {
-  KNOB_ASSIGN_OR_RETURN(LaunchedProcess launched, LaunchTrialProcess(launch.spec));
-  auto t = std::make_shared<Running>(io_, launched.control_fd);
+  auto t = std::make_shared<Running>(io_);
   t->launch = launch;
-  t->pid = launched.pid;
-  t->tokens = limits_.message_burst;
   t->outcome.end.log_path = launch.spec.log_path;
-  by_pid_[t->pid] = t;
-  by_number_[launch.number] = t;
-  WatchChannel(t);
+  WorkerPtr w = launch.reuse ? TakeIdleWorker(launch.slot) : nullptr;
+  if (w) {
+    Attach(w, t);
+    Send(w, launch.next_trial_line);
+  } else {
+    KNOB_ASSIGN_OR_RETURN(LaunchedProcess launched, LaunchTrialProcess(launch.spec));
+    w = std::make_shared<Worker>(io_, launched.control_fd);
+    w->pid = launched.pid;
+    w->slot = launch.slot;
+    w->token = TrialToken(worker_token_, launch.number);
+    w->stop_grace_seconds = launch.stop_grace_seconds;
+    w->may_serve = launch.reuse;
+    w->max_trials = launch.max_trials_per_worker;
+    w->tokens = limits_.message_burst;
+    by_pid_[w->pid] = w;
+    Attach(w, t);
+    WatchChannel(w);
+  }
   if (launch.timeout_seconds) {
     t->stop_timer.expires_after(Seconds(*launch.timeout_seconds));
     t->stop_timer.async_wait([this, t](const boost::system::error_code& e) {
       if (e || t->finished) return;
       t->outcome.end.timed_out = true;
       t->outcome.end.timeout_seconds = *t->launch.timeout_seconds;
-      Stop(t);
+      Stop(t->worker);
     });
   }
   return {};
+}
+
+void ProcessTrialRunner::Attach(const WorkerPtr& w, const RunningPtr& t) {
+  t->worker = w;
+  w->trial = t;
+  by_number_[t->launch.number] = t;
 }
 
 void ProcessTrialRunner::Interrupt(int number, const std::string& reason) {
@@ -111,147 +162,191 @@ void ProcessTrialRunner::Interrupt(int number, const std::string& reason) {
   if (it == by_number_.end()) return;
   it->second->outcome.end.interrupted = true;
   it->second->outcome.end.interrupt_reason = reason;
-  Stop(it->second);
+  Stop(it->second->worker);
 }
 
-void ProcessTrialRunner::WatchChannel(RunningPtr t) {
-  t->channel.async_wait(asio::posix::descriptor::wait_read, [this, t](const boost::system::error_code& e) {
-    if (e || t->finished) return;
-    ReadChannel(t, /*final=*/false);
+void ProcessTrialRunner::WatchChannel(WorkerPtr w) {
+  w->channel.async_wait(asio::posix::descriptor::wait_read, [this, w](const boost::system::error_code& e) {
+    if (e || w->exited) return;
+    ReadChannel(w, /*final=*/false);
   });
 }
 
-void ProcessTrialRunner::ReadChannel(const RunningPtr& t, bool final) {
+void ProcessTrialRunner::ReadChannel(const WorkerPtr& w, bool final) {
   char buffer[65536];
   size_t budget = limits_.read_bytes_per_turn;
-  while (!t->stopping || final) {
+  while (!w->stopping || final) {
     if (!final && budget == 0) {
       // A trainer that writes without pause must not starve the others: come back
       // to it once the loop has run what else is ready.
-      asio::post(io_, [this, t] {
-        if (!t->finished) ReadChannel(t, false);
+      asio::post(io_, [this, w] {
+        if (!w->exited) ReadChannel(w, false);
       });
       return;
     }
-    ssize_t n = read(t->channel.native_handle(), buffer, final ? sizeof buffer : std::min(sizeof buffer, budget));
+    ssize_t n = read(w->channel.native_handle(), buffer, final ? sizeof buffer : std::min(sizeof buffer, budget));
     if (n > 0) {
       budget -= std::min<size_t>(budget, n);
-      t->inbox.append(buffer, n);
+      w->inbox.append(buffer, n);
       size_t start = 0, newline;
-      while ((newline = t->inbox.find('\n', std::max(start, t->scanned))) != std::string::npos) {
-        std::string line = t->inbox.substr(start, newline - start);
+      while ((newline = w->inbox.find('\n', std::max(start, w->scanned))) != std::string::npos) {
+        std::string line = w->inbox.substr(start, newline - start);
         start = newline + 1;
-        t->scanned = 0;
+        w->scanned = 0;
         if (line.size() > limits_.max_line_bytes) {
-          BreakProtocol(t, "sent a message of " + std::to_string(line.size()) + " bytes (the limit is " +
+          BreakProtocol(w, "sent a message of " + std::to_string(line.size()) + " bytes (the limit is " +
                                std::to_string(limits_.max_line_bytes) + ")");
           return;
         }
-        if (!line.empty()) HandleLine(t, line);
-        if (t->stopping && !final) {
-          t->inbox.erase(0, start);
+        if (!line.empty()) HandleLine(w, line);
+        if (w->stopping && !final) {
+          w->inbox.erase(0, start);
           return;
         }
       }
-      t->inbox.erase(0, start);
-      t->scanned = t->inbox.size();
-      if (t->inbox.size() > limits_.max_line_bytes) {
-        BreakProtocol(t, "sent more than " + std::to_string(limits_.max_line_bytes) +
+      w->inbox.erase(0, start);
+      w->scanned = w->inbox.size();
+      if (w->inbox.size() > limits_.max_line_bytes) {
+        BreakProtocol(w, "sent more than " + std::to_string(limits_.max_line_bytes) +
                              " bytes without a newline on the control channel");
         return;
       }
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !final) WatchChannel(t);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !final) WatchChannel(w);
     // End of file (the trainer closed its end) or an error: nothing more to read.
     return;
   }
 }
 
-void ProcessTrialRunner::BreakProtocol(const RunningPtr& t, const std::string& reason) {
-  if (t->outcome.end.protocol_error.empty()) {
-    t->outcome.end.protocol_error = reason;
-    events_->OnWarning("trial " + std::to_string(t->launch.number) + " broke the protocol: " + reason +
-                       "; stopping it");
-  }
-  t->inbox.clear();
-  Stop(t);
+void ProcessTrialRunner::BreakProtocol(const WorkerPtr& w, const std::string& reason) {
+  if (w->trial && w->trial->outcome.end.protocol_error.empty()) w->trial->outcome.end.protocol_error = reason;
+  events_->OnWarning(Head(w) + "broke the protocol: " + reason + "; stopping it");
+  w->inbox.clear();
+  Stop(w);
 }
 
-void ProcessTrialRunner::HandleLine(const RunningPtr& t, const std::string& line) {
-  const std::string head = "trial " + std::to_string(t->launch.number) + ": ";
+void ProcessTrialRunner::HandleLine(const WorkerPtr& w, const std::string& line) {
   // The token bucket: a sustained rate and a burst; past them the trainer floods.
   auto now = Clock::now();
-  double elapsed = std::chrono::duration<double>(now - t->refilled).count();
-  t->refilled = now;
-  t->tokens = std::min(limits_.message_burst, t->tokens + elapsed * limits_.messages_per_second);
-  if (t->tokens < 1) {
-    BreakProtocol(t, "flooded the control channel (more than " + ShortNumber(limits_.message_burst) +
+  double elapsed = std::chrono::duration<double>(now - w->refilled).count();
+  w->refilled = now;
+  w->tokens = std::min(limits_.message_burst, w->tokens + elapsed * limits_.messages_per_second);
+  if (w->tokens < 1) {
+    BreakProtocol(w, "flooded the control channel (more than " + ShortNumber(limits_.message_burst) +
                          " messages at once, or " + ShortNumber(limits_.messages_per_second) + " a second)");
     return;
   }
-  t->tokens -= 1;
-  auto message = ParseTrainerMessage(line, t->launch.metric);
+  w->tokens -= 1;
+  RunningPtr t = w->trial;
+  auto message = ParseTrainerMessage(line, t ? t->launch.metric : std::string());
   if (!message.ok()) {
-    events_->OnWarning(head + "refused a message: " + message.error().message);
-    t->outcome.end.refused = message.error().message;
-    // Every line but a result may have a trainer waiting for its answer.
-    if (line.find("\"result\"") == std::string::npos) Send(t, ErrorLine(message.error().message));
+    events_->OnWarning(Head(w) + "refused a message: " + message.error().message);
+    if (t) t->outcome.end.refused = message.error().message;
+    // Every line but a trial's end may have a trainer waiting for its answer.
+    if (line.find("\"result\"") == std::string::npos && line.find("\"fail\"") == std::string::npos)
+      Send(w, ErrorLine(message.error().message));
     return;
   }
-  if (message->type == TrainerMessage::Type::kResult) {
-    t->got_result = true;
-    t->outcome.end.value = message->value;
-    t->outcome.metrics = message->metrics;
+  if (message->type == TrainerMessage::Type::kHello) {
+    w->serves = message->serves && w->may_serve;
     return;
   }
-  auto prune = events_->OnReport(t->launch.number, message->step, *message->value);
+  if (!t) {
+    std::string why = "a message between trials (its trial has ended)";
+    events_->OnWarning(Head(w) + "refused " + why);
+    if (IsAnswered(message->type)) Send(w, ErrorLine("knob refused " + why));
+    return;
+  }
+  HandleMessage(w, t, *message);
+}
+
+void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, const TrainerMessage& message) {
+  const std::string head = Head(w);
+  int number = t->launch.number;
+  TrialEnd& end = t->outcome.end;
+  switch (message.type) {
+    case TrainerMessage::Type::kHello:
+      return;
+    case TrainerMessage::Type::kResult:
+    case TrainerMessage::Type::kFail:
+      t->got_result = true;
+      if (message.type == TrainerMessage::Type::kFail) {
+        end.trainer_failure = message.reason;
+      } else {
+        end.value = message.value;
+        end.pruned = end.pruned || message.pruned;
+        t->outcome.metrics = message.metrics;
+      }
+      if (w->serves) EndServedTrial(w);
+      return;
+    case TrainerMessage::Type::kSuggest: {
+      auto value = events_->OnSuggest(number, message.name, message.distribution);
+      if (!value.ok()) {
+        events_->OnWarning(head + value.error().message);
+        if (end.refused_suggestion.empty()) end.refused_suggestion = value.error().message;
+        Send(w, ErrorLine(value.error().message));
+        return;
+      }
+      Send(w, ParamLine(message.name, *value));
+      return;
+    }
+    case TrainerMessage::Type::kUserAttr: {
+      Status set = events_->OnUserAttr(number, message.name, message.attr_value);
+      if (!set.ok()) events_->OnWarning(head + "refused a user attribute: " + set.error().message);
+      Send(w, set.ok() ? OkLine() : ErrorLine(set.error().message));
+      return;
+    }
+    case TrainerMessage::Type::kReport:
+      break;
+  }
+  auto prune = events_->OnReport(number, message.step, *message.value);
   if (!prune.ok()) {
     events_->OnWarning(head + prune.error().message + "; stopping it");
-    Send(t, ErrorLine(prune.error().message));
-    Stop(t);
+    Send(w, ErrorLine(prune.error().message));
+    Stop(w);
     return;
   }
-  Send(t, DecisionLine(*prune));
-  if (*prune && !t->outcome.end.pruned) {
-    t->outcome.end.pruned = true;
+  Send(w, DecisionLine(*prune));
+  if (*prune && !end.pruned) {
+    end.pruned = true;
     // It should stop by itself now; if it does not, it is stopped.
     t->stop_timer.expires_after(Seconds(t->launch.stop_grace_seconds));
     t->stop_timer.async_wait([this, t](const boost::system::error_code& e) {
-      if (!e && !t->finished) Stop(t);
+      if (!e && !t->finished) Stop(t->worker);
     });
   }
 }
 
-void ProcessTrialRunner::Send(RunningPtr t, std::string line) {
-  if (t->outbox.size() >= limits_.max_unread_answers) {
-    BreakProtocol(t, "stopped reading knob's answers (" + std::to_string(t->outbox.size()) + " unread)");
+void ProcessTrialRunner::Send(WorkerPtr w, std::string line) {
+  if (w->outbox.size() >= limits_.max_unread_answers) {
+    BreakProtocol(w, "stopped reading knob's answers (" + std::to_string(w->outbox.size()) + " unread)");
     return;
   }
-  t->outbox.push_back(std::move(line));
-  if (!t->writing) WriteNext(std::move(t));
+  w->outbox.push_back(std::move(line));
+  if (!w->writing) WriteNext(std::move(w));
 }
 
 // Writes the outbox in order, one asynchronous write at a time.
-void ProcessTrialRunner::WriteNext(RunningPtr t) {
-  t->writing = true;
-  asio::async_write(t->channel, asio::buffer(t->outbox.front()),
-                    [this, t](const boost::system::error_code& e, size_t) {
-    t->writing = false;
-    if (e || t->finished) return;  // a trainer that closed its end no longer listens
-    t->outbox.pop_front();
-    if (!t->outbox.empty()) WriteNext(t);
+void ProcessTrialRunner::WriteNext(WorkerPtr w) {
+  w->writing = true;
+  asio::async_write(w->channel, asio::buffer(w->outbox.front()),
+                    [this, w](const boost::system::error_code& e, size_t) {
+    w->writing = false;
+    if (e || w->exited) return;  // a trainer that closed its end no longer listens
+    w->outbox.pop_front();
+    if (!w->outbox.empty()) WriteNext(w);
   });
 }
 
-void ProcessTrialRunner::Stop(RunningPtr t) {
-  if (t->stopping || t->finished) return;
-  t->stopping = true;
-  SignalProcessGroup(t->pid, SIGTERM);
-  t->kill_timer.expires_after(Seconds(t->launch.stop_grace_seconds));
-  t->kill_timer.async_wait([t](const boost::system::error_code& e) {
-    if (!e && !t->finished) SignalProcessGroup(t->pid, SIGKILL);
+void ProcessTrialRunner::Stop(WorkerPtr w) {
+  if (w->stopping || w->exited) return;
+  w->stopping = true;
+  SignalProcessGroup(w->pid, SIGTERM);
+  w->kill_timer.expires_after(Seconds(w->stop_grace_seconds));
+  w->kill_timer.async_wait([w](const boost::system::error_code& e) {
+    if (!e && !w->exited) SignalProcessGroup(w->pid, SIGKILL);
   });
 }
 
@@ -276,22 +371,48 @@ void ProcessTrialRunner::WaitChildren() {
   });
 }
 
-void ProcessTrialRunner::OnExit(RunningPtr t, int wait_status) {
+void ProcessTrialRunner::EndTrial(const RunningPtr& t) {
+  t->finished = true;
+  t->stop_timer.cancel();
+  by_number_.erase(t->launch.number);
+  if (t->worker && t->worker->trial == t) t->worker->trial = nullptr;
+}
+
+void ProcessTrialRunner::EndServedTrial(const WorkerPtr& w) {
+  RunningPtr t = w->trial;
+  EndTrial(t);
+  w->served++;
+  // Idle before the policy hears of the end, so that the slot's next trial finds it.
+  if (w->max_trials > 0 && w->served >= w->max_trials) Stop(w);
+  else idle_.push_back(w);
+  events_->OnEnded(t->launch.number, t->outcome);
+}
+
+void ProcessTrialRunner::OnExit(WorkerPtr w, int wait_status) {
   // A result written just before exit is already in the socket: read it all
   // (unless the trainer broke the channel's rules: nothing it sent counts then).
-  if (t->outcome.end.protocol_error.empty()) ReadChannel(t, /*final=*/true);
-  t->finished = true;
-  t->outcome.end.wait_status = wait_status;
+  if (!w->trial || w->trial->outcome.end.protocol_error.empty()) ReadChannel(w, /*final=*/true);
+  w->exited = true;
   // Whatever the trainer started in its group goes with it, and what left the group.
-  SignalProcessGroup(t->pid, SIGKILL);
-  t->stop_timer.cancel();
-  t->kill_timer.cancel();
+  SignalProcessGroup(w->pid, SIGKILL);
+  w->kill_timer.cancel();
   boost::system::error_code ignored;
-  t->channel.close(ignored);
-  by_pid_.erase(t->pid);
-  by_number_.erase(t->launch.number);
+  w->channel.close(ignored);
+  by_pid_.erase(w->pid);
+  idle_.erase(std::remove(idle_.begin(), idle_.end(), w), idle_.end());
   SweepSoon();
+  RunningPtr t = w->trial;
+  if (!t) {
+    if (!w->stopping && !(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0))
+      events_->OnWarning(Head(w) + "exited between trials (" +
+                         (WIFSIGNALED(wait_status) ? SignalName(WTERMSIG(wait_status))
+                                                   : "exit code " + std::to_string(WEXITSTATUS(wait_status))) +
+                         "); its slot's next trial starts a new one");
+    return;
+  }
+  EndTrial(t);
   TrialEnd& end = t->outcome.end;
+  end.wait_status = wait_status;
   if (!t->got_result && !end.pruned && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
     end.value = FindStdoutResult(end.log_path);
   events_->OnEnded(t->launch.number, t->outcome);
@@ -304,7 +425,7 @@ void ProcessTrialRunner::SweepOrphans() {
     // running trial (or sits in one's process group).
     auto token = EnvironmentValue(child, "KNOB_TRIAL");
     bool alive_trial = std::any_of(by_pid_.begin(), by_pid_.end(), [&](const auto& r) {
-      return (token && *token == TrialToken(worker_token_, r.second->launch.number)) || getpgid(child) == r.first;
+      return (token && *token == r.second->token) || getpgid(child) == r.first;
     });
     if (alive_trial) continue;
     kill(child, SIGKILL);

@@ -6,7 +6,10 @@
 // SIGCHLD, passes SIGINT/SIGTERM/SIGHUP to the policy, and, as the subreaper of
 // everything its trainers start, ends the processes a trial left behind (found by
 // $KNOB_TRIAL, or by having been reparented to knob) within 50 ms of the trial's
-// end, every 2 s, and when the run ends. Linux only.
+// end, every 2 s, and when the run ends. A trainer whose hello offers to serve
+// many trials (knob.serve) is a worker that stays: its trial ends at its result,
+// and the next trial of its slot is sent to it instead of starting a process;
+// one that crashes or hangs is replaced and only its current trial fails. Linux only.
 #pragma once
 
 #include <sys/types.h>
@@ -16,6 +19,7 @@
 #include <string>
 
 #include <utility>
+#include <vector>
 
 #include <boost/asio.hpp>
 
@@ -42,19 +46,28 @@ class ProcessTrialRunner : public TrialRunner {
   void Quit() override { io_.stop(); }
 
  private:
-  struct Running;
+  struct Worker;   // a trainer process and its channel
+  struct Running;  // a trial, on a worker
+  using WorkerPtr = std::shared_ptr<Worker>;
   using RunningPtr = std::shared_ptr<Running>;
 
-  void WatchChannel(RunningPtr t);
-  void ReadChannel(const RunningPtr& t, bool final);
-  void HandleLine(const RunningPtr& t, const std::string& line);
-  void BreakProtocol(const RunningPtr& t, const std::string& reason);
-  void Send(RunningPtr t, std::string line);
-  void WriteNext(RunningPtr t);
-  void Stop(RunningPtr t);
+  void Attach(const WorkerPtr& w, const RunningPtr& t);
+  WorkerPtr TakeIdleWorker(int slot);
+  void WatchChannel(WorkerPtr w);
+  void ReadChannel(const WorkerPtr& w, bool final);
+  void HandleLine(const WorkerPtr& w, const std::string& line);
+  void HandleMessage(const WorkerPtr& w, const RunningPtr& t, const TrainerMessage& message);
+  void BreakProtocol(const WorkerPtr& w, const std::string& reason);
+  void Send(WorkerPtr w, std::string line);
+  void WriteNext(WorkerPtr w);
+  void Stop(WorkerPtr w);
   void WaitChildren();
   void WaitSignals();
-  void OnExit(RunningPtr t, int wait_status);
+  // The trial on `w` ended with its result or fail message; `w` stays for the next.
+  void EndServedTrial(const WorkerPtr& w);
+  void EndTrial(const RunningPtr& t);
+  void OnExit(WorkerPtr w, int wait_status);
+  std::string Head(const WorkerPtr& w) const;
   void SweepOrphans();
   void SweepSoon();        // a sweep 50 ms from now, shared by the trials ending meanwhile
   void SweepNowAndThen();  // every 2 s
@@ -67,8 +80,9 @@ class ProcessTrialRunner : public TrialRunner {
   boost::asio::signal_set children_;
   boost::asio::steady_timer sweep_timer_;
   bool sweep_soon_ = false;
-  std::map<pid_t, RunningPtr> by_pid_;
-  std::map<int, RunningPtr> by_number_;
+  std::map<pid_t, WorkerPtr> by_pid_;      // every live worker
+  std::map<int, RunningPtr> by_number_;   // every running trial
+  std::vector<WorkerPtr> idle_;           // serving workers between trials
 };
 
 }  // namespace knob

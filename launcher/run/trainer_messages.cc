@@ -21,10 +21,51 @@ Result<TrainerMessage> ParseTrainerMessage(const std::string& line, const std::s
   if (!json.is_object() || !json.contains("type") || !json["type"].is_string())
     return Error::BadInput("trainer message without a \"type\": " + PrintableExcerpt(line));
   TrainerMessage message;
+  using Type = TrainerMessage::Type;
   std::string type = json["type"].get<std::string>();
-  if (type == "report") message.type = TrainerMessage::Type::kReport;
-  else if (type == "result") message.type = TrainerMessage::Type::kResult;
-  else return Error::BadInput("unknown trainer message type " + QuoteForMessage(type));
+  auto text_field = [&](const char* key, std::string* out) -> Status {
+    if (!json.contains(key) || !json[key].is_string() || json[key].get<std::string>().empty())
+      return Error::BadInput("trainer " + type + ": \"" + key + "\" must be a non-empty string: " +
+                             PrintableExcerpt(line));
+    *out = json[key].get<std::string>();
+    return {};
+  };
+  if (type == "report") {
+    message.type = Type::kReport;
+  } else if (type == "result") {
+    message.type = Type::kResult;
+    message.pruned = json.value("pruned", false) == true;
+  } else if (type == "hello") {
+    message.type = Type::kHello;
+    if (!json.contains("protocol") || !json["protocol"].is_number_integer())
+      return Error::BadInput("trainer hello: \"protocol\" must be an integer: " + PrintableExcerpt(line));
+    if (json["protocol"].get<int64_t>() > kProtocolVersion || json["protocol"].get<int64_t>() < 1)
+      return Error::BadInput("trainer hello: protocol " + DumpJson(json["protocol"]) + " is not one knob speaks (1 to " +
+                             std::to_string(kProtocolVersion) + ")");
+    message.serves = json.value("serves", false) == true;
+    return message;
+  } else if (type == "suggest") {
+    message.type = Type::kSuggest;
+    KNOB_RETURN_IF_ERROR(text_field("name", &message.name));
+    if (!json.contains("distribution") || !json["distribution"].is_object())
+      return Error::BadInput("trainer suggest: \"distribution\" must be an object: " + PrintableExcerpt(line));
+    message.distribution = json["distribution"];
+    return message;
+  } else if (type == "user_attr") {
+    message.type = Type::kUserAttr;
+    KNOB_RETURN_IF_ERROR(text_field("key", &message.name));
+    if (!json.contains("value")) return Error::BadInput("trainer user_attr without a \"value\": " + PrintableExcerpt(line));
+    message.attr_value = json["value"];
+    return message;
+  } else if (type == "fail") {
+    message.type = Type::kFail;
+    if (json.contains("reason") && json["reason"].is_string()) message.reason = json["reason"].get<std::string>();
+    // One line of at most 1000 bytes, cut on a character boundary.
+    message.reason = PrintableExcerpt(message.reason.empty() ? "the trainer said it failed" : message.reason, 1000);
+    return message;
+  } else {
+    return Error::BadInput("unknown trainer message type " + QuoteForMessage(type));
+  }
   if (json.contains("metrics")) {
     if (!json["metrics"].is_object())
       return Error::BadInput("trainer message: \"metrics\" must be an object: " + PrintableExcerpt(line));
@@ -45,6 +86,25 @@ Result<TrainerMessage> ParseTrainerMessage(const std::string& line, const std::s
                              (metric.empty() ? std::string() : " or metric '" + metric + "'") + ": " + PrintableExcerpt(line));
   }
   return message;
+}
+
+bool IsAnswered(TrainerMessage::Type type) {
+  using Type = TrainerMessage::Type;
+  return type == Type::kReport || type == Type::kSuggest || type == Type::kUserAttr;
+}
+
+std::string ParamLine(const std::string& name, const nlohmann::json& value) {
+  return DumpJson(nlohmann::json{{"type", "param"}, {"name", name}, {"value", value}}) + "\n";
+}
+
+std::string OkLine() { return "{\"type\":\"ok\"}\n"; }
+
+std::string TrialLine(const NextTrial& trial) {
+  nlohmann::json line = {{"type", "trial"},           {"number", trial.number},
+                         {"params", trial.params},    {"trial_dir", trial.trial_dir},
+                         {"working_dir", trial.working_dir}, {"log", trial.log_path},
+                         {"resume_dir", trial.resume_dir.empty() ? nlohmann::json() : nlohmann::json(trial.resume_dir)}};
+  return DumpJson(line) + "\n";
 }
 
 std::string DecisionLine(bool prune) {

@@ -1,8 +1,11 @@
-// The trainer protocol's messages (DESIGN.md "The trainer protocol"): JSON lines
-// on the control channel, and the `{"knob_result": V}` stdout line of trainers
-// that never open the channel. Values are JSON numbers or the NaN / Infinity /
-// -Infinity that Python's json.dumps writes; a message may carry its objective in
-// "value" or under the study's metric name in "metrics". Called by the orchestrator.
+// The trainer protocol's messages (DESIGN.md "The trainer protocol", README
+// "Trainer protocol"), the one spelling of both sides' lines: JSON lines on the
+// control channel, and the `{"knob_result": V}` stdout line of trainers that never
+// open the channel. Values are JSON numbers or the NaN / Infinity / -Infinity that
+// Python's json.dumps writes; a message may carry its objective in "value" or under
+// the study's metric name in "metrics". Protocol 2 adds hello (a worker that serves
+// many trials), suggest (define-by-run), user_attr and fail, and knob's trial line.
+// Called by the process trial runner.
 #pragma once
 
 #include <optional>
@@ -14,13 +17,32 @@
 
 namespace knob {
 
+// The protocol version knob speaks (KNOB_PROTOCOL in every trainer's environment).
+inline constexpr int kProtocolVersion = 2;
+
 struct TrainerMessage {
-  enum class Type { kReport, kResult };
+  enum class Type {
+    kHello,     // {"type":"hello","protocol":2,"serves":true}: not answered
+    kReport,    // answered by a decision
+    kSuggest,   // {"type":"suggest","name":N,"distribution":{...}}: answered by a param
+    kUserAttr,  // {"type":"user_attr","key":K,"value":V}: answered by ok
+    kResult,    // the trial's end: not answered
+    kFail,      // {"type":"fail","reason":"..."}: the trial's end, FAILed: not answered
+  };
   Type type = Type::kReport;
   int64_t step = 0;             // reports only
   std::optional<double> value;  // "value", else metrics[metric]; may be NaN
   nlohmann::json metrics = nlohmann::json::object();
+  bool serves = false;          // hello: it takes more trials after its result
+  bool pruned = false;          // result: the trainer pruned itself (Optuna's TrialPruned)
+  std::string name;             // suggest: the parameter; user_attr: the key
+  nlohmann::json distribution;  // suggest: knob's space form of one parameter
+  nlohmann::json attr_value;    // user_attr
+  std::string reason;           // fail: one line, at most 1000 bytes
 };
+
+// Whether knob owes the trainer an answer to this message.
+bool IsAnswered(TrainerMessage::Type type);
 
 // Bad input naming what is wrong with the line (every line first goes through
 // base/input_reader: size, depth, UTF-8 and number ranges).
@@ -28,6 +50,19 @@ Result<TrainerMessage> ParseTrainerMessage(const std::string& line, const std::s
 
 // {"type":"decision","prune":true}\n
 std::string DecisionLine(bool prune);
+// {"type":"param","name":"lr","value":0.01}\n
+std::string ParamLine(const std::string& name, const nlohmann::json& value);
+// {"type":"ok"}\n
+std::string OkLine();
+// The next trial of a worker that serves many: what a one-shot trainer finds in
+// its environment and folder.
+struct NextTrial {
+  int number = 0;
+  nlohmann::json params = nlohmann::json::object();
+  std::string trial_dir, working_dir, log_path;
+  std::string resume_dir;  // "" when none
+};
+std::string TrialLine(const NextTrial& trial);
 // {"type":"error","message":"..."}\n: the answer to a line knob could not take, so
 // that a trainer waiting for a decision gets an answer (its helper raises it).
 std::string ErrorLine(const std::string& message);

@@ -129,4 +129,28 @@ std::vector<std::string> LastLines(const std::string& path, int count) {
   return lines;
 }
 
+int RemoveCheckpoints(const std::string& trial_dir) {
+  std::error_code ec;
+  std::vector<fs::path> found;
+  fs::recursive_directory_iterator it(trial_dir, fs::directory_options::skip_permission_denied, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    if (it.depth() > 2) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_symlink(ec) || !it->is_directory(ec)) continue;
+    if (it->path().filename().string().rfind("checkpoint-", 0) == 0) {
+      found.push_back(it->path());
+      it.disable_recursion_pending();
+    }
+  }
+  int removed = 0;
+  for (const auto& path : found) {
+    std::error_code remove_error;
+    fs::remove_all(path, remove_error);
+    removed += !remove_error;
+  }
+  return removed;
+}
+
 }  // namespace knob

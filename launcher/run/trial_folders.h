@@ -34,6 +34,11 @@ std::string TrialFolder(const std::string& output_dir, int number);
 // a runtime error naming the file and the system's reason when a write fails.
 Status PrepareTrialFolder(const std::string& dir, const std::string& params_json);
 
+// Removes the checkpoint-* folders (HF Trainer's and knob-train's) found up to
+// three levels below `trial_dir`; returns how many it removed. Never fails: what
+// cannot be removed stays.
+int RemoveCheckpoints(const std::string& trial_dir);
+
 // The last `count` non-empty lines of the text file `path` (read from its last
 // 64 KiB), made printable; empty when there is none.
 std::vector<std::string> LastLines(const std::string& path, int count);

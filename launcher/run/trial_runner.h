@@ -27,6 +27,13 @@ struct TrialLaunch {
   std::string metric;  // the study's metric: a report's value may be metrics[metric]
   std::optional<double> timeout_seconds;
   double stop_grace_seconds = 10;  // SIGTERM, then SIGKILL after this long
+  // Reuse: a worker of this slot that offered to serve many trials (its hello) and
+  // is idle gets `next_trial_line` instead of a new process being started; it is
+  // replaced after `max_trials_per_worker` trials (0: never).
+  int slot = 0;
+  bool reuse = false;
+  int max_trials_per_worker = 0;
+  std::string next_trial_line;
 };
 
 // What a trial's trainer sent and how it ended, gathered by the runner.
@@ -41,6 +48,11 @@ class TrialRunnerEvents {
   // A report of trial `number`: whether it is pruned, or an error (bad input) that
   // the runner sends back to the trainer as the answer.
   virtual Result<bool> OnReport(int number, int64_t step, double value) = 0;
+  // A define-by-run suggestion of trial `number`: the parameter's value, or an
+  // error (a contradiction of the space) that fails the trial.
+  virtual Result<nlohmann::json> OnSuggest(int number, const std::string& name,
+                                           const nlohmann::json& distribution) = 0;
+  virtual Status OnUserAttr(int number, const std::string& key, const nlohmann::json& value) = 0;
   // The trial's processes are gone (or it never started): record `outcome`.
   virtual void OnEnded(int number, const TrialOutcome& outcome) = 0;
   // SIGINT, SIGTERM or SIGHUP reached knob.

@@ -23,11 +23,13 @@ TrialVerdict JudgeTrial(const TrialEnd& end) {
   if (end.interrupted)
     return fail("interrupted", end.interrupt_reason.empty() ? "stopped by Ctrl-C before it finished"
                                                             : end.interrupt_reason);
+  if (!end.refused_suggestion.empty()) return fail("space", end.refused_suggestion);
   if (end.pruned) {
     v.state = TrialState::kPruned;
     return v;
   }
   if (end.timed_out) return fail("timeout", "timed out after " + ShortDuration(end.timeout_seconds));
+  if (!end.trainer_failure.empty()) return fail("trainer", end.trainer_failure);
   if (WIFSIGNALED(end.wait_status)) {
     std::string reason = "killed by signal " + SignalName(WTERMSIG(end.wait_status));
     if (WCOREDUMP(end.wait_status)) reason += " (core dumped)";

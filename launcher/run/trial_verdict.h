@@ -21,6 +21,8 @@ struct TrialEnd {
   std::string interrupt_reason;  // why, when not Ctrl-C
   std::optional<double> value;  // from its result message or its knob_result line
   std::string refused;          // why knob refused its last message that it did not take
+  std::string refused_suggestion;  // why knob refused a suggest (it contradicts the space)
+  std::string trainer_failure;  // its fail message's reason (an objective's exception)
   double timeout_seconds = 0;
   std::string log_path;
 };
@@ -28,7 +30,8 @@ struct TrialEnd {
 struct TrialVerdict {
   TrialState state = TrialState::kFail;
   std::optional<double> value;  // COMPLETE only; a PRUNED trial takes its last report
-  // FAIL only: start, knob, interrupted, protocol, timeout, signal, exit, nan, no_result
+  // FAIL only: start, knob, interrupted, protocol, space, timeout, trainer, signal,
+  // exit, nan, no_result
   std::string kind;
   std::string reason;  // FAIL only: one line for `knob trials`, with the log's path
 };

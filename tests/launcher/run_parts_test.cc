@@ -33,8 +33,51 @@ TEST_CASE("trainer messages: reports, results, Python's non-finite numbers, metr
         R"(trainer report without a value or metric 'eval_accuracy': {"type":"report","step":1,"metrics":{"loss":2}})");
   CHECK(ParseTrainerMessage(R"({"type":"report","value":1})", "").error().message ==
         R"(trainer report: "step" must be an integer >= 0: {"type":"report","value":1})");
-  CHECK(ParseTrainerMessage(R"({"type":"hello"})", "").error().message == "unknown trainer message type 'hello'");
+  CHECK(ParseTrainerMessage(R"({"type":"hi"})", "").error().message == "unknown trainer message type 'hi'");
   CHECK(DecisionLine(true) == "{\"type\":\"decision\",\"prune\":true}\n");
+}
+
+TEST_CASE("trainer messages, protocol 2: hello, suggest, user_attr, fail, a self-pruned result; knob's answers") {
+  auto hello = ParseTrainerMessage(R"({"type":"hello","protocol":2,"serves":true})", "");
+  REQUIRE(hello.ok());
+  CHECK(hello->type == TrainerMessage::Type::kHello);
+  CHECK(hello->serves);
+  CHECK_FALSE(ParseTrainerMessage(R"({"type":"hello","protocol":1})", "")->serves);
+  CHECK(ParseTrainerMessage(R"({"type":"hello"})", "").error().message ==
+        R"(trainer hello: "protocol" must be an integer: {"type":"hello"})");
+  CHECK(ParseTrainerMessage(R"({"type":"hello","protocol":3})", "").error().message ==
+        "trainer hello: protocol 3 is not one knob speaks (1 to 2)");
+  auto suggest = ParseTrainerMessage(R"({"type":"suggest","name":"lr","distribution":{"type":"float","low":0,"high":1}})", "");
+  REQUIRE(suggest.ok());
+  CHECK(suggest->type == TrainerMessage::Type::kSuggest);
+  CHECK(suggest->name == "lr");
+  CHECK(suggest->distribution["high"] == 1);
+  CHECK(ParseTrainerMessage(R"({"type":"suggest","name":"","distribution":{}})", "").error().message ==
+        R"(trainer suggest: "name" must be a non-empty string: {"type":"suggest","name":"","distribution":{}})");
+  CHECK(ParseTrainerMessage(R"({"type":"suggest","name":"x","distribution":[1]})", "").error().message ==
+        R"(trainer suggest: "distribution" must be an object: {"type":"suggest","name":"x","distribution":[1]})");
+  auto attr = ParseTrainerMessage(R"({"type":"user_attr","key":"k","value":{"a":[1,2]}})", "");
+  REQUIRE(attr.ok());
+  CHECK(attr->attr_value["a"][1] == 2);
+  CHECK_FALSE(ParseTrainerMessage(R"({"type":"user_attr","key":"k"})", "").ok());
+  auto fail = ParseTrainerMessage(R"({"type":"fail","reason":"ValueError: no\nmore"})", "");
+  REQUIRE(fail.ok());
+  CHECK(fail->type == TrainerMessage::Type::kFail);
+  CHECK(fail->reason.find('\n') == std::string::npos);
+  CHECK(fail->reason.rfind("ValueError: no", 0) == 0);
+  std::string long_reason(5000, 'x');
+  CHECK(ParseTrainerMessage(R"({"type":"fail","reason":")" + long_reason + "\"}", "")->reason.size() <= 1010);
+  CHECK(ParseTrainerMessage(R"({"type":"fail"})", "")->reason == "the trainer said it failed");
+  CHECK(ParseTrainerMessage(R"({"type":"result","pruned":true})", "")->pruned);
+  CHECK(IsAnswered(TrainerMessage::Type::kSuggest));
+  CHECK_FALSE(IsAnswered(TrainerMessage::Type::kFail));
+  CHECK(ParamLine("kind", nullptr) == "{\"name\":\"kind\",\"type\":\"param\",\"value\":null}\n");
+  auto line = nlohmann::json::parse(TrialLine({7, {{"x", 1}}, "/o/trial-00007", "/o/trial-00007", "/o/trial-00007/trainer.log", ""}));
+  CHECK(line["type"] == "trial");
+  CHECK(line["number"] == 7);
+  CHECK(line["params"]["x"] == 1);
+  CHECK(line["resume_dir"].is_null());
+  CHECK(TrialLine({1, {}, "a", "b", "c", "/o/trial-00000"}).find("\"resume_dir\":\"/o/trial-00000\"") != std::string::npos);
 }
 
 TEST_CASE("verdicts: how a trial ended decides its state and reason") {

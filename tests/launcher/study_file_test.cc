@@ -62,6 +62,26 @@ TEST_CASE("study file: keys, defaults, YAML scalar types and resolved paths") {
   REQUIRE(json.ok());
   CHECK(json->trainer.command == file->trainer.command);
   CHECK(json->config.space == file->config.space);
+  // The defaults of what protocol 2 added.
+  CHECK(file->trainer.reuse);
+  CHECK(file->trainer.working_dir == "{trial_dir}");
+  CHECK_FALSE(file->trainer.max_trials_per_worker);
+  CHECK(file->keep_checkpoints == CheckpointKeep::kAll);
+}
+
+TEST_CASE("study file: without a space the trainer's suggestions define it; reuse, working_dir, checkpoints") {
+  TempDir dir;
+  std::ofstream(dir.File("s.yaml")) << "study: s\nn_trials: 3\ncheckpoints: {keep: best}\n"
+                                       "trainer:\n  command: [/bin/true, '{resume_dir}']\n  reuse: false\n"
+                                       "  working_dir: '{study_dir}/work'\n  max_trials_per_worker: 5\n";
+  auto file = LoadStudyFile(dir.File("s.yaml"));
+  REQUIRE_MESSAGE(file.ok(), file.error().message);
+  REQUIRE(file->config.space);
+  CHECK(file->config.space->empty());
+  CHECK_FALSE(file->trainer.reuse);
+  CHECK(file->trainer.working_dir == "{study_dir}/work");
+  CHECK(*file->trainer.max_trials_per_worker == 5);
+  CHECK(file->keep_checkpoints == CheckpointKeep::kBest);
 }
 
 TEST_CASE("study file: every bad file is one line, exit 2, nothing on disk") {
@@ -73,10 +93,11 @@ TEST_CASE("study file: every bad file is one line, exit 2, nothing on disk") {
   };
   const std::vector<Case> cases = {
       {"  retries: 1", "  retries: 1\n  comand: [x]",
-       "16: unknown key 'trainer.comand' (known here: command, env, retries, stop_grace, timeout)"},
+       "16: unknown key 'trainer.comand' (known here: command, env, max_trials_per_worker, retries, reuse, "
+       "stop_grace, timeout, working_dir)"},
       {"  timeout: 10m", "  timeout: ten", "14: trainer.timeout: expected a duration such as 90s, 10m, 2h or 1h30m, got 'ten'"},
       {"\"{lr}\"", "\"{lrr}\"", "13: trainer.command[2]: {lrr} is neither a parameter of the space nor one of "
-                                "{trial_number}, {trial_dir}, {study_dir}, {study}"},
+                                "{trial_number}, {trial_dir}, {study_dir}, {study}, {resume_dir}"},
       {"[/bin/true, --lr, \"{lr}\", \"{{x}}\"]", "/bin/true --lr 1",
        "13: trainer.command: expected a list of arguments (knob runs no shell), e.g. [python3, train.py]"},
       {"/bin/true", "no-such-trainer-program", " trainer.command[0]: 'no-such-trainer-program' is not an executable file or not on PATH"},
@@ -88,6 +109,14 @@ TEST_CASE("study file: every bad file is one line, exit 2, nothing on disk") {
       {"trials_per_gpu: 2}", "trials_per_gpu: 0}", "17: resources.trials_per_gpu: expected an integer >= 1, got 0"},
       {"{gpus: [0, 2]", "{gpus: [0, 5]", " resources.gpus: GPU 5 is not available (CUDA_VISIBLE_DEVICES gives 0,1,2)"},
       {"space:\n", "space: [\n", "11: malformed YAML: end of sequence flow not found"},
+      {"  retries: 1", "  retries: 1\n  reuse: sometimes", "16: trainer.reuse: expected true or false, got \"sometimes\""},
+      {"  retries: 1", "  retries: 1\n  max_trials_per_worker: 0",
+       "16: trainer.max_trials_per_worker: expected an integer >= 1, got 0"},
+      {"  retries: 1", "  retries: 1\n  working_dir: '{nope}'",
+       "16: trainer.working_dir: {nope} is neither a parameter of the space nor one of "
+       "{trial_number}, {trial_dir}, {study_dir}, {study}, {resume_dir}"},
+      {"n_trials: 12\n", "n_trials: 12\ncheckpoints: {keep: some}\n",
+       "6: checkpoints.keep: expected all, best or none, got \"some\""},
   };
   for (const auto& c : cases) {
     std::string text = kGood;

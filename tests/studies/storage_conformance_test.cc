@@ -325,4 +325,26 @@ TEST_CASE_TEMPLATE("storage: system attributes of running trials and studies; us
   CHECK(minimal->trials[1].system_attrs["fixed_params"]["x"] == 2);
 }
 
+TEST_CASE_TEMPLATE("storage: a running trial takes new parameters once each (define-by-run)", F,
+                   MemoryFixture, SqliteFixture, PostgresFixture) {
+  F f;
+  Storage& s = f.Get();
+  int64_t id = *s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
+  REQUIRE(s.CreateTrial(id, SnapshotParts::All(), FixedPlanner(1)).ok());
+  TrialParam units{IntDistribution{1, 64, true, 1}, 8};
+  TrialParam kind{CategoricalDistribution{{"a", nullptr, 3}}, 1};
+  REQUIRE(s.SetTrialParam(id, 0, "units", units).ok());
+  REQUIRE(s.SetTrialParam(id, 0, "kind", kind).ok());
+  auto again = s.SetTrialParam(id, 0, "units", units);
+  CHECK(again.error().message == "trial 0 already has a parameter 'units'");
+  auto read = s.ReadTrial(id, 0);
+  CHECK(read->params.at("units").distribution == units.distribution);
+  CHECK(read->params.at("units").internal == 8);
+  CHECK(read->params.at("kind").External().is_null());
+  REQUIRE(s.FinishTrial(id, 0, TrialState::kComplete, 1.0, nlohmann::json::object()).ok());
+  CHECK(s.SetTrialParam(id, 0, "late", units).error().message ==
+        "trial 0 is already COMPLETE; a finished trial never changes");
+  CHECK(s.SetTrialParam(id, 9, "x", units).error().message == "no trial number 9 in this study");
+}
+
 }  // namespace knob

@@ -95,6 +95,49 @@ TEST_CASE("a study without a stored space infers it from its trials") {
   CHECK(inferred->ParamsJson()["x"].is_number_integer());
 }
 
+TEST_CASE("define-by-run: suggestions are drawn once, recorded, checked against the space and fixed params") {
+  MemoryStorage storage;
+  StudyConfig config = Config(StudyDirection::kMinimize);
+  config.sampler = {"tpe", {{"seed", 3}, {"n_startup_trials", 5}}};
+  Study study = *Study::Create(storage, config);
+  Distribution units = IntDistribution{1, 128, false, 1};
+  // Before n_startup_trials: random; after: TPE on the trials that have the parameter, so
+  // suggestions crowd where the good trials' values were.
+  for (int i = 0; i < 40; ++i) {
+    auto trial = study.Ask();
+    REQUIRE(trial.ok());
+    auto value = study.Suggest(trial->number, "units", units);
+    REQUIRE_MESSAGE(value.ok(), value.error().message);
+    CHECK(*study.Suggest(trial->number, "units", units) == *value);  // the same again
+    double v = value->get<int64_t>();
+    REQUIRE(study.Tell(trial->number, {TrialState::kComplete, std::abs(v - 100)}).ok());
+  }
+  auto snapshot = study.Snapshot();
+  int near = 0;
+  for (const auto& t : snapshot->trials) {
+    REQUIRE(t.params.count("units"));
+    CHECK(t.params.at("units").distribution == units);
+    if (t.number >= 20) near += std::abs(t.params.at("units").External().get<int64_t>() - 100) <= 20;
+  }
+  CHECK(near >= 12);  // 20 late draws; uniform would put about 6 within 20 of 100
+  // A declared parameter: its value when the distribution is the same; else an error naming both.
+  auto trial = study.Ask();
+  double x = trial->params.at("x").internal;
+  CHECK(*study.Suggest(trial->number, "x", FloatDistribution{0, 1, false, {}}) == x);
+  auto contra = study.Suggest(trial->number, "x", IntDistribution{0, 1, false, 1});
+  CHECK(contra.error().message == R"(parameter 'x' was suggested as {"high":1,"low":0,"type":"int"} but the )"
+                                  R"(study has it as {"high":1.0,"low":0.0,"type":"float"})");
+  CHECK(study.Suggest(trial->number, "bad", FloatDistribution{2, 1, false, {}}).error().kind == ErrorKind::kBadInput);
+  // A retry's fixed params hold for suggestions too.
+  REQUIRE(study.Tell(trial->number, {TrialState::kFail, {}}).ok());
+  REQUIRE(study.Suggest(trial->number, "units", units).error().kind == ErrorKind::kBadInput);  // not RUNNING
+  auto failed = study.Snapshot()->trials.back();
+  failed.params["units"] = {units, 77};
+  REQUIRE(study.Retry(failed, 1)->has_value());
+  auto retried = study.Ask();
+  CHECK(*study.Suggest(retried->number, "units", units) == 77);
+}
+
 TEST_CASE("study config is checked before anything is written") {
   MemoryStorage storage;
   StudyConfig config = Config(StudyDirection::kMinimize);

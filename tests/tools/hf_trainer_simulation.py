@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Drives examples/hf/knob_callback.py the way transformers.Trainer calls a callback.
+"""Drives knob.hf.KnobCallback (python/knob/hf.py) the way transformers.Trainer calls a callback.
 
 transformers is not a dependency of knob's tests, so a stand-in module provides
 TrainerCallback; the loop below calls on_evaluate after each "epoch" with an
@@ -21,10 +21,11 @@ class TrainerCallback:
 
 stand_in.TrainerCallback = TrainerCallback
 sys.modules["transformers"] = stand_in
-sys.path.insert(0, os.path.join(here, "..", "..", "examples", "hf"))
-from knob_callback import KnobCallback, knob_params  # noqa: E402
+sys.path.insert(0, os.path.join(here, "..", "..", "python"))
+import knob  # noqa: E402
+from knob.hf import KnobCallback  # noqa: E402
 
-p = knob_params()
+p = knob.params()
 callback = KnobCallback(metric="accuracy")
 state = types.SimpleNamespace(global_step=0)
 control = types.SimpleNamespace(should_training_stop=False)

@@ -1,0 +1,142 @@
+"""knob.serve(objective): an Optuna objective as a knob trainer, unchanged.
+
+    if __name__ == "__main__":
+        knob.serve(objective)          # first line of the script's main block
+
+Under `knob run` it runs knob's trials: the first from its environment, then,
+when the study lets workers serve many trials (trainer.reuse, the default), the
+next ones over the channel, so imports and data loading are paid once per slot.
+Each trial writes to its own log and runs in its working folder. A returned
+value is the trial's result; raising TrialPruned (knob's or Optuna's) prunes it;
+any other exception FAILs it with its message, and a serving worker goes on.
+Outside knob it runs the objective once, with `--params JSON` (or @file) from
+the command line, else each suggestion's middle, and prints the value.
+Like unittest.main(), it exits the process when done (exit=False returns).
+"""
+import json
+import math
+import os
+import sys
+import time
+import traceback
+
+from . import _channel
+from . import protocol
+from .trial import Trial, is_pruned
+
+
+def _given_params(argv):
+    for i, arg in enumerate(argv):
+        text = None
+        if arg == "--params" and i + 1 < len(argv):
+            text = argv[i + 1]
+        elif arg.startswith("--params="):
+            text = arg[len("--params="):]
+        if text is not None:
+            if text.startswith("@"):
+                with open(text[1:]) as f:
+                    text = f.read()
+            params = json.loads(text)
+            if not isinstance(params, dict):
+                raise SystemExit("--params: expected a JSON object, got " + text)
+            return params
+    return {}
+
+
+def _value_of(returned):
+    if isinstance(returned, (list, tuple)) and len(returned) == 1:
+        returned = returned[0]
+    try:
+        return float(returned)
+    except (TypeError, ValueError):
+        raise ValueError("the objective returned %r, not a number" % (returned,))
+
+
+def _run_trial(objective, trial):
+    """Runs one trial and sends its end; returns "complete", "pruned" or "fail"."""
+    try:
+        value = _value_of(objective(trial))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # noqa: B902: the trial's failure, never the worker's
+        if is_pruned(error):
+            _channel.send({"type": "result", "pruned": True})
+            return "pruned"
+        traceback.print_exc()
+        sys.stderr.flush()
+        protocol.fail("%s: %s" % (type(error).__name__, error))
+        return "fail"
+    _channel.send({"type": "result", "value": value})
+    return "complete" if not math.isnan(value) else "fail"
+
+
+def _switch_to(task):
+    """Makes this process look like a fresh trainer of `task`: its log, folder and environment."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if task.get("log"):
+        fd = os.open(task["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
+    if task.get("working_dir"):
+        os.chdir(task["working_dir"])
+    os.environ["KNOB_TRIAL_NUMBER"] = str(task["number"])
+    os.environ["KNOB_TRIAL_DIR"] = task["trial_dir"]
+    os.environ["KNOB_PARAMS"] = json.dumps(task["params"])
+    os.environ["KNOB_PARAMS_FILE"] = os.path.join(task["trial_dir"], "params.json")
+    os.environ["KNOB_RESUME_DIR"] = task.get("resume_dir") or ""
+
+
+def _next_task():
+    """Waits for knob's next trial; None when knob closes the channel."""
+    while True:
+        message = _channel.receive()
+        if message is None:
+            return None
+        if message.get("type") == "trial":
+            return message
+        sys.stderr.write("knob: between trials, knob said %r\n" % (message,))
+
+
+def _serve(objective):
+    serves = os.environ.get("KNOB_REUSE") == "1"
+    if serves:
+        _channel.send({"type": "hello", "protocol": _channel.PROTOCOL, "serves": True})
+    task = {"number": int(os.environ.get("KNOB_TRIAL_NUMBER", "0")), "params": protocol.params()}
+    ended = None
+    while task is not None:
+        if ended is not None:
+            print("knob: trial %d began %.2f ms after this worker's last trial ended"
+                  % (task["number"], (time.monotonic() - ended) * 1000), file=sys.stderr, flush=True)
+        state = _run_trial(objective, Trial(task["number"], task["params"]))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        if not serves:
+            return 1 if state == "fail" else 0
+        ended = time.monotonic()
+        task = _next_task()
+        if task is not None:
+            _switch_to(task)
+    return 0
+
+
+def _standalone(objective):
+    trial = Trial(0, _given_params(sys.argv[1:]), standalone=True)
+    try:
+        value = _value_of(objective(trial))
+    except BaseException as error:
+        if not is_pruned(error):
+            raise
+        print("pruned; params %s" % json.dumps(trial.params))
+        return 0
+    print("value %r; params %s" % (value, json.dumps(trial.params)))
+    return 0
+
+
+def serve(objective, exit=True):
+    """Runs `objective(trial)` for knob (see the module's text); exits unless exit=False."""
+    code = _serve(objective) if _channel.under_knob() else _standalone(objective)
+    if exit:
+        sys.exit(code)
+    return code

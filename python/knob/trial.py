@@ -1,0 +1,159 @@
+"""An Optuna-compatible trial: the `trial` an Optuna objective receives.
+
+`suggest_float` / `suggest_int` / `suggest_categorical` (and the deprecated
+`suggest_uniform`, `suggest_loguniform`, `suggest_discrete_uniform`), `report`,
+`should_prune`, `set_user_attr`, `number`, `params`, `distributions`,
+`user_attrs`, `datetime_start`. Under knob every suggestion is asked of knob
+(define-by-run): a parameter of the study's space gets the trial's value, any
+other is drawn by the study's sampler and recorded; a suggestion that
+contradicts the space raises KnobError and fails the trial. Outside knob,
+suggestions take the given params, else the middle of their range.
+"""
+import datetime
+import math
+import warnings
+
+from . import _channel
+from . import protocol
+
+
+class TrialPruned(Exception):
+    """Raise it to end the trial as PRUNED (so does optuna.TrialPruned)."""
+
+
+def is_pruned(error):
+    """True for knob.TrialPruned and optuna.TrialPruned (without importing Optuna)."""
+    return any(c.__name__ == "TrialPruned" for c in type(error).__mro__)
+
+
+def _float_distribution(low, high, step, log):
+    if step is not None and log:
+        raise ValueError("the parameter `step` is not supported when `log` is true")
+    d = {"type": "float", "low": float(low), "high": float(high)}
+    if log:
+        d["log"] = True
+    if step is not None:
+        d["step"] = float(step)
+    return d
+
+
+def _int_distribution(low, high, step, log):
+    if step != 1 and log:
+        raise ValueError("the parameter `step` must be 1 when `log` is true")
+    d = {"type": "int", "low": int(low), "high": int(high)}
+    if log:
+        d["log"] = True
+    if step != 1:
+        d["step"] = int(step)
+    return d
+
+
+def _middle(distribution):
+    """The value a suggestion takes outside knob without given params."""
+    kind = distribution["type"]
+    if kind == "categorical":
+        return distribution["choices"][0]
+    low, high = distribution["low"], distribution["high"]
+    if distribution.get("log"):
+        middle = math.exp((math.log(low) + math.log(high)) / 2)
+    else:
+        middle = (low + high) / 2
+    step = distribution.get("step")
+    if step:
+        middle = low + round((middle - low) / step) * step
+        middle = min(middle, low + math.floor((high - low) / step + 1e-9) * step)
+    return int(round(middle)) if kind == "int" else float(middle)
+
+
+def _typed(distribution, value):
+    if distribution["type"] == "int":
+        return int(value)
+    if distribution["type"] == "float":
+        return float(value)
+    return value
+
+
+class Trial:
+    def __init__(self, number, params=None, standalone=False):
+        self._number = number
+        self._given = dict(params or {})
+        self._standalone = standalone
+        self._params = {}
+        self._distributions = {}
+        self._user_attrs = {}
+        self._prune = False
+        self._datetime_start = datetime.datetime.now()
+
+    # --- what the trial is
+    @property
+    def number(self):
+        return self._number
+
+    @property
+    def params(self):
+        return dict(self._params)
+
+    @property
+    def distributions(self):
+        return dict(self._distributions)
+
+    @property
+    def user_attrs(self):
+        return dict(self._user_attrs)
+
+    @property
+    def datetime_start(self):
+        return self._datetime_start
+
+    # --- suggestions
+    def suggest_float(self, name, low, high, *, step=None, log=False):
+        return self._suggest(name, _float_distribution(low, high, step, log))
+
+    def suggest_int(self, name, low, high, step=1, log=False):
+        return self._suggest(name, _int_distribution(low, high, step, log))
+
+    def suggest_categorical(self, name, choices):
+        return self._suggest(name, {"type": "categorical", "choices": list(choices)})
+
+    def suggest_uniform(self, name, low, high):
+        warnings.warn("suggest_uniform is deprecated: use suggest_float", FutureWarning, stacklevel=2)
+        return self.suggest_float(name, low, high)
+
+    def suggest_loguniform(self, name, low, high):
+        warnings.warn("suggest_loguniform is deprecated: use suggest_float(..., log=True)", FutureWarning,
+                      stacklevel=2)
+        return self.suggest_float(name, low, high, log=True)
+
+    def suggest_discrete_uniform(self, name, low, high, q):
+        warnings.warn("suggest_discrete_uniform is deprecated: use suggest_float(..., step=q)", FutureWarning,
+                      stacklevel=2)
+        return self.suggest_float(name, low, high, step=q)
+
+    def _suggest(self, name, distribution):
+        if name in self._params and self._distributions[name] == distribution:
+            return self._params[name]
+        if self._standalone or not _channel.connected():
+            value = self._given[name] if name in self._given else _middle(distribution)
+        else:
+            answer = _channel.request({"type": "suggest", "name": name, "distribution": distribution}, "param")
+            if answer is None:
+                raise _channel.KnobError("knob closed the channel")
+            value = answer["value"]
+        value = _typed(distribution, value)
+        self._params[name] = value
+        self._distributions[name] = distribution
+        return value
+
+    # --- intermediate values and pruning
+    def report(self, value, step):
+        """Optuna's order: the value, then the step."""
+        self._prune = protocol.report(step, value)
+
+    def should_prune(self):
+        return self._prune
+
+    # --- attributes
+    def set_user_attr(self, key, value):
+        self._user_attrs[key] = value
+        if not self._standalone and _channel.connected():
+            _channel.request({"type": "user_attr", "key": str(key), "value": value}, "ok")

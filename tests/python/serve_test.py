@@ -1,0 +1,238 @@
+#!/usr/bin/python3
+"""knob.serve under a real `knob run`: define-by-run, reused workers, failures.
+
+Usage: serve_test.py PATH/TO/knob
+Each case writes an Optuna-style objective and a study file into a temporary
+folder, runs `knob run`, and checks the study in its SQLite file (with Optuna
+3.1 too: a define-by-run study must open there with the same distributions).
+"""
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+import warnings
+
+KNOB = os.path.abspath(sys.argv[1])
+PYTHON_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python")
+failures = []
+
+
+def case(function):
+    try:
+        function()
+        print("ok  ", function.__name__)
+    except AssertionError as error:
+        failures.append(function.__name__)
+        print("FAIL", function.__name__, error)
+    return function
+
+
+def setup(objective, study):
+    folder = tempfile.mkdtemp(prefix="knob-serve-")
+    with open(os.path.join(folder, "objective.py"), "w") as f:
+        f.write(textwrap.dedent(objective))
+    with open(os.path.join(folder, "study.yaml"), "w") as f:
+        f.write(textwrap.dedent(study))
+    return folder
+
+
+def run(folder, *extra, code=0):
+    r = subprocess.run([KNOB, "run", os.path.join(folder, "study.yaml"), *extra], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == code, "knob run exited %d, not %d: %s" % (r.returncode, code, r.stderr[-3000:])
+    return r
+
+
+def trials(folder):
+    db = sqlite3.connect(os.path.join(folder, "knob.db"))
+    rows = {}
+    for number, state, trial_id in db.execute("SELECT number, state, trial_id FROM trials ORDER BY number"):
+        attrs = dict(db.execute("SELECT key, value_json FROM trial_system_attributes WHERE trial_id = ?",
+                                (trial_id,)))
+        user = {k: json.loads(v) for k, v in
+                db.execute("SELECT key, value_json FROM trial_user_attributes WHERE trial_id = ?", (trial_id,))}
+        params = {name: json.loads(d) for name, d in
+                  db.execute("SELECT param_name, distribution_json FROM trial_params WHERE trial_id = ?",
+                             (trial_id,))}
+        rows[number] = {"state": state, "attrs": {k: json.loads(v) for k, v in attrs.items()}, "user": user,
+                        "distributions": params}
+    return rows
+
+
+def log_of(folder, number, study):
+    with open(os.path.join(folder, "knob-runs", study, "trial-%05d" % number, "trainer.log")) as f:
+        return f.read()
+
+
+OBJECTIVE = """
+    import os, sys, time
+    import knob
+
+    def objective(trial):
+        trial.set_user_attr("pid", os.getpid())
+        trial.set_user_attr("cwd", os.getcwd())
+        x = trial.suggest_float("x", -10, 10)
+        kind = trial.suggest_categorical("kind", ["a", "b", None, 3])
+        if kind == "a":
+            trial.suggest_int("units_a", 1, 64, log=True)
+        else:
+            trial.suggest_float("rate_b", 0.0, 1.0, step=0.25)
+        trial.suggest_uniform("old_uniform", 0, 1)
+        trial.set_user_attr("distributions", trial.distributions)
+        print("trial", trial.number, "in process", os.getpid(), flush=True)
+        behaviour = os.environ.get("BEHAVIOUR", "") + ","
+        if ("segv%d," % trial.number) in behaviour:
+            os.kill(os.getpid(), 11)
+        if ("hang%d," % trial.number) in behaviour:
+            time.sleep(600)
+        if ("raise%d," % trial.number) in behaviour:
+            raise ValueError("bad luck in trial %d" % trial.number)
+        for step in range(3):
+            trial.report((x - 1) ** 2 + step, step)
+            if trial.should_prune():
+                raise knob.TrialPruned()
+        return (x - 1) ** 2
+
+    if __name__ == "__main__":
+        knob.serve(objective)
+"""
+
+
+def study(name, n_trials, slots=1, extra="", top=""):
+    """A study file; `extra` goes under trainer:, `top` at the top level."""
+    text = ("study: %s\nn_trials: %d\nsampler: {name: tpe, seed: 7, n_startup_trials: 4}\n%s\n"
+            "trainer:\n  command: [/usr/bin/python3, objective.py]\n  timeout: 5s\n  %s\n"
+            "resources: {gpus: none, cpu_slots: %d}\n")
+    return text % (name, n_trials, top, extra, slots)
+
+
+@case
+def define_by_run_study_opens_in_optuna_with_the_same_distributions():
+    folder = setup(OBJECTIVE, study("dbr", 16, 2))
+    run(folder)
+    rows = trials(folder)
+    assert len(rows) == 16 and all(r["state"] == "COMPLETE" or r["state"] == "PRUNED" for r in rows.values()), rows
+    import optuna  # 3.1, Debian's
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.simplefilter("ignore")
+    loaded = optuna.load_study(study_name="dbr", storage="sqlite:///" + os.path.join(folder, "knob.db"))
+    assert len(loaded.trials) == 16
+    kinds = set()
+    for t in loaded.trials:
+        # What the objective itself suggested, in knob's form, against Optuna's reading of the storage.
+        suggested = t.user_attrs["distributions"]
+        assert sorted(suggested) == sorted(t.distributions), (suggested, t.distributions)
+        for name, d in suggested.items():
+            o = t.distributions[name]
+            if d["type"] == "categorical":
+                assert isinstance(o, optuna.distributions.CategoricalDistribution) and list(o.choices) == d["choices"]
+            else:
+                cls = optuna.distributions.FloatDistribution if d["type"] == "float" else \
+                    optuna.distributions.IntDistribution
+                assert isinstance(o, cls), (name, o)
+                assert (o.low, o.high, o.log) == (d["low"], d["high"], d.get("log", False)), (name, o, d)
+                assert (o.step or 1) == d.get("step", 1) or (d["type"] == "float" and o.step == d.get("step")), (o, d)
+        kinds.add(t.params["kind"])
+        assert ("units_a" in t.params) == (t.params["kind"] == "a"), t.params
+    assert len(kinds) > 1, kinds
+    # Reused: two slots, so at most a few processes served all 16 trials.
+    pids = {r["user"]["pid"] for r in rows.values()}
+    assert len(pids) <= 2, pids
+    gaps = [l for n in range(16) for l in log_of(folder, n, "dbr").splitlines() if "ms after this worker" in l]
+    assert len(gaps) == 14, gaps
+
+
+@case
+def a_reused_worker_that_segfaults_or_hangs_fails_only_its_trial():
+    extra = "env: {BEHAVIOUR: 'segv3,hang6,raise9'}"
+    folder = setup(OBJECTIVE, study("hostile", 14, 1, extra))
+    run(folder)
+    rows = trials(folder)
+    states = {n: r["state"] for n, r in rows.items()}
+    assert sum(s in ("COMPLETE", "PRUNED") for s in states.values()) == 14, states
+    assert states[3] == "FAIL" and rows[3]["attrs"]["knob:fail_kind"] == "signal", rows[3]
+    assert "SIGSEGV" in rows[3]["attrs"]["knob:fail_reason"], rows[3]
+    assert states[6] == "FAIL" and rows[6]["attrs"]["knob:fail_kind"] == "timeout", rows[6]
+    assert states[9] == "FAIL" and rows[9]["attrs"]["knob:fail_kind"] == "trainer", rows[9]
+    assert "ValueError: bad luck in trial 9" in rows[9]["attrs"]["knob:fail_reason"], rows[9]
+    pid = {n: r["user"]["pid"] for n, r in rows.items()}
+    # A fresh worker after the crash and after the hang; the same worker after an exception.
+    assert pid[4] != pid[3] and pid[7] != pid[6], pid
+    assert pid[10] == pid[9] and pid[1] == pid[0], pid
+    assert len(set(pid.values())) == 3, pid
+    # Each trial's output is in its own log.
+    assert "trial 5 in process" in log_of(folder, 5, "hostile") and "trial 4 " not in log_of(folder, 5, "hostile")
+    assert "Traceback" in log_of(folder, 9, "hostile")
+
+
+@case
+def max_trials_per_worker_replaces_workers():
+    folder = setup(OBJECTIVE, study("maxper", 6, 1, "max_trials_per_worker: 2"))
+    run(folder)
+    pid = [r["user"]["pid"] for n, r in sorted(trials(folder).items())]
+    assert pid[0] == pid[1] and pid[2] == pid[3] and pid[4] == pid[5] and len(set(pid)) == 3, pid
+
+
+@case
+def reuse_false_starts_a_process_per_trial_in_its_folder():
+    folder = setup(OBJECTIVE, study("oneshot", 4, 1, "reuse: false"))
+    run(folder)
+    rows = trials(folder)
+    assert len({r["user"]["pid"] for r in rows.values()}) == 4
+    for n, r in rows.items():
+        assert r["user"]["cwd"].endswith("trial-%05d" % n), r["user"]["cwd"]
+
+
+@case
+def a_suggestion_that_contradicts_the_space_fails_the_trial_naming_both():
+    declared = study("contra", 3, 1, top="space: {x: {type: int, low: 0, high: 5}}")
+    folder = setup(OBJECTIVE, declared)
+    r = run(folder, code=1)
+    rows = trials(folder)
+    assert rows[0]["state"] == "FAIL" and rows[0]["attrs"]["knob:fail_kind"] == "space", rows[0]
+    reason = rows[0]["attrs"]["knob:fail_reason"]
+    assert '"type":"float"' in reason and '"type":"int"' in reason and "'x'" in reason, reason
+    assert "all failed the same way" in r.stderr, r.stderr[-2000:]
+
+
+@case
+def optuna_pruned_and_working_dir():
+    objective = """
+        import os
+        import optuna
+        import knob
+
+        def objective(trial):
+            trial.set_user_attr("cwd", os.getcwd())
+            if trial.number % 2:
+                raise optuna.TrialPruned()
+            return trial.suggest_int("n", 0, 3)
+
+        if __name__ == "__main__":
+            knob.serve(objective)
+    """
+    folder = setup(objective, study("pruned", 4, 1, "working_dir: '{study_dir}'"))
+    run(folder)
+    rows = trials(folder)
+    assert [rows[n]["state"] for n in range(4)] == ["COMPLETE", "PRUNED", "COMPLETE", "PRUNED"], rows
+    assert all(r["user"]["cwd"] == folder for r in rows.values()), rows
+
+
+@case
+def outside_knob_the_script_runs_once_with_midpoints_or_given_params():
+    folder = setup(OBJECTIVE, study("alone", 1))
+    env = dict(os.environ, PYTHONPATH=PYTHON_DIR)
+    env.pop("KNOB_CONTROL_FD", None)
+    r = subprocess.run([sys.executable, "objective.py"], cwd=folder, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert '"x": 0.0' in r.stdout and '"kind": "a"' in r.stdout and '"units_a": 8' in r.stdout, r.stdout
+    assert "value 1.0" in r.stdout, r.stdout
+    r = subprocess.run([sys.executable, "objective.py", "--params", '{"x": 3.0, "kind": "b"}'], cwd=folder, env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "value 4.0" in r.stdout and '"rate_b": 0.5' in r.stdout, r.stdout + r.stderr
+
+
+sys.exit(1 if failures else 0)
