@@ -101,4 +101,24 @@ Result<std::string> ResolveResumeFolder(const std::string& output_dir, const std
   return resume_from_checkpoint;
 }
 
+std::string AutoResumeFolder(const std::string& output_dir, const std::string& resume_dir,
+                             const std::string& trial_dir) {
+  if (resume_dir.empty()) return "";
+  std::error_code ec;
+  fs::path out = fs::absolute(output_dir, ec).lexically_normal();
+  fs::path old_out;
+  if (!trial_dir.empty()) {
+    fs::path inside = out.lexically_relative(fs::path(trial_dir).lexically_normal());
+    if (!inside.empty() && *inside.begin() != "..") old_out = fs::path(resume_dir) / inside;
+  }
+  if (old_out.empty() && fs::path(output_dir).is_relative()) old_out = fs::path(resume_dir) / output_dir;
+  if (old_out.empty()) return "";
+  auto steps = CheckpointSteps(old_out.lexically_normal().string());
+  for (auto step = steps.rbegin(); step != steps.rend(); ++step) {
+    std::string folder = CheckpointFolder(old_out.lexically_normal().string(), *step);
+    if (fs::is_regular_file(fs::path(folder) / "trainer_state.json", ec)) return folder;
+  }
+  return "";
+}
+
 }  // namespace knob

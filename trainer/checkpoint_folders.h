@@ -40,4 +40,10 @@ std::vector<int64_t> CheckpointsToDelete(const std::vector<int64_t>& steps, std:
 // there is none.
 Result<std::string> ResolveResumeFolder(const std::string& output_dir, const std::string& resume_from_checkpoint);
 
+// "auto" under knob: the newest checkpoint of the attempt this trial retries, whose
+// folder is `resume_dir` ($KNOB_RESUME_DIR): `output_dir` as it was in that folder
+// (output_dir inside `trial_dir`, or relative). "" when there is none: start fresh.
+std::string AutoResumeFolder(const std::string& output_dir, const std::string& resume_dir,
+                             const std::string& trial_dir);
+
 }  // namespace knob

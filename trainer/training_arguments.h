@@ -52,7 +52,10 @@ struct TrainingArguments {
   bool fp16 = false;
   bool use_cpu = false;  // train on the CPU even when CUDA is there
   int dataloader_num_workers = 0;  // accepted for HF compatibility: batches are gathered in memory
-  std::string resume_from_checkpoint;  // a checkpoint folder, or "last"; "" = start fresh
+  // A checkpoint folder, "last" (output_dir's newest), "auto" (the newest that the
+  // attempt knob retries left: $KNOB_RESUME_DIR; fresh when there is none) or ""
+  // (start fresh).
+  std::string resume_from_checkpoint = "auto";
   std::optional<int> early_stopping_patience;
   double early_stopping_threshold = 0.0;
   std::optional<int64_t> max_train_samples;

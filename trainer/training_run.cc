@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -79,7 +80,11 @@ Result<Plan> MakePlan(const TrainingArguments& a) {
     return Error::BadInput("bf16: LibTorch's CPU autocast fails in layer norm; use model.norm batch or none");
   if (a.bf16) plan.autocast = torch::kBFloat16;
   if (a.fp16) plan.autocast = torch::kHalf;
-  if (!a.resume_from_checkpoint.empty()) {
+  if (a.resume_from_checkpoint == "auto") {
+    const char* resume_dir = std::getenv("KNOB_RESUME_DIR");
+    const char* trial_dir = std::getenv("KNOB_TRIAL_DIR");
+    plan.resume_folder = AutoResumeFolder(a.output_dir, resume_dir ? resume_dir : "", trial_dir ? trial_dir : "");
+  } else if (!a.resume_from_checkpoint.empty()) {
     KNOB_ASSIGN_OR_RETURN(plan.resume_folder, ResolveResumeFolder(a.output_dir, a.resume_from_checkpoint));
   }
   return plan;

@@ -46,6 +46,7 @@ struct ProcessTrialRunner::Worker {
   bool writing = false;
   asio::steady_timer kill_timer;  // SIGKILL after SIGTERM
   bool stopping = false;          // SIGTERM sent
+  bool broken = false;            // it broke the protocol: nothing more it sends is read
   bool exited = false;
   RunningPtr trial;  // the trial it runs; null while idle
 };
@@ -175,7 +176,7 @@ void ProcessTrialRunner::WatchChannel(WorkerPtr w) {
 void ProcessTrialRunner::ReadChannel(const WorkerPtr& w, bool final) {
   char buffer[65536];
   size_t budget = limits_.read_bytes_per_turn;
-  while (!w->stopping || final) {
+  while (!w->broken || final) {
     if (!final && budget == 0) {
       // A trainer that writes without pause must not starve the others: come back
       // to it once the loop has run what else is ready.
@@ -199,7 +200,7 @@ void ProcessTrialRunner::ReadChannel(const WorkerPtr& w, bool final) {
           return;
         }
         if (!line.empty()) HandleLine(w, line);
-        if (w->stopping && !final) {
+        if (w->broken && !final) {
           w->inbox.erase(0, start);
           return;
         }
@@ -223,6 +224,7 @@ void ProcessTrialRunner::ReadChannel(const WorkerPtr& w, bool final) {
 void ProcessTrialRunner::BreakProtocol(const WorkerPtr& w, const std::string& reason) {
   if (w->trial && w->trial->outcome.end.protocol_error.empty()) w->trial->outcome.end.protocol_error = reason;
   events_->OnWarning(Head(w) + "broke the protocol: " + reason + "; stopping it");
+  w->broken = true;
   w->inbox.clear();
   Stop(w);
 }
@@ -300,6 +302,12 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
     }
     case TrainerMessage::Type::kReport:
       break;
+  }
+  if (w->stopping) {
+    // Being stopped (SIGTERM sent): told to go on, so that a trainer waiting for
+    // this answer sees its signal, saves its checkpoint and exits.
+    Send(w, DecisionLine(false));
+    return;
   }
   auto prune = events_->OnReport(number, message.step, *message.value);
   if (!prune.ok()) {

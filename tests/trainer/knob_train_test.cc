@@ -15,6 +15,7 @@
 #include <set>
 
 #include "studies/sqlite_storage.h"
+#include "launcher/run_test_support.h"
 #include "test_support.h"
 #include "trainer/event_file_reader.h"
 
@@ -34,6 +35,11 @@ const char* kResumable = R"({"learning_rate": 0.002, "max_steps": 90, "per_devic
   "metric_for_best_model": "loss", "max_train_samples": 1000, "max_eval_samples": 500, "weight_decay": 0.01,
   "model": {"type": "mlp", "hidden": [64], "dropout": 0.2},
   "dataset": {"name": "fashion-mnist", "augment": {"horizontal_flip": true, "max_shift": 1}}})";
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
 
 nlohmann::json ReadJson(const std::string& path) {
   std::ifstream in(path);
@@ -265,6 +271,77 @@ TEST_CASE("knob-train: a LibTorch failure (here an impossible allocation) is one
   CHECK(testing::LineCount(run.err) == 1);
   CHECK(run.err.find("knob-train: ") == 0);
   CHECK(run.err.find("can't allocate memory") != std::string::npos);
+}
+
+TEST_CASE("knob-train under knob run: a trial stopped at a random step resumes in its retry, as if never stopped") {
+  testing::TempDir dir;
+  std::ofstream(dir.File("r.json")) << kResumable;
+  const std::vector<std::string> one_thread = {"OMP_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1"};
+  // Long enough that the stop lands well before the end.
+  auto whole = testing::RunProcess(TrainArgs(dir, "r.json", "whole", {"max_steps=600"}), one_thread);
+  INFO(whole.err);
+  REQUIRE(whole.exit_code == 0);
+  std::mt19937 rng(std::random_device{}());
+  const int stop_after = std::uniform_int_distribution<int>(35, 300)(rng);
+  INFO("stopped after step " << stop_after);
+  // No space: the study has no parameters to draw; the retry is what is tested.
+  std::ofstream(dir.File("study.yaml"))
+      << "study: rs\nstorage: rs.db\nn_trials: 1\nmetric: eval_loss\nsampler: random\npruner: nop\n"
+      << "trainer:\n  command: [" << KNOB_TRAIN_BINARY << ", --config, r.json, --set, max_steps=600, --set, \"output_dir={trial_dir}/out\"]\n"
+      << "  env: {OMP_NUM_THREADS: 1, OPENBLAS_NUM_THREADS: 1}\n"
+      << "resources: {gpus: none, cpu_slots: 1}\n";
+  const std::string first_log = dir.File("knob-runs/rs/trial-00000/trainer.log");
+  auto logged_steps = [](const std::string& log) {
+    std::vector<int> steps;  // of the training-loss lines, one every logging_steps
+    std::ifstream in(log);
+    for (std::string line; std::getline(in, line);) {
+      auto json = nlohmann::json::parse(line, nullptr, false);
+      if (json.is_object() && json.contains("loss") && json.contains("step")) steps.push_back(json["step"].get<int>());
+    }
+    return steps;
+  };
+  {
+    testing::PipedProcess run({KNOB_BINARY, "run", dir.File("study.yaml")});
+    bool reached = false;
+    for (int i = 0; i < 12 && !reached; ++i)  // the log is polled for up to about two minutes
+      reached = testing::WaitUntil([&] {
+        auto steps = logged_steps(first_log);
+        return !steps.empty() && steps.back() + 10 > stop_after;
+      });
+    REQUIRE(reached);
+    run.Signal(SIGTERM);  // knob stops its trials: knob-train saves a checkpoint where it is
+    CHECK(run.Wait() == 130);
+  }
+  std::string first = ReadText(first_log);
+  INFO(first.substr(first.size() > 600 ? first.size() - 600 : 0));
+  size_t at = first.rfind("stopped by a signal at step ");
+  REQUIRE(at != std::string::npos);
+  int saved = std::stoi(first.substr(at + std::string("stopped by a signal at step ").size()));
+  REQUIRE(std::filesystem::exists(dir.File("knob-runs/rs/trial-00000/out/checkpoint-" + std::to_string(saved))));
+  auto again = testing::RunKnob({"run", dir.File("study.yaml")});
+  INFO(again.err);
+  REQUIRE(again.exit_code == 0);
+  auto storage = SqliteStorage::Open(dir.File("rs.db"), StorageAccess::kRead);
+  auto snapshot = (*storage)->ReadStudy((*storage)->FindStudy("rs")->study_id);
+  REQUIRE(snapshot->trials.size() == 2);
+  CHECK(snapshot->trials[0].state == TrialState::kFail);
+  CHECK(snapshot->trials[0].system_attrs["knob:fail_kind"] == "interrupted");
+  CHECK(snapshot->trials[1].state == TrialState::kComplete);
+  std::string second = ReadText(dir.File("knob-runs/rs/trial-00001/trainer.log"));
+  CHECK(second.find("resumed from " + dir.File("knob-runs/rs/trial-00000/out/checkpoint-" + std::to_string(saved)) +
+                    " at step " + std::to_string(saved)) != std::string::npos);
+  CheckSameMetrics(ReadJson(dir.File("whole/metrics.json")), ReadJson(dir.File("knob-runs/rs/trial-00001/out/metrics.json")));
+  // Resumed, not restarted: the first attempt trained steps 1..saved, the retry saved+1..600;
+  // every logged step appears once over both.
+  std::vector<int> steps;
+  for (int step : logged_steps(first_log))
+    if (step <= saved) steps.push_back(step);
+  auto retried = logged_steps(dir.File("knob-runs/rs/trial-00001/trainer.log"));
+  for (int step : retried) CHECK(step > saved);
+  steps.insert(steps.end(), retried.begin(), retried.end());
+  std::vector<int> expected;
+  for (int step = 10; step <= 600; step += 10) expected.push_back(step);
+  CHECK(steps == expected);
 }
 
 TEST_CASE("knob-train under knob run: evaluations are reported, the best trial is its best accuracy") {

@@ -171,6 +171,25 @@ TEST_CASE("checkpoint folders: only committed checkpoints count; partial ones ar
         "resume_from_checkpoint: '" + out + "/checkpoint-x' is not a checkpoint folder");
 }
 
+TEST_CASE("auto resume: the newest whole checkpoint of the retried attempt's output_dir, else a fresh start") {
+  testing::TempDir dir;
+  const std::string old_trial = dir.File("trial-00003"), trial = dir.File("trial-00007");
+  auto make = [](const std::string& folder, bool whole) {
+    std::filesystem::create_directories(folder);
+    if (whole) std::ofstream(folder + "/trainer_state.json") << "{}";
+  };
+  CHECK(AutoResumeFolder(trial + "/out", "", trial).empty());  // not a retry
+  CHECK(AutoResumeFolder(trial + "/out", old_trial, trial).empty());  // nothing was saved
+  make(old_trial + "/out/checkpoint-30", true);
+  make(old_trial + "/out/checkpoint-60", true);
+  make(old_trial + "/out/checkpoint-90", false);  // cut short while being written
+  CHECK(AutoResumeFolder(trial + "/out", old_trial, trial) == old_trial + "/out/checkpoint-60");
+  CHECK(AutoResumeFolder(trial + "/out/../out", old_trial, trial) == old_trial + "/out/checkpoint-60");
+  // A relative output_dir is read in the old folder too; one outside the trial's folder is not the trial's.
+  CHECK(AutoResumeFolder("out", old_trial, "") == old_trial + "/out/checkpoint-60");
+  CHECK(AutoResumeFolder(dir.File("elsewhere"), old_trial, trial).empty());
+}
+
 TEST_CASE("trainer state: written and read back; loss scale halves on overflow, doubles after 2000 steps") {
   TrainerState s;
   s.global_step = 120;
