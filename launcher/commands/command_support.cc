@@ -36,7 +36,7 @@ void AddStudyOrFileOptions(CLI::App* command, StudyLocation& location) {
   command->add_option("--study", location.study, "study name");
 }
 
-Result<OpenedStudy> OpenStudyAt(const StudyLocation& given, StorageAccess access) {
+Result<StudyLocation> ResolveStudyLocation(const StudyLocation& given) {
   StudyLocation location = given;
   if (!location.file.empty()) {
     KNOB_ASSIGN_OR_RETURN(StudyFile file, LoadStudyFile(location.file));
@@ -46,6 +46,11 @@ Result<OpenedStudy> OpenStudyAt(const StudyLocation& given, StorageAccess access
   if (location.storage.empty() || location.study.empty())
     return Error::BadInput(std::string(location.storage.empty() ? "--storage" : "--study") +
                            " is required (or give the study file)");
+  return location;
+}
+
+Result<OpenedStudy> OpenStudyAt(const StudyLocation& given, StorageAccess access) {
+  KNOB_ASSIGN_OR_RETURN(StudyLocation location, ResolveStudyLocation(given));
   OpenedStudy opened;
   KNOB_ASSIGN_OR_RETURN(opened.storage, OpenStorage(location.storage, access));
   KNOB_ASSIGN_OR_RETURN(Study study, Study::Open(*opened.storage, location.study));

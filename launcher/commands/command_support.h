@@ -39,6 +39,8 @@ struct OpenedStudy {
   std::unique_ptr<Study> study;
 };
 Result<OpenedStudy> OpenStudyAt(const StudyLocation& location, StorageAccess access);
+// The storage and study names of `location`, its study file read when given.
+Result<StudyLocation> ResolveStudyLocation(const StudyLocation& location);
 
 // JSON from an argument: inline text, or @path to read it from a file.
 Result<nlohmann::json> ParseJsonArgument(const std::string& what, const std::string& text);

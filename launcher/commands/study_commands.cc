@@ -3,6 +3,7 @@
 
 #include "launcher/commands/command_support.h"
 #include "launcher/commands/commands.h"
+#include "launcher/run/trial_folders.h"
 
 namespace knob {
 namespace {
@@ -117,6 +118,7 @@ void AddStudiesCommand(CLI::App& app, Status& status) {
 
 struct DeleteStudyOptions : StudyLocation {
   bool force = false;
+  bool purge = false;
 };
 
 // A trial whose heartbeat is younger than this belongs to a live `knob run`.
@@ -125,21 +127,35 @@ constexpr double kLiveHeartbeatSeconds = 60;
 void AddDeleteStudyCommand(CLI::App& app, Status& status) {
   auto o = std::make_shared<DeleteStudyOptions>();
   auto* cmd = app.add_subcommand("delete-study", "Delete a study and all its trials");
-  AddStudyOptions(cmd, *o);
+  AddStudyOrFileOptions(cmd, *o);
   cmd->add_flag("--force", o->force, "delete it even while `knob run` workers are running its trials");
+  cmd->add_flag("--purge", o->purge, "also remove its trials' folders (those in output folders it claimed)");
   cmd->callback([o, &status] {
     status = [&]() -> Status {
-      KNOB_ASSIGN_OR_RETURN(auto storage, OpenStorage(o->storage, StorageAccess::kWrite));
-      KNOB_ASSIGN_OR_RETURN(StudyRecord record, storage->FindStudy(o->study));
+      KNOB_ASSIGN_OR_RETURN(StudyLocation where, ResolveStudyLocation(*o));
+      KNOB_ASSIGN_OR_RETURN(auto storage, OpenStorage(where.storage, StorageAccess::kWrite));
+      KNOB_ASSIGN_OR_RETURN(StudyRecord record, storage->FindStudy(where.study));
       if (!o->force) {
         KNOB_ASSIGN_OR_RETURN(auto ages, storage->HeartbeatAges(record.study_id));
         int live = 0;
         for (const auto& [number, age] : ages) live += age < kLiveHeartbeatSeconds;
         if (live > 0)
-          return Error::BadInput("study '" + o->study + "' has " + std::to_string(live) +
+          return Error::BadInput("study '" + where.study + "' has " + std::to_string(live) +
                                  " trials running in live `knob run` workers; stop them first (or --force)");
       }
-      return storage->DeleteStudy(record.study_id);
+      std::vector<std::string> trial_dirs;
+      if (o->purge) {
+        KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, storage->ReadStudy(record.study_id, SnapshotParts::StatesOnly()));
+        for (const auto& t : snapshot.trials)
+          if (auto dir = t.system_attrs.find("knob:trial_dir"); dir != t.system_attrs.end() && dir->is_string())
+            trial_dirs.push_back(dir->get<std::string>());
+      }
+      KNOB_RETURN_IF_ERROR(storage->DeleteStudy(record.study_id));
+      if (o->purge) {
+        int removed = PurgeTrialFolders(trial_dirs, where.storage, record);
+        std::fprintf(stderr, "knob: removed %d trial folders of study '%s'\n", removed, record.name.c_str());
+      }
+      return Status();
     }();
   });
 }

@@ -280,11 +280,11 @@ Result<LaunchSpec> Orchestrator::MakeLaunchSpec(const ActiveTrial& t, const Slot
     size_t eq = var.find('=');
     if (eq != std::string::npos) env[var.substr(0, eq)] = var.substr(eq + 1);
   }
-  std::string threads = std::to_string(ThreadsPerTrial(plan_.cores, static_cast<int>(plan_.slots.size())));
   env["CUDA_VISIBLE_DEVICES"] = slot.CudaVisibleDevices();
-  for (const char* var : {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-                          "VECLIB_MAXIMUM_THREADS", "LOKY_MAX_CPU_COUNT"})
-    env[var] = threads;
+  if (auto threads = ThreadsPerTrial(plan_.cores, static_cast<int>(plan_.slots.size())))
+    for (const char* var : {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+                            "VECLIB_MAXIMUM_THREADS", "LOKY_MAX_CPU_COUNT"})
+      env[var] = std::to_string(*threads);
   // `import knob` finds the package of this knob (same protocol) before any other.
   if (std::string python = KnobPythonDir(); !python.empty())
     env["PYTHONPATH"] = env.count("PYTHONPATH") && !env["PYTHONPATH"].empty() ? python + ":" + env["PYTHONPATH"] : python;

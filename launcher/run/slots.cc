@@ -108,6 +108,9 @@ Result<std::vector<Slot>> PlanSlots(const ResourceSpec& spec, const MachineResou
   return slots;
 }
 
-int ThreadsPerTrial(int cores, int slots) { return std::max(1, cores / std::max(slots, 1)); }
+std::optional<int> ThreadsPerTrial(int cores, int slots) {
+  if (slots <= 1) return std::nullopt;
+  return std::max(1, cores / slots);
+}
 
 }  // namespace knob

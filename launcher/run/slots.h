@@ -36,7 +36,9 @@ MachineResources DetectResources();
 // machine does not have, or asks for more GPUs per trial than there are.
 Result<std::vector<Slot>> PlanSlots(const ResourceSpec& spec, const MachineResources& machine);
 
-// Threads each trial may use so that the slots together use each core once.
-int ThreadsPerTrial(int cores, int slots);
+// Threads each trial may use so that the slots together use each core once; none
+// (the libraries' own defaults, as the trainer would run alone) for a single slot:
+// a limit against oversubscription, never more threads than a library would take.
+std::optional<int> ThreadsPerTrial(int cores, int slots);
 
 }  // namespace knob

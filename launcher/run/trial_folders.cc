@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 
 #include "base/input_reader.h"
 #include "base/json_text.h"
@@ -88,6 +89,30 @@ Status ClaimOutputFolder(const std::string& output_dir, const std::string& stora
   if (ec) return Error::BadInput("cannot create output_dir '" + output_dir + "': " + ec.message());
   nlohmann::json claim = {{"storage", storage}, {"study", study.name}, {"study_id", study.study_id}};
   return WriteWhole(claim_path.string(), DumpJson(claim) + "\n");
+}
+
+int PurgeTrialFolders(const std::vector<std::string>& trial_dirs, const std::string& storage,
+                      const StudyRecord& study) {
+  std::map<fs::path, std::vector<fs::path>> by_output;
+  for (const auto& dir : trial_dirs) {
+    fs::path path = fs::path(dir).lexically_normal();
+    if (path.filename().string().rfind("trial-", 0) != 0) continue;
+    by_output[path.parent_path()].push_back(path);
+  }
+  int removed = 0;
+  for (const auto& [output, trials] : by_output) {
+    std::error_code ec;
+    // Only a folder this very study claimed: never a path an attribute merely names.
+    if (!fs::exists(output / kClaimFile, ec) ||
+        !CheckOutputFolder(output.string(), storage, study.name, study.study_id).ok())
+      continue;
+    for (const auto& trial : trials) removed += fs::remove_all(trial, ec) > 0;
+    fs::remove(output / kClaimFile, ec);
+    for (const auto& entry : fs::directory_iterator(output, ec))
+      if (entry.path().filename().string().rfind("knob.log", 0) == 0) fs::remove(entry.path(), ec);
+    if (fs::is_empty(output, ec)) fs::remove(output, ec);
+  }
+  return removed;
 }
 
 std::string TrialFolder(const std::string& output_dir, int number) {

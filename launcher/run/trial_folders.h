@@ -27,6 +27,14 @@ Status CheckOutputFolder(const std::string& output_dir, const std::string& stora
 Status ClaimOutputFolder(const std::string& output_dir, const std::string& storage,
                          const StudyRecord& study);
 
+// `knob delete-study --purge`: removes the trial folders (`trial_dirs`, from the
+// trials' knob:trial_dir) that lie in output folders claimed by `study` of
+// `storage`, then each such folder's claim and event log, and the folder when it
+// is left empty. Folders that are not the study's are left alone. Returns how many
+// trial folders it removed.
+int PurgeTrialFolders(const std::vector<std::string>& trial_dirs, const std::string& storage,
+                      const StudyRecord& study);
+
 // <output_dir>/trial-00042
 std::string TrialFolder(const std::string& output_dir, int number);
 

@@ -154,6 +154,7 @@ TEST_CASE("slots: GPUs spread first, then stacked; CPU slots without GPUs; unkno
         "resources.gpus_per_trial: 5 GPUs per trial, but only 4 are used");
   CHECK(ThreadsPerTrial(16, 4) == 4);
   CHECK(ThreadsPerTrial(2, 4) == 1);
+  CHECK_FALSE(ThreadsPerTrial(16, 1).has_value());  // one slot: the libraries' defaults
 }
 
 TEST_CASE("placeholders and durations") {

@@ -74,6 +74,7 @@ OBJECTIVE = """
     def objective(trial):
         trial.set_user_attr("pid", os.getpid())
         trial.set_user_attr("cwd", os.getcwd())
+        trial.set_user_attr("threads", [os.environ.get(v) for v in ("OMP_NUM_THREADS", "LOKY_MAX_CPU_COUNT")])
         x = trial.suggest_float("x", -10, 10)
         kind = trial.suggest_categorical("kind", ["a", "b", None, 3])
         if kind == "a":
@@ -141,6 +142,9 @@ def define_by_run_study_opens_in_optuna_with_the_same_distributions():
     # Reused: two slots, so at most a few processes served all 16 trials.
     pids = {r["user"]["pid"] for r in rows.values()}
     assert len(pids) <= 2, pids
+    # Two slots share the cores: each trial's libraries are limited to its share.
+    share = str(max(1, os.cpu_count() // 2))
+    assert all(r["user"]["threads"] == [share, share] for r in rows.values()), rows[0]["user"]
     gaps = [l for n in range(16) for l in log_of(folder, n, "dbr").splitlines() if "ms after this worker" in l]
     assert len(gaps) == 14, gaps
 
@@ -182,6 +186,9 @@ def reuse_false_starts_a_process_per_trial_in_its_folder():
     run(folder)
     rows = trials(folder)
     assert len({r["user"]["pid"] for r in rows.values()}) == 4
+    # One slot: the libraries' own defaults, as the script would run alone.
+    mine = [os.environ.get(v) for v in ("OMP_NUM_THREADS", "LOKY_MAX_CPU_COUNT")]
+    assert all(r["user"]["threads"] == mine for r in rows.values()), rows[0]["user"]
     for n, r in rows.items():
         assert r["user"]["cwd"].endswith("trial-%05d" % n), r["user"]["cwd"]
 
@@ -233,6 +240,58 @@ def outside_knob_the_script_runs_once_with_midpoints_or_given_params():
     r = subprocess.run([sys.executable, "objective.py", "--params", '{"x": 3.0, "kind": "b"}'], cwd=folder, env=env,
                        capture_output=True, text=True)
     assert r.returncode == 0 and "value 4.0" in r.stdout and '"rate_b": 0.5' in r.stdout, r.stdout + r.stderr
+
+
+CHECKPOINTING = """
+    import os
+    import knob
+
+    def objective(trial):
+        x = trial.suggest_float("x", -3, 3)
+        os.makedirs(os.path.join(knob.trial_dir(), "out", "checkpoint-%d" % trial.number))
+        if trial.number % 3 == 1:
+            raise knob.TrialPruned()
+        if trial.number == 5:
+            raise RuntimeError("no luck")
+        return x * x
+
+    if __name__ == "__main__":
+        knob.serve(objective)
+"""
+
+
+def checkpoints_of(folder, study_name):
+    runs = os.path.join(folder, "knob-runs", study_name)
+    return {int(t[6:]) for t in os.listdir(runs) if t.startswith("trial-")
+            and os.path.isdir(os.path.join(runs, t, "out", "checkpoint-" + str(int(t[6:]))))}
+
+
+@case
+def checkpoints_keep_best_or_none_and_delete_study_purge():
+    folder = setup(CHECKPOINTING, study("keep", 8, 1, top="checkpoints: {keep: best}"))
+    run(folder)
+    rows = trials(folder)
+    best = min((n for n, r in rows.items() if r["state"] == "COMPLETE"),
+               key=lambda n: json.loads(subprocess.run([KNOB, "trials", os.path.join(folder, "study.yaml"),
+                                                         "--format", "json"], capture_output=True, text=True,
+                                                        check=True).stdout)[n]["value"])
+    assert checkpoints_of(folder, "keep") == {best}, (checkpoints_of(folder, "keep"), best)
+    with open(os.path.join(folder, "study.yaml")) as f:
+        text = f.read()
+    with open(os.path.join(folder, "study.yaml"), "w") as f:
+        f.write(text.replace("keep: best", "keep: none").replace("n_trials: 8", "n_trials: 12"))
+    run(folder)
+    assert checkpoints_of(folder, "keep") == {best}, checkpoints_of(folder, "keep")  # earlier trials as they were
+    # Purge: the study and its folder go; a folder beside it stays.
+    beside = os.path.join(folder, "knob-runs", "mine")
+    os.makedirs(beside)
+    r = subprocess.run([KNOB, "delete-study", os.path.join(folder, "study.yaml"), "--purge"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0 and "removed 13 trial folders" in r.stderr, (r.returncode, r.stderr)
+    assert not os.path.exists(os.path.join(folder, "knob-runs", "keep")), os.listdir(os.path.join(folder, "knob-runs"))
+    assert os.path.isdir(beside)
+    r = subprocess.run([KNOB, "status", os.path.join(folder, "study.yaml")], capture_output=True, text=True)
+    assert r.returncode == 2 and "no study" in r.stderr, r.stderr
 
 
 sys.exit(1 if failures else 0)

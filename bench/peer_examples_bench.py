@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+"""Optuna's own examples under `knob run` against Optuna 3.1's study.optimize, same run.
+
+Usage: peer_examples_bench.py BUILD_DIR PEER_EXAMPLES_DIR [--trials 30] [--examples sklearn,pytorch]
+
+For sklearn_simple.py and pytorch_simple.py (shared/peer-examples; the PyTorch one
+on Debian's Fashion-MNIST, offline): Optuna 3.1 runs `study.optimize(objective,
+n_trials=N)` in one fresh Python process; knob runs the example made a trainer
+(tests/python/peer_examples.py: two lines added) with 1 and with 2 CPU slots. All
+wall times include interpreter start, imports and data loading. Prints the times,
+knob's ratio to Optuna's, and the gap between two trials of a reused worker (from
+the worker's own clock: the "began N ms after" lines in the trial logs).
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "python"))
+import peer_examples  # noqa: E402
+
+OPTUNA_RUN = """
+import importlib.util, sys, warnings
+import optuna
+warnings.simplefilter("ignore")
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+spec = importlib.util.spec_from_file_location("example", sys.argv[1])
+example = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(example)
+study = optuna.create_study(direction="maximize")
+study.optimize(example.objective, n_trials=int(sys.argv[2]))
+print(study.best_value)
+"""
+
+
+def timed(argv, cwd):
+    start = time.perf_counter()
+    r = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if r.returncode != 0:
+        sys.exit("%s failed (%d): %s" % (" ".join(argv), r.returncode, r.stderr[-3000:]))
+    return elapsed, r
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("build")
+    parser.add_argument("examples")
+    parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument("--examples", dest="which", default="sklearn,pytorch")
+    args = parser.parse_args()
+    knob = os.path.abspath(os.path.join(args.build, "knob"))
+    args.examples = os.path.abspath(args.examples)
+    print("%-18s %9s %9s %7s %9s %7s %10s" % ("example", "optuna s", "knob 1 s", "ratio", "knob 2 s", "ratio",
+                                             "gap ms"))
+    for which in args.which.split(","):
+        script = which + "_simple.py"
+        folder = tempfile.mkdtemp(prefix="knob-peer-bench-")
+        name = peer_examples.prepare(os.path.join(args.examples, script), folder, which == "pytorch")
+        original = os.path.join(args.examples, script)
+        optuna_s, _ = timed(["/usr/bin/python3", "-c", OPTUNA_RUN, original, str(args.trials)], folder)
+        knob_s, gaps = {}, []
+        for slots in (1, 2):
+            study = "peer%d" % slots
+            with open(os.path.join(folder, study + ".yaml"), "w") as f:
+                f.write(peer_examples.study_file(study, name, args.trials, slots))
+            knob_s[slots], _ = timed([knob, "run", study + ".yaml"], folder)
+            runs = os.path.join(folder, "knob-runs", study)
+            for trial in os.listdir(runs):
+                log = os.path.join(runs, trial, "trainer.log")
+                if os.path.exists(log):
+                    gaps += [float(m) for m in re.findall(r"began ([0-9.]+) ms after", open(log).read())]
+        gap = "%.2f/%.2f" % (statistics.median(gaps), max(gaps)) if gaps else "-"
+        print("%-18s %9.1f %9.1f %6.2fx %9.1f %6.2fx %10s" % (script, optuna_s, knob_s[1], knob_s[1] / optuna_s,
+                                                           knob_s[2], knob_s[2] / optuna_s, gap), flush=True)
+    print("gap ms: median/max time between a reused worker's result and its next trial, on its own clock")
+
+
+if __name__ == "__main__":
+    main()
