@@ -9,11 +9,15 @@ n_trials=N)` in one fresh Python process; knob runs the example made a trainer
 (tests/python/peer_examples.py: two lines added) with 1 and with 2 CPU slots. All
 wall times include interpreter start, imports and data loading. Prints the times,
 knob's ratio to Optuna's, and the gap between two trials of a reused worker (from
-the worker's own clock: the "began N ms after" lines in the trial logs).
+the worker's own clock: the "began N ms after" lines in the trial logs). How much
+each run trained depends on what its sampler and pruner chose, so "work" counts the
+reports (epochs) of all its trials (1 for a trial without any): seconds per unit of work
+compare the machinery itself.
 """
 import argparse
 import os
 import re
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -33,7 +37,7 @@ example = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(example)
 study = optuna.create_study(direction="maximize")
 study.optimize(example.objective, n_trials=int(sys.argv[2]))
-print(study.best_value)
+print(sum(max(1, len(t.intermediate_values)) for t in study.trials))
 """
 
 
@@ -55,29 +59,40 @@ def main():
     args = parser.parse_args()
     knob = os.path.abspath(os.path.join(args.build, "knob"))
     args.examples = os.path.abspath(args.examples)
-    print("%-18s %9s %9s %7s %9s %7s %10s" % ("example", "optuna s", "knob 1 s", "ratio", "knob 2 s", "ratio",
-                                             "gap ms"))
+    print("%-18s %13s %13s %7s %13s %7s %10s" % ("example", "optuna s/work", "knob 1 s/work", "ratio",
+                                                 "knob 2 s/work", "ratio", "gap ms"))
     for which in args.which.split(","):
         script = which + "_simple.py"
         folder = tempfile.mkdtemp(prefix="knob-peer-bench-")
         name = peer_examples.prepare(os.path.join(args.examples, script), folder, which == "pytorch")
         original = os.path.join(args.examples, script)
-        optuna_s, _ = timed(["/usr/bin/python3", "-c", OPTUNA_RUN, original, str(args.trials)], folder)
-        knob_s, gaps = {}, []
+        optuna_s, r = timed(["/usr/bin/python3", "-c", OPTUNA_RUN, original, str(args.trials)], folder)
+        optuna_work = int(r.stdout.split()[-1])
+        knob_s, work, gaps = {}, {}, []
         for slots in (1, 2):
             study = "peer%d" % slots
             with open(os.path.join(folder, study + ".yaml"), "w") as f:
                 f.write(peer_examples.study_file(study, name, args.trials, slots))
             knob_s[slots], _ = timed([knob, "run", study + ".yaml"], folder)
+            db = sqlite3.connect(os.path.join(folder, "knob.db"))
+            work[slots] = db.execute(
+                "SELECT SUM(MAX(1, (SELECT COUNT(*) FROM trial_intermediate_values v WHERE v.trial_id = t.trial_id))) "
+                "FROM trials t JOIN studies s ON s.study_id = t.study_id WHERE s.study_name = ?", (study,)).fetchone()[0]
             runs = os.path.join(folder, "knob-runs", study)
             for trial in os.listdir(runs):
                 log = os.path.join(runs, trial, "trainer.log")
                 if os.path.exists(log):
                     gaps += [float(m) for m in re.findall(r"began ([0-9.]+) ms after", open(log).read())]
         gap = "%.2f/%.2f" % (statistics.median(gaps), max(gaps)) if gaps else "-"
-        print("%-18s %9.1f %9.1f %6.2fx %9.1f %6.2fx %10s" % (script, optuna_s, knob_s[1], knob_s[1] / optuna_s,
-                                                           knob_s[2], knob_s[2] / optuna_s, gap), flush=True)
-    print("gap ms: median/max time between a reused worker's result and its next trial, on its own clock")
+        cell = lambda seconds, units: "%.1f/%d" % (seconds, units)  # noqa: E731
+        print("%-18s %13s %13s %6.2fx %13s %6.2fx %10s" % (
+            script, cell(optuna_s, optuna_work), cell(knob_s[1], work[1]), knob_s[1] / optuna_s,
+            cell(knob_s[2], work[2]), knob_s[2] / optuna_s, gap), flush=True)
+        print("%-18s %13s %13s %6.2fx %13s %6.2fx   per unit of work" % (
+            "", "", "", (knob_s[1] / work[1]) / (optuna_s / optuna_work), "",
+            (knob_s[2] / work[2]) / (optuna_s / optuna_work)), flush=True)
+    print("ratio: knob's wall time over Optuna's; gap ms: median/max time between a reused worker's result and its "
+          "next trial, on its own clock")
 
 
 if __name__ == "__main__":

@@ -11,22 +11,27 @@
 namespace knob {
 namespace {
 
-using Row = std::vector<std::pair<std::string, nlohmann::ordered_json>>;
+struct Cell {
+  std::string group;   // the record's key: "params" for params_x
+  std::string column;
+  nlohmann::ordered_json value;
+};
+using Row = std::vector<Cell>;
 
 Row Flatten(const nlohmann::ordered_json& record) {
   Row row;
   for (const auto& [key, value] : record.items()) {
     if (value.is_object()) {
-      for (const auto& [inner, v] : value.items()) row.emplace_back(key + "_" + inner, v);
+      for (const auto& [inner, v] : value.items()) row.push_back({key, key + "_" + inner, v});
     } else {
-      row.emplace_back(key, value);
+      row.push_back({key, key, value});
     }
   }
   return row;
 }
 
 // A value as text; `readable` (tables) writes floats with 6 significant digits.
-std::string Cell(const nlohmann::ordered_json& value, bool readable) {
+std::string CellText(const nlohmann::ordered_json& value, bool readable) {
   if (value.is_null()) return "";
   if (value.is_string()) return value.get<std::string>();
   if (readable && value.is_number_float() && std::isfinite(value.get<double>())) {
@@ -55,20 +60,27 @@ struct Grid {
 Grid ToGrid(const std::vector<nlohmann::ordered_json>& records, bool readable) {
   Grid grid;
   std::vector<Row> rows;
+  std::vector<std::string> groups;  // of each column
   for (const auto& record : records) {
     rows.push_back(Flatten(record));
-    for (const auto& [column, value] : rows.back())
-      if (std::find(grid.columns.begin(), grid.columns.end(), column) == grid.columns.end())
-        grid.columns.push_back(column);
+    for (const auto& cell : rows.back()) {
+      if (std::find(grid.columns.begin(), grid.columns.end(), cell.column) != grid.columns.end()) continue;
+      // A column first seen in a later row joins its group (params_y next to
+      // params_x, not after the user attributes).
+      auto last = std::find(groups.rbegin(), groups.rend(), cell.group);
+      size_t at = last == groups.rend() ? groups.size() : groups.rend() - last;
+      grid.columns.insert(grid.columns.begin() + at, cell.column);
+      groups.insert(groups.begin() + at, cell.group);
+    }
   }
   for (const auto& row : rows) {
     std::map<std::string, const nlohmann::ordered_json*> by_column;
-    for (const auto& [column, value] : row) by_column[column] = &value;
+    for (const auto& cell : row) by_column[cell.column] = &cell.value;
     std::vector<std::pair<std::string, bool>> cells;
     for (const auto& column : grid.columns) {
       auto it = by_column.find(column);
       if (it == by_column.end()) cells.emplace_back("", false);
-      else cells.emplace_back(Cell(*it->second, readable), it->second->is_number());
+      else cells.emplace_back(CellText(*it->second, readable), it->second->is_number());
     }
     grid.cells.push_back(std::move(cells));
   }

@@ -31,6 +31,13 @@ TEST_CASE("records render as a table, CSV and JSON") {
   c["lr"] = 3.769679866572656e-05;
   CHECK(RenderRecords({c}, OutputFormat::kTable).find("| 0.550745 | 3.76968e-05 |") != std::string::npos);
   CHECK(RenderRecords({c}, OutputFormat::kCsv) == "value,lr\n0.5507448204416305,3.769679866572656e-05\n");
+  // A parameter first seen in a later trial (define-by-run) joins the other params' columns.
+  nlohmann::ordered_json d, e;
+  d["params"] = {{"x", 1}};
+  d["user_attrs"] = {{"pid", 7}};
+  e["params"] = {{"x", 2}, {"units", 3}};
+  e["fail_reason"] = "r";
+  CHECK(RenderRecords({d, e}, OutputFormat::kCsv) == "params_x,params_units,user_attrs_pid,fail_reason\n1,,7,\n2,3,,r\n");
   CHECK(ParseOutputFormat("yaml").error().message == "--format must be table, json or csv, got 'yaml'");
 }
 
