@@ -9,13 +9,19 @@ n_trials=N)` in one fresh Python process; knob runs the example made a trainer
 (tests/python/peer_examples.py: two lines added) with 1 and with 2 CPU slots. All
 wall times include interpreter start, imports and data loading. Prints the times,
 knob's ratio to Optuna's, and the gap between two trials of a reused worker (from
-the worker's own clock: the "began N ms after" lines in the trial logs). How much
-each run trained depends on what its sampler and pruner chose, so "work" counts the
-reports (epochs) of all its trials (1 for a trial without any): seconds per unit of work
-compare the machinery itself.
+the worker's own clock: the "began N ms after" lines in the trial logs).
+
+So that the times compare the machinery and not the samplers' luck, every run gets the
+same N configurations, drawn once at random (seeded) and enqueued in both tools (an
+enqueued trial's suggestions return its fixed values, in Optuna and in knob); the
+pruners still decide. "work" counts the reports (epochs) of all trials (1 for a trial
+without any); --sampled lets each tool's TPE choose instead.
 """
 import argparse
+import json
+import math
 import os
+import random
 import re
 import sqlite3
 import statistics
@@ -28,7 +34,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import peer_examples  # noqa: E402
 
 OPTUNA_RUN = """
-import importlib.util, sys, warnings
+import importlib.util, json, sys, warnings
 import optuna
 warnings.simplefilter("ignore")
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -36,9 +42,32 @@ spec = importlib.util.spec_from_file_location("example", sys.argv[1])
 example = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(example)
 study = optuna.create_study(direction="maximize")
+for params in json.loads(sys.argv[3]):
+    study.enqueue_trial(params)
 study.optimize(example.objective, n_trials=int(sys.argv[2]))
 print(sum(max(1, len(t.intermediate_values)) for t in study.trials))
 """
+
+
+def configurations(which, n, seed=0):
+    """N random configurations of the example's own space (as its objective suggests them)."""
+    rng = random.Random(seed)
+    log_uniform = lambda low, high: math.exp(rng.uniform(math.log(low), math.log(high)))  # noqa: E731
+    out = []
+    for _ in range(n):
+        if which == "sklearn":
+            if rng.random() < 0.5:
+                out.append({"classifier": "SVC", "svc_c": log_uniform(1e-10, 1e10)})
+            else:
+                out.append({"classifier": "RandomForest", "rf_max_depth": int(round(log_uniform(2, 32)))})
+        else:
+            p = {"n_layers": rng.randint(1, 3), "optimizer": rng.choice(["Adam", "RMSprop", "SGD"]),
+                 "lr": log_uniform(1e-5, 1e-1)}
+            for i in range(p["n_layers"]):
+                p["n_units_l%d" % i] = rng.randint(4, 128)
+                p["dropout_l%d" % i] = rng.uniform(0.2, 0.5)
+            out.append(p)
+    return out
 
 
 def timed(argv, cwd):
@@ -56,6 +85,7 @@ def main():
     parser.add_argument("examples")
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--examples", dest="which", default="sklearn,pytorch")
+    parser.add_argument("--sampled", action="store_true", help="each tool's TPE chooses the trials")
     args = parser.parse_args()
     knob = os.path.abspath(os.path.join(args.build, "knob"))
     args.examples = os.path.abspath(args.examples)
@@ -66,13 +96,21 @@ def main():
         folder = tempfile.mkdtemp(prefix="knob-peer-bench-")
         name = peer_examples.prepare(os.path.join(args.examples, script), folder, which == "pytorch")
         original = os.path.join(args.examples, script)
-        optuna_s, r = timed(["/usr/bin/python3", "-c", OPTUNA_RUN, original, str(args.trials)], folder)
+        same = [] if args.sampled else configurations(which, args.trials)
+        optuna_s, r = timed(["/usr/bin/python3", "-c", OPTUNA_RUN, original, str(args.trials), json.dumps(same)],
+                            folder)
         optuna_work = int(r.stdout.split()[-1])
         knob_s, work, gaps = {}, {}, []
         for slots in (1, 2):
             study = "peer%d" % slots
             with open(os.path.join(folder, study + ".yaml"), "w") as f:
                 f.write(peer_examples.study_file(study, name, args.trials, slots))
+            if same:  # the study as knob run makes it, then the same configurations queued
+                subprocess.run([knob, "create-study", "--storage", "knob.db", "--study", study, "--direction",
+                                "maximize", "--space", "{}"], cwd=folder, check=True, capture_output=True)
+                for params in same:
+                    subprocess.run([knob, "enqueue", "--storage", "knob.db", "--study", study, "--params",
+                                    json.dumps(params)], cwd=folder, check=True, capture_output=True)
             knob_s[slots], _ = timed([knob, "run", study + ".yaml"], folder)
             db = sqlite3.connect(os.path.join(folder, "knob.db"))
             work[slots] = db.execute(

@@ -213,13 +213,24 @@ Result<int> Study::Enqueue(const nlohmann::json& params, const nlohmann::json& u
     return Error::BadInput("enqueued params must be a JSON object, got " + DumpJson(params));
   if (!user_attrs.is_object())
     return Error::BadInput("user attributes must be a JSON object, got " + DumpJson(user_attrs));
-  KNOB_ASSIGN_OR_RETURN(SearchSpace space, EffectiveSpace());
+  // A define-by-run study (an empty space) takes any names: a suggestion of one
+  // uses the fixed value when it fits the suggested distribution (as in Optuna).
+  bool define_by_run = space_ && space_->empty();
+  SearchSpace space;
+  if (!define_by_run) {
+    KNOB_ASSIGN_OR_RETURN(space, EffectiveSpace());
+  }
   for (const auto& [name, value] : params.items()) {
     auto d = space.find(name);
-    if (d == space.end())
+    if (d != space.end()) {
+      KNOB_RETURN_IF_ERROR(ToInternal(name, d->second, value));
+    } else if (!define_by_run) {
       return Error::BadInput("parameter '" + name + "' is not in the search space of study '" +
                              record_.name + "'");
-    KNOB_RETURN_IF_ERROR(ToInternal(name, d->second, value));
+    } else if (!value.is_primitive()) {
+      return Error::BadInput("enqueued parameter '" + name + "': expected a number, string, bool or null, got " +
+                             DumpJson(value));
+    }
   }
   return storage_->CreateWaitingTrial(record_.study_id, user_attrs,
                                       nlohmann::json{{"fixed_params", params}});

@@ -136,6 +136,21 @@ TEST_CASE("define-by-run: suggestions are drawn once, recorded, checked against 
   REQUIRE(study.Retry(failed, 1)->has_value());
   auto retried = study.Ask();
   CHECK(*study.Suggest(retried->number, "units", units) == 77);
+  // A define-by-run study (empty space) enqueues any names; a fixed value that does not fit
+  // the suggested distribution is drawn instead.
+  StudyConfig open = config;
+  open.name = "open";
+  open.space = SearchSpace();
+  Study dbr = *Study::Create(storage, open);
+  REQUIRE(dbr.Enqueue({{"units", 5}, {"kind", "b"}, {"far", 1000}}).ok());
+  CHECK(dbr.Enqueue({{"x", {1, 2}}}).error().message ==
+        "enqueued parameter 'x': expected a number, string, bool or null, got [1,2]");
+  auto fixed = dbr.Ask();
+  CHECK(*dbr.Suggest(fixed->number, "units", units) == 5);
+  CHECK(*dbr.Suggest(fixed->number, "kind", CategoricalDistribution{{"a", "b"}}) == "b");
+  auto far = dbr.Suggest(fixed->number, "far", units);
+  CHECK(far->get<int64_t>() >= 1);
+  CHECK(far->get<int64_t>() <= 128);
 }
 
 TEST_CASE("study config is checked before anything is written") {
