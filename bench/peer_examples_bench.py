@@ -86,6 +86,7 @@ def main():
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--examples", dest="which", default="sklearn,pytorch")
     parser.add_argument("--sampled", action="store_true", help="each tool's TPE chooses the trials")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of the three runs, interleaved; medians")
     args = parser.parse_args()
     knob = os.path.abspath(os.path.join(args.build, "knob"))
     args.examples = os.path.abspath(args.examples)
@@ -97,39 +98,47 @@ def main():
         name = peer_examples.prepare(os.path.join(args.examples, script), folder, which == "pytorch")
         original = os.path.join(args.examples, script)
         same = [] if args.sampled else configurations(which, args.trials)
-        optuna_s, r = timed(["/usr/bin/python3", "-c", OPTUNA_RUN, original, str(args.trials), json.dumps(same)],
-                            folder)
-        optuna_work = int(r.stdout.split()[-1])
-        knob_s, work, gaps = {}, {}, []
-        for slots in (1, 2):
-            study = "peer%d" % slots
-            with open(os.path.join(folder, study + ".yaml"), "w") as f:
-                f.write(peer_examples.study_file(study, name, args.trials, slots))
-            if same:  # the study as knob run makes it, then the same configurations queued
-                subprocess.run([knob, "create-study", "--storage", "knob.db", "--study", study, "--direction",
-                                "maximize", "--space", "{}"], cwd=folder, check=True, capture_output=True)
-                for params in same:
-                    subprocess.run([knob, "enqueue", "--storage", "knob.db", "--study", study, "--params",
-                                    json.dumps(params)], cwd=folder, check=True, capture_output=True)
-            knob_s[slots], _ = timed([knob, "run", study + ".yaml"], folder)
-            db = sqlite3.connect(os.path.join(folder, "knob.db"))
-            work[slots] = db.execute(
-                "SELECT SUM(MAX(1, (SELECT COUNT(*) FROM trial_intermediate_values v WHERE v.trial_id = t.trial_id))) "
-                "FROM trials t JOIN studies s ON s.study_id = t.study_id WHERE s.study_name = ?", (study,)).fetchone()[0]
-            runs = os.path.join(folder, "knob-runs", study)
-            for trial in os.listdir(runs):
-                log = os.path.join(runs, trial, "trainer.log")
-                if os.path.exists(log):
-                    gaps += [float(m) for m in re.findall(r"began ([0-9.]+) ms after", open(log).read())]
+        gaps = []
+        rounds = []
+        for round_number in range(args.repeat):
+            optuna_s, r = timed(["/usr/bin/python3", "-c", OPTUNA_RUN, original, str(args.trials), json.dumps(same)],
+                                folder)
+            optuna_work = int(r.stdout.split()[-1])
+            knob_s, work = {}, {}
+            for slots in (1, 2):
+                study = "peer%d-%d" % (slots, round_number)
+                with open(os.path.join(folder, study + ".yaml"), "w") as f:
+                    f.write(peer_examples.study_file(study, name, args.trials, slots))
+                if same:  # the study as knob run makes it, then the same configurations queued
+                    subprocess.run([knob, "create-study", "--storage", "knob.db", "--study", study, "--direction",
+                                    "maximize", "--space", "{}"], cwd=folder, check=True, capture_output=True)
+                    for params in same:
+                        subprocess.run([knob, "enqueue", "--storage", "knob.db", "--study", study, "--params",
+                                        json.dumps(params)], cwd=folder, check=True, capture_output=True)
+                knob_s[slots], _ = timed([knob, "run", study + ".yaml"], folder)
+                db = sqlite3.connect(os.path.join(folder, "knob.db"))
+                work[slots] = db.execute(
+                    "SELECT SUM(MAX(1, (SELECT COUNT(*) FROM trial_intermediate_values v "
+                    "WHERE v.trial_id = t.trial_id))) FROM trials t JOIN studies s ON s.study_id = t.study_id "
+                    "WHERE s.study_name = ?", (study,)).fetchone()[0]
+                runs = os.path.join(folder, "knob-runs", study)
+                for trial in os.listdir(runs):
+                    log = os.path.join(runs, trial, "trainer.log")
+                    if os.path.exists(log):
+                        gaps += [float(m) for m in re.findall(r"began ([0-9.]+) ms after", open(log).read())]
+            rounds.append((optuna_s, optuna_work, knob_s[1], work[1], knob_s[2], work[2]))
+        median = lambda column: statistics.median(r[column] for r in rounds)  # noqa: E731
+        optuna_s, optuna_work = median(0), median(1)
+        knob_s, work = {1: median(2), 2: median(4)}, {1: median(3), 2: median(5)}
         gap = "%.2f/%.2f" % (statistics.median(gaps), max(gaps)) if gaps else "-"
-        cell = lambda seconds, units: "%.1f/%d" % (seconds, units)  # noqa: E731
+        cell = lambda seconds, units: "%.1f/%g" % (seconds, units)  # noqa: E731
         print("%-18s %13s %13s %6.2fx %13s %6.2fx %10s" % (
             script, cell(optuna_s, optuna_work), cell(knob_s[1], work[1]), knob_s[1] / optuna_s,
             cell(knob_s[2], work[2]), knob_s[2] / optuna_s, gap), flush=True)
         print("%-18s %13s %13s %6.2fx %13s %6.2fx   per unit of work" % (
             "", "", "", (knob_s[1] / work[1]) / (optuna_s / optuna_work), "",
             (knob_s[2] / work[2]) / (optuna_s / optuna_work)), flush=True)
-    print("ratio: knob's wall time over Optuna's; gap ms: median/max time between a reused worker's result and its "
+    print("medians of %d interleaved rounds; " % args.repeat + "ratio: knob's wall time over Optuna's; gap ms: median/max time between a reused worker's result and its "
           "next trial, on its own clock")
 
 

@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   knob::AddSetUserAttrCommand(app, status);
   knob::AddTrialsCommand(app, status);
   knob::AddBestTrialCommand(app, status);
+  knob::AddBestTrialsCommand(app, status);
   knob::AddRunCommand(app, status);
   knob::AddResumeCommand(app, status);
   knob::AddStatusCommand(app, status);

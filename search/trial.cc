@@ -1,5 +1,7 @@
 #include "search/trial.h"
 
+#include "search/pareto.h"
+
 namespace knob {
 
 const char* TrialStateName(TrialState state) {
@@ -35,6 +37,22 @@ Result<StudyDirection> ParseDirection(const std::string& name) {
   return Error::BadInput("direction must be minimize or maximize, got '" + name + "'");
 }
 
+std::string DirectionsText(const std::vector<StudyDirection>& directions) {
+  std::string text;
+  for (auto d : directions) text += (text.empty() ? "" : ",") + std::string(DirectionName(d));
+  return text;
+}
+
+Result<std::vector<StudyDirection>> ParseDirections(const std::vector<std::string>& names) {
+  std::vector<StudyDirection> directions;
+  for (const auto& name : names) {
+    KNOB_ASSIGN_OR_RETURN(StudyDirection d, ParseDirection(name));
+    directions.push_back(d);
+  }
+  if (directions.empty()) return Error::BadInput("directions: give at least one of minimize or maximize");
+  return directions;
+}
+
 nlohmann::json FrozenTrial::ParamsJson() const {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [name, param] : params) j[name] = param.External();
@@ -47,9 +65,15 @@ bool StudySnapshot::IsBetter(double a, double b) const {
 
 const FrozenTrial* StudySnapshot::BestTrial() const {
   const FrozenTrial* best = nullptr;
+  bool best_feasible = false;
   for (const auto& t : trials) {
     if (t.state != TrialState::kComplete || !t.value) continue;
-    if (!best || IsBetter(*t.value, *best->value)) best = &t;
+    bool feasible = IsFeasible(t);
+    if (!best || (feasible && !best_feasible) ||
+        (feasible == best_feasible && IsBetter(*t.value, *best->value))) {
+      best = &t;
+      best_feasible = feasible;
+    }
   }
   return best;
 }

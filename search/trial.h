@@ -30,6 +30,10 @@ bool IsFinished(TrialState state);
 // "minimize" / "maximize" as users write it; Optuna stores MINIMIZE / MAXIMIZE.
 const char* DirectionName(StudyDirection direction);
 Result<StudyDirection> ParseDirection(const std::string& name);
+// "minimize" or "minimize,maximize".
+std::string DirectionsText(const std::vector<StudyDirection>& directions);
+// "minimize,maximize" (the command line) or the items of a list (a study file).
+Result<std::vector<StudyDirection>> ParseDirections(const std::vector<std::string>& names);
 
 struct TrialParam {
   Distribution distribution;
@@ -42,7 +46,8 @@ struct FrozenTrial {
   int number = -1;        // 0-based within its study
   TrialState state = TrialState::kRunning;
   std::map<std::string, TrialParam> params;
-  std::optional<double> value;  // may be +-inf, never NaN
+  std::optional<double> value;  // may be +-inf, never NaN; the first objective's
+  std::vector<double> values = {};  // every objective's, in order, when it has a value
   std::map<int64_t, double> intermediate_values;
   nlohmann::json user_attrs = nlohmann::json::object();
   nlohmann::json system_attrs = nlohmann::json::object();
@@ -75,12 +80,16 @@ struct SnapshotParts {
 struct StudySnapshot {
   int64_t study_id = -1;
   std::string name;
-  StudyDirection direction = StudyDirection::kMinimize;
+  StudyDirection direction = StudyDirection::kMinimize;  // the first objective's
   std::vector<FrozenTrial> trials;  // ordered by number
+  std::vector<StudyDirection> directions = {};  // every objective's (empty: just `direction`)
+
+  bool IsMultiObjective() const { return directions.size() > 1; }
 
   // True when `a` is a better objective value than `b` in this study's direction.
   bool IsBetter(double a, double b) const;
-  // The COMPLETE trial with the best value (lowest number on ties), if any.
+  // The COMPLETE trial with the best value (lowest number on ties), if any; a
+  // feasible one (constraints.h) when there is one.
   const FrozenTrial* BestTrial() const;
 };
 

@@ -18,15 +18,17 @@ Result<FrozenTrial*> MemoryStorage::FindRunning(int64_t study_id, int number) {
   return trial;
 }
 
-Result<int64_t> MemoryStorage::CreateStudy(const std::string& name, StudyDirection direction,
+Result<int64_t> MemoryStorage::CreateStudy(const std::string& name, const std::vector<StudyDirection>& directions,
                                            const nlohmann::json& system_attrs) {
+  if (directions.empty()) return Error::BadInput("a study needs at least one direction");
+  StudyDirection direction = directions[0];
   std::lock_guard lock(mutex_);
   for (const auto& [id, study] : studies_)
     if (study.record.name == name) return Error::BadInput("study '" + name + "' already exists");
   int64_t id = next_study_id_++;
   StoredStudy& study = studies_[id];
-  study.record = {id, name, direction, nlohmann::json::object(), system_attrs};
-  study.snapshot = StudySnapshot{id, name, direction, {}};
+  study.record = {id, name, direction, directions, nlohmann::json::object(), system_attrs};
+  study.snapshot = StudySnapshot{id, name, direction, {}, directions};
   return id;
 }
 
@@ -115,13 +117,15 @@ Status MemoryStorage::SetIntermediateValue(int64_t study_id, int number, int64_t
 Result<FrozenTrial> MemoryStorage::FinishTrial(int64_t study_id, int number, TrialState state,
                                                std::optional<double> value,
                                                const nlohmann::json& system_attrs,
-                                               const nlohmann::json& user_attrs) {
+                                               const nlohmann::json& user_attrs,
+                                               const std::vector<double>& values) {
   std::lock_guard lock(mutex_);
   KNOB_ASSIGN_OR_RETURN(FrozenTrial * trial, FindRunning(study_id, number));
   for (const auto& [key, v] : system_attrs.items()) trial->system_attrs[key] = v;
   for (const auto& [key, v] : user_attrs.items()) trial->user_attrs[key] = v;
   trial->state = state;
   trial->value = value;
+  trial->values = values.empty() && value ? std::vector<double>{*value} : values;
   trial->datetime_complete = NowText();
   return *trial;
 }

@@ -60,11 +60,14 @@ StudyRecord RdbStorage::ReadStudyRecord(int64_t study_id) {
   StudyRecord record;
   record.study_id = study_id;
   session_->Query("SELECT s.study_name, d.direction FROM studies s LEFT JOIN study_directions d "
-                  "ON d.study_id = s.study_id AND d.objective = 0 WHERE s.study_id = ?",
+                  "ON d.study_id = s.study_id WHERE s.study_id = ? ORDER BY d.objective",
                   {study_id}, [&](const SqlRow& row) {
     record.name = row.Text(0);
-    if (!row.IsNull(1) && row.Text(1) == "MAXIMIZE") record.direction = StudyDirection::kMaximize;
+    if (row.IsNull(1)) return;
+    record.directions.push_back(row.Text(1) == "MAXIMIZE" ? StudyDirection::kMaximize : StudyDirection::kMinimize);
   });
+  if (record.directions.empty()) record.directions.push_back(StudyDirection::kMinimize);
+  record.direction = record.directions[0];
   session_->Query("SELECT 'u', \"key\", value_json FROM study_user_attributes WHERE study_id = ? "
                   "UNION ALL SELECT 's', \"key\", value_json FROM study_system_attributes WHERE study_id = ?",
                   {study_id, study_id}, [&](const SqlRow& row) {
@@ -74,8 +77,9 @@ StudyRecord RdbStorage::ReadStudyRecord(int64_t study_id) {
   return record;
 }
 
-Result<int64_t> RdbStorage::CreateStudy(const std::string& name, StudyDirection direction,
+Result<int64_t> RdbStorage::CreateStudy(const std::string& name, const std::vector<StudyDirection>& directions,
                                         const nlohmann::json& system_attrs) {
+  if (directions.empty()) return Error::BadInput("a study needs at least one direction");
   return Guarded([&]() -> Result<int64_t> {
     WriteTransaction transaction(*session_, std::nullopt);
     bool exists = false;
@@ -85,8 +89,10 @@ Result<int64_t> RdbStorage::CreateStudy(const std::string& name, StudyDirection 
     int64_t study_id = -1;
     session_->Query("INSERT INTO studies (study_name) VALUES (?) RETURNING study_id", {name},
                     [&](const SqlRow& row) { study_id = row.Int(0); });
-    session_->Exec("INSERT INTO study_directions (direction, study_id, objective) VALUES (?, ?, 0)",
-                   {std::string(direction == StudyDirection::kMaximize ? "MAXIMIZE" : "MINIMIZE"), study_id});
+    for (size_t objective = 0; objective < directions.size(); ++objective)
+      session_->Exec("INSERT INTO study_directions (direction, study_id, objective) VALUES (?, ?, ?)",
+                     {std::string(directions[objective] == StudyDirection::kMaximize ? "MAXIMIZE" : "MINIMIZE"),
+                      study_id, static_cast<int64_t>(objective)});
     for (const auto& [key, value] : system_attrs.items())
       session_->Exec("INSERT INTO study_system_attributes (study_id, \"key\", value_json) VALUES (?, ?, ?)",
                      {study_id, key, DumpJson(value)});
@@ -156,7 +162,7 @@ Status RdbStorage::SetStudySystemAttr(int64_t study_id, const std::string& key, 
 StudySnapshot RdbStorage::ReadSnapshot(int64_t study_id, std::optional<int> only_number,
                                        const SnapshotParts& parts) {
   StudyRecord record = ReadStudyRecord(study_id);
-  StudySnapshot snapshot{study_id, record.name, record.direction, {}};
+  StudySnapshot snapshot{study_id, record.name, record.direction, {}, record.directions};
   std::optional<int64_t> only_id;
   if (only_number) {
     auto located = LocateTrial(study_id, *only_number);
@@ -210,8 +216,12 @@ StudySnapshot RdbStorage::ReadSnapshot(int64_t study_id, std::optional<int> only
     });
   }
   if (parts.values)
-    for_each_row("x.value, x.value_type", "trial_values", [](FrozenTrial& t, const SqlRow& row) {
-      t.value = ReadTypedValue(row, 1, 2);
+    for_each_row("x.objective, x.value, x.value_type", "trial_values", [](FrozenTrial& t, const SqlRow& row) {
+      int64_t objective = row.Int(1);
+      if (objective < 0 || objective > 1000) return;  // not a row knob or Optuna wrote
+      if (t.values.size() <= static_cast<size_t>(objective)) t.values.resize(objective + 1, NAN);
+      t.values[objective] = ReadTypedValue(row, 2, 3);
+      if (objective == 0) t.value = t.values[0];
     });
   if (parts.intermediate_values)
     for_each_row("x.step, x.intermediate_value, x.intermediate_value_type", "trial_intermediate_values",
@@ -345,15 +355,17 @@ Status RdbStorage::SetIntermediateValue(int64_t study_id, int number, int64_t st
 
 Result<FrozenTrial> RdbStorage::FinishTrial(int64_t study_id, int number, TrialState state,
                                             std::optional<double> value, const nlohmann::json& system_attrs,
-                                            const nlohmann::json& user_attrs) {
+                                            const nlohmann::json& user_attrs, const std::vector<double>& values) {
   return Guarded([&]() -> Result<FrozenTrial> {
     WriteTransaction transaction(*session_, study_id);
     KNOB_ASSIGN_OR_RETURN(int64_t trial_id, LocateRunningTrial(study_id, number));
     session_->Exec("UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ?",
                    {std::string(TrialStateName(state)), NowText(), trial_id});
-    if (value)
-      session_->Exec("INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, 0, ?, ?)",
-                     {trial_id, ValueOrNull(*value), std::string(ValueType(*value))});
+    std::vector<double> all = values.empty() && value ? std::vector<double>{*value} : values;
+    for (size_t objective = 0; objective < all.size(); ++objective)
+      session_->Exec("INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, ?, ?, ?)",
+                     {trial_id, static_cast<int64_t>(objective), ValueOrNull(all[objective]),
+                      std::string(ValueType(all[objective]))});
     UpsertAttrs("trial_system_attributes", trial_id, system_attrs);
     UpsertAttrs("trial_user_attributes", trial_id, user_attrs);
     transaction.Commit();

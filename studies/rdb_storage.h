@@ -19,7 +19,8 @@ class RdbStorage : public Storage {
  public:
   explicit RdbStorage(std::unique_ptr<SqlSession> session) : session_(std::move(session)) {}
 
-  Result<int64_t> CreateStudy(const std::string& name, StudyDirection direction,
+  using Storage::CreateStudy;
+  Result<int64_t> CreateStudy(const std::string& name, const std::vector<StudyDirection>& directions,
                               const nlohmann::json& system_attrs) override;
   Result<StudyRecord> FindStudy(const std::string& name) override;
   Result<std::vector<StudyRecord>> ListStudies() override;
@@ -36,7 +37,8 @@ class RdbStorage : public Storage {
   Result<FrozenTrial> FinishTrial(int64_t study_id, int number, TrialState state,
                                   std::optional<double> value,
                                   const nlohmann::json& system_attrs,
-                                  const nlohmann::json& user_attrs = nlohmann::json::object()) override;
+                                  const nlohmann::json& user_attrs = nlohmann::json::object(),
+                                  const std::vector<double>& values = {}) override;
   Status SetTrialUserAttr(int64_t study_id, int number, const std::string& key,
                           const nlohmann::json& value) override;
   Status SetTrialSystemAttrs(int64_t study_id, int number, const nlohmann::json& attrs) override;

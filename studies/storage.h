@@ -23,7 +23,8 @@ namespace knob {
 struct StudyRecord {
   int64_t study_id = -1;
   std::string name;
-  StudyDirection direction = StudyDirection::kMinimize;
+  StudyDirection direction = StudyDirection::kMinimize;  // the first objective's
+  std::vector<StudyDirection> directions = {};  // every objective's, in order (at least one)
   nlohmann::json user_attrs = nlohmann::json::object();
   nlohmann::json system_attrs = nlohmann::json::object();
 };
@@ -43,8 +44,11 @@ class Storage {
  public:
   virtual ~Storage() = default;
 
-  // Bad input when a study of that name exists.
-  virtual Result<int64_t> CreateStudy(const std::string& name, StudyDirection direction,
+  // Bad input when a study of that name exists. One direction per objective.
+  Result<int64_t> CreateStudy(const std::string& name, StudyDirection direction, const nlohmann::json& system_attrs) {
+    return CreateStudy(name, std::vector<StudyDirection>{direction}, system_attrs);
+  }
+  virtual Result<int64_t> CreateStudy(const std::string& name, const std::vector<StudyDirection>& directions,
                                       const nlohmann::json& system_attrs) = 0;
   // Bad input when no study has that name.
   virtual Result<StudyRecord> FindStudy(const std::string& name) = 0;
@@ -66,13 +70,15 @@ class Storage {
 
   // Each of these fails with bad input for an unknown trial or one not RUNNING.
   virtual Status SetIntermediateValue(int64_t study_id, int number, int64_t step, double value) = 0;
-  // `value` may be +-inf, never NaN.
+  // `value` may be +-inf, never NaN. A study of several objectives gives every
+  // objective's value in `values` (`value` is then the first).
   // `system_attrs` (a failure's reason, say) and `user_attrs` (a trainer's final
   // metrics) are written in the same transaction.
   virtual Result<FrozenTrial> FinishTrial(int64_t study_id, int number, TrialState state,
                                           std::optional<double> value,
                                           const nlohmann::json& system_attrs,
-                                          const nlohmann::json& user_attrs = nlohmann::json::object()) = 0;
+                                          const nlohmann::json& user_attrs = nlohmann::json::object(),
+                                          const std::vector<double>& values = {}) = 0;
   virtual Status SetTrialUserAttr(int64_t study_id, int number, const std::string& key,
                                   const nlohmann::json& value) = 0;
   // Adds or replaces system attributes of a RUNNING trial (a pruner's rung values).

@@ -5,6 +5,7 @@
 
 #include "base/json_text.h"
 #include "search/distribution_json.h"
+#include "search/pareto.h"
 #include "studies/trial_planner.h"
 
 namespace knob {
@@ -36,6 +37,16 @@ Status Study::Validate(const StudyConfig& config) {
   if (config.name.empty()) return Error::BadInput("study name is empty");
   KNOB_RETURN_IF_ERROR(ValidateSamplerSpec(config.sampler));
   KNOB_RETURN_IF_ERROR(ValidatePrunerSpec(config.pruner));
+  if (config.directions.size() > 1 && config.pruner.name != "nop")
+    return Error::BadInput("pruner: a study of " + std::to_string(config.directions.size()) +
+                           " objectives cannot prune (as in Optuna); leave the pruner out or use nop");
+  if (config.directions.size() > 1 && config.sampler.name == "tpe")
+    return Error::BadInput("sampler: tpe ranks one objective; a study of " + std::to_string(config.directions.size()) +
+                           " objectives takes nsga2 (its default) or random");
+  if (config.directions.size() <= 1 && config.sampler.name == "nsga2")
+    return Error::BadInput("sampler: nsga2 is for studies of several objectives (directions: [...])");
+  if (!config.directions.empty() && config.directions[0] != config.direction)
+    return Error::BadInput("direction and directions[0] differ");
   if (config.space) {
     // Building the sampler checks what needs the space (a grid's floats need steps).
     auto sampler = MakeSampler(config.sampler, *config.space);
@@ -52,7 +63,8 @@ Result<Study> Study::Create(Storage& storage, const StudyConfig& config) {
       {kSamplerAttr, {{"name", config.sampler.name}, {"options", config.sampler.options}}},
       {kPrunerAttr, config.pruner.ToJson()}};
   if (config.space) attrs[kSpaceAttr] = SearchSpaceToJson(*config.space);
-  KNOB_RETURN_IF_ERROR(storage.CreateStudy(config.name, config.direction, attrs));
+  KNOB_RETURN_IF_ERROR(storage.CreateStudy(
+      config.name, config.directions.empty() ? std::vector{config.direction} : config.directions, attrs));
   return Open(storage, config.name);
 }
 
@@ -60,6 +72,8 @@ Result<Study> Study::Open(Storage& storage, const std::string& name) {
   KNOB_ASSIGN_OR_RETURN(StudyRecord record, storage.FindStudy(name));
   Study study(storage, std::move(record));
   const auto& attrs = study.record_.system_attrs;
+  // A study Optuna made with several objectives: NSGA-II, as Optuna 3.1's default there.
+  if (study.objectives() > 1) study.sampler_.name = "nsga2";
   if (auto it = attrs.find(kSamplerAttr); it != attrs.end() && it->is_object()) {
     study.sampler_.name = it->value("name", "tpe");
     study.sampler_.options = it->value("options", nlohmann::json::object());
@@ -159,7 +173,8 @@ Result<bool> Study::Report(int number, int64_t step, double value) {
   if (step < 0) return Error::BadInput("step must be >= 0, got " + std::to_string(step));
   KNOB_ASSIGN_OR_RETURN(auto pruner, MakePruner(pruner_));
   KNOB_RETURN_IF_ERROR(storage_->SetIntermediateValue(record_.study_id, number, step, value));
-  if (dynamic_cast<NopPruner*>(pruner.get())) return false;
+  // Several objectives never prune (as in Optuna); their reports are kept for plots.
+  if (dynamic_cast<NopPruner*>(pruner.get()) || objectives() > 1) return false;
   KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot,
                         storage_->ReadStudy(record_.study_id, pruner->PartsNeeded()));
   auto self = std::find_if(snapshot.trials.begin(), snapshot.trials.end(),
@@ -179,17 +194,38 @@ Result<bool> Study::Report(int number, int64_t step, double value) {
 Result<FrozenTrial> Study::Tell(int number, const TellRequest& request) {
   TrialState state = request.state;
   std::optional<double> value = request.value;
+  std::vector<double> values = request.values;
+  if (values.size() == 1 && !value) value = values[0];
+  if (value && values.empty()) values = {*value};
   nlohmann::json attrs = request.system_attrs;
+  if (request.constraints) {
+    nlohmann::json constraints = nlohmann::json::array();
+    for (double c : *request.constraints)
+      constraints.push_back(std::isnan(c) ? nlohmann::json() : nlohmann::json(c));
+    attrs[kConstraintsAttr] = constraints;
+  }
   switch (state) {
     case TrialState::kComplete:
-      if (!value) return Error::BadInput("a COMPLETE trial needs a value");
-      if (std::isnan(*value)) {
+      if (values.empty()) return Error::BadInput("a COMPLETE trial needs a value");
+      if (values.size() != objectives())
+        return Error::BadInput("study '" + record_.name + "' has " + std::to_string(objectives()) +
+                               (objectives() == 1 ? " objective" : " objectives") + "; got " +
+                               std::to_string(values.size()) + (values.size() == 1 ? " value" : " values"));
+      value = values[0];
+      if (std::any_of(values.begin(), values.end(), [](double v) { return std::isnan(v); })) {
         state = TrialState::kFail;
         value.reset();
+        values.clear();
         attrs["knob:fail_reason"] = "the objective value is NaN";
       }
       break;
     case TrialState::kPruned:
+      if (objectives() > 1) {  // as in Optuna: a pruned trial of several objectives has no values
+        value.reset();
+        values.clear();
+        break;
+      }
+      values.clear();
       if (value && std::isnan(*value)) value.reset();
       if (!value) {
         KNOB_ASSIGN_OR_RETURN(FrozenTrial trial, storage_->ReadTrial(record_.study_id, number));
@@ -200,12 +236,13 @@ Result<FrozenTrial> Study::Tell(int number, const TellRequest& request) {
       }
       break;
     case TrialState::kFail:
-      if (value) return Error::BadInput("a FAILED trial takes no value");
+      if (value || !values.empty()) return Error::BadInput("a FAILED trial takes no value");
       break;
     default:
       return Error::BadInput("a trial can only be told COMPLETE, PRUNED or FAIL");
   }
-  return storage_->FinishTrial(record_.study_id, number, state, value, attrs, request.user_attrs);
+  if (objectives() == 1) values.clear();  // a single value is `value`
+  return storage_->FinishTrial(record_.study_id, number, state, value, attrs, request.user_attrs, values);
 }
 
 Result<int> Study::Enqueue(const nlohmann::json& params, const nlohmann::json& user_attrs) {
@@ -271,6 +308,13 @@ Status Study::SetUserAttr(std::optional<int> number, const std::string& key,
   if (key.empty()) return Error::BadInput("attribute key is empty");
   if (!number) return storage_->SetStudyUserAttr(record_.study_id, key, value);
   return storage_->SetTrialUserAttr(record_.study_id, *number, key, value);
+}
+
+Result<std::vector<FrozenTrial>> Study::BestTrials() {
+  KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, Snapshot());
+  std::vector<FrozenTrial> front;
+  for (const FrozenTrial* t : ParetoFront(snapshot)) front.push_back(*t);
+  return front;
 }
 
 Result<std::optional<FrozenTrial>> Study::BestTrial() {

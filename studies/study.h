@@ -21,10 +21,11 @@ namespace knob {
 
 struct StudyConfig {
   std::string name;
-  StudyDirection direction = StudyDirection::kMinimize;
+  StudyDirection direction = StudyDirection::kMinimize;  // the first objective's
   SamplerSpec sampler;
   std::optional<SearchSpace> space;
   PrunerSpec pruner = {};  // Optuna's default, median
+  std::vector<StudyDirection> directions = {};  // several: a multi-objective study (empty: `direction`)
 };
 
 // What the caller of an ask adds to the trial it gets.
@@ -42,6 +43,8 @@ struct AskOptions {
 struct TellRequest {
   TrialState state = TrialState::kComplete;  // kComplete, kPruned or kFail
   std::optional<double> value;               // needed for kComplete; NaN fails the trial
+  std::vector<double> values = {};           // instead of value: one per objective
+  std::optional<std::vector<double>> constraints = std::nullopt;  // <= 0 is feasible; stored as Optuna does
   nlohmann::json system_attrs = nlohmann::json::object();  // e.g. a failure's reason
   nlohmann::json user_attrs = nlohmann::json::object();    // e.g. a trainer's final metrics
 };
@@ -54,6 +57,7 @@ class Study {
   static Result<Study> Open(Storage& storage, const std::string& name);
 
   const StudyRecord& record() const { return record_; }
+  size_t objectives() const { return std::max<size_t>(1, record_.directions.size()); }
   const SamplerSpec& sampler_spec() const { return sampler_; }
   const PrunerSpec& pruner_spec() const { return pruner_; }
   const std::optional<SearchSpace>& space() const { return space_; }
@@ -97,6 +101,8 @@ class Study {
   Result<StudySnapshot> Snapshot() { return storage_->ReadStudy(record_.study_id); }
   // Nothing when no trial is COMPLETE yet.
   Result<std::optional<FrozenTrial>> BestTrial();
+  // The Pareto front of the COMPLETE feasible trials (pareto.h), by number.
+  Result<std::vector<FrozenTrial>> BestTrials();
 
  private:
   Study(Storage& storage, StudyRecord record);

@@ -277,6 +277,33 @@ Result<std::string> FillPlaceholders(const std::string& word,
   return out;
 }
 
+Result<ConstraintSpec> ParseConstraint(const std::string& text) {
+  ConstraintSpec spec;
+  spec.text = text;
+  size_t op = text.find_first_of("<>");
+  auto trim = [](std::string s) {
+    size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t");
+    return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
+  };
+  auto valid_name = [](const std::string& name) {
+    return !name.empty() && name.find_first_of(" \t=<>") == std::string::npos;
+  };
+  if (op == std::string::npos) {
+    spec.metric = trim(text);
+    if (!valid_name(spec.metric)) return Error::BadInput("expected NAME, NAME <= LIMIT or NAME >= LIMIT, got " + QuoteForMessage(text));
+    return spec;
+  }
+  if (op + 1 >= text.size() || text[op + 1] != '=')
+    return Error::BadInput("expected NAME <= LIMIT or NAME >= LIMIT (<= and >=, not < or >), got " + QuoteForMessage(text));
+  spec.at_most = text[op] == '<';
+  spec.metric = trim(text.substr(0, op));
+  if (!valid_name(spec.metric)) return Error::BadInput("expected NAME <= LIMIT or NAME >= LIMIT, got " + QuoteForMessage(text));
+  auto limit = ParseNumber("the limit", trim(text.substr(op + 2)));
+  if (!limit.ok()) return Error::BadInput("expected NAME <= LIMIT with a number as LIMIT, got " + QuoteForMessage(text));
+  spec.limit = *limit;
+  return spec;
+}
+
 Result<StudyFile> ParseStudyFile(const std::string& name, const std::string& base_dir,
                                  const nlohmann::json& doc, const std::map<std::string, int>& lines) {
   Checker check(name, lines);
@@ -284,7 +311,7 @@ Result<StudyFile> ParseStudyFile(const std::string& name, const std::string& bas
   KNOB_RETURN_IF_ERROR(check.KnownKeys(doc, "", {"study", "storage", "direction", "metric", "n_trials",
                                                  "timeout", "max_failures", "sampler", "pruner", "space",
                                                  "trainer", "resources", "output_dir", "heartbeat",
-                                                 "checkpoints"}));
+                                                 "checkpoints", "directions", "metrics", "constraints"}));
   StudyFile file;
   file.name = name;
   file.base_dir = base_dir;
@@ -293,11 +320,35 @@ Result<StudyFile> ParseStudyFile(const std::string& name, const std::string& bas
     if (!doc.contains(required)) return Error::BadInput(name + ": '" + required + "' is required");
   KNOB_ASSIGN_OR_RETURN(file.config.name, check.String(doc["study"], "study"));
   if (file.config.name.empty()) return check.Fail("study", "the study name is empty");
-  if (doc.contains("direction")) {
+  if (doc.contains("direction") && doc.contains("directions"))
+    return check.Fail("directions", "give direction or directions, not both");
+  const char* direction_key = doc.contains("directions") ? "directions" : "direction";
+  if (doc.contains(direction_key) && (doc[direction_key].is_array() || std::string(direction_key) == "directions")) {
+    // Several objectives: [minimize, maximize].
+    const auto& list = doc[direction_key];
+    if (!list.is_array() || list.empty())
+      return check.Fail(direction_key, "expected a list of minimize or maximize, got " + DumpJson(list));
+    std::vector<std::string> names;
+    for (size_t i = 0; i < list.size(); ++i) {
+      KNOB_ASSIGN_OR_RETURN(std::string name, check.String(list[i], std::string(direction_key) + "[" + std::to_string(i) + "]"));
+      names.push_back(name);
+    }
+    auto parsed = ParseDirections(names);
+    if (!parsed.ok()) return check.Fail(direction_key, parsed.error().message);
+    file.config.directions = *parsed;
+    file.config.direction = parsed->front();
+    if (file.config.directions.size() == 1) file.config.directions.clear();
+  } else if (doc.contains("direction")) {
     KNOB_ASSIGN_OR_RETURN(std::string direction, check.String(doc["direction"], "direction"));
     auto parsed = ParseDirection(direction);
     if (!parsed.ok()) return check.Fail("direction", parsed.error().message);
     file.config.direction = *parsed;
+  }
+  const bool several = file.config.directions.size() > 1;
+  if (several) {
+    // Optuna's defaults for several objectives (a pruner may not be given at all).
+    file.config.sampler.name = "nsga2";
+    file.config.pruner = PrunerSpec{"nop", nlohmann::json::object()};
   }
   // Without a space, the trainer's suggestions define it (define-by-run).
   auto space = doc.contains("space") ? ParseSearchSpace(doc["space"]) : Result<SearchSpace>(SearchSpace());
@@ -329,8 +380,35 @@ Result<StudyFile> ParseStudyFile(const std::string& name, const std::string& bas
     KNOB_ASSIGN_OR_RETURN(storage, check.String(doc["storage"], "storage"));
   }
   file.storage = ResolveStorage(storage, base_dir);
+  if (doc.contains("metric") && doc.contains("metrics")) return check.Fail("metrics", "give metric or metrics, not both");
   if (doc.contains("metric")) {
     KNOB_ASSIGN_OR_RETURN(file.metric, check.String(doc["metric"], "metric"));
+  }
+  if (doc.contains("metrics")) {
+    const auto& list = doc["metrics"];
+    if (!list.is_array() || list.empty())
+      return check.Fail("metrics", "expected a list of metric names, one per objective, got " + DumpJson(list));
+    for (size_t i = 0; i < list.size(); ++i) {
+      KNOB_ASSIGN_OR_RETURN(std::string name, check.String(list[i], "metrics[" + std::to_string(i) + "]"));
+      file.metrics.push_back(name);
+    }
+    size_t objectives = std::max<size_t>(1, file.config.directions.size());
+    if (file.metrics.size() != objectives)
+      return check.Fail("metrics", std::to_string(file.metrics.size()) + " metrics for " + std::to_string(objectives) +
+                                       (objectives == 1 ? " direction" : " directions") + "; give one per objective");
+    file.metric = file.metrics[0];
+    if (objectives == 1) file.metrics.clear();
+  }
+  if (doc.contains("constraints")) {
+    const auto& list = doc["constraints"];
+    if (!list.is_array()) return check.Fail("constraints", "expected a list such as [\"latency_ms <= 20\"], got " + DumpJson(list));
+    for (size_t i = 0; i < list.size(); ++i) {
+      std::string key = "constraints[" + std::to_string(i) + "]";
+      KNOB_ASSIGN_OR_RETURN(std::string text, check.String(list[i], key));
+      auto parsed = ParseConstraint(text);
+      if (!parsed.ok()) return check.Fail(key, parsed.error().message);
+      file.constraints.push_back(*parsed);
+    }
   }
   if (doc.contains("n_trials")) {
     KNOB_ASSIGN_OR_RETURN(file.n_trials, check.Int(doc["n_trials"], "n_trials", 1));

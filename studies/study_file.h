@@ -34,6 +34,17 @@ struct TrainerSpec {
   std::optional<int> max_trials_per_worker;  // then a serving worker is replaced
 };
 
+// One constraint of the study file: `NAME` (that metric must be <= 0), `NAME <= L`
+// or `NAME >= L`; its value, stored as Optuna does, is <= 0 when it holds.
+struct ConstraintSpec {
+  std::string metric;
+  bool at_most = true;  // <=; false: >=
+  double limit = 0;
+  std::string text;     // as written, for messages
+  double ValueOf(double metric_value) const { return at_most ? metric_value - limit : limit - metric_value; }
+};
+Result<ConstraintSpec> ParseConstraint(const std::string& text);
+
 // What happens to the checkpoints of trials once they are done.
 enum class CheckpointKeep { kAll, kBest, kNone };
 
@@ -51,7 +62,9 @@ struct StudyFile {
   std::string base_dir;  // relative paths in the file resolve here (absolute)
   StudyConfig config;    // name, direction, sampler, space, pruner
   std::string storage;   // a storage URL, relative paths resolved
-  std::string metric;    // the trainer metric that is the objective ("" = "value")
+  std::string metric;    // the trainer metric that is the objective ("" = "value"); metrics[0]
+  std::vector<std::string> metrics;  // several objectives: the metric of each, in order (or none: "values")
+  std::vector<ConstraintSpec> constraints;  // on the trainer's metrics
   std::optional<int> n_trials;            // COMPLETE + PRUNED trials wanted
   std::optional<double> timeout_seconds;  // no new trials after this long
   std::optional<int> max_failures;        // failures in a row that stop the run

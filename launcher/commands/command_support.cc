@@ -84,7 +84,13 @@ nlohmann::ordered_json TrialRecord(const FrozenTrial& trial, bool detailed) {
   nlohmann::ordered_json record;
   record["number"] = trial.number;
   record["state"] = TrialStateName(trial.state);
-  record["value"] = trial.value ? nlohmann::ordered_json(*trial.value) : nlohmann::ordered_json();
+  if (trial.values.size() > 1) {
+    nlohmann::ordered_json values = nlohmann::ordered_json::object();
+    for (size_t i = 0; i < trial.values.size(); ++i) values[std::to_string(i)] = trial.values[i];
+    record["values"] = values;  // values_0, values_1 as columns
+  } else {
+    record["value"] = trial.value ? nlohmann::ordered_json(*trial.value) : nlohmann::ordered_json();
+  }
   record["datetime_start"] = trial.datetime_start.substr(0, 19);
   record["datetime_complete"] = trial.datetime_complete.substr(0, 19);
   auto seconds = SecondsBetween(trial.datetime_start, trial.datetime_complete);
@@ -93,6 +99,8 @@ nlohmann::ordered_json TrialRecord(const FrozenTrial& trial, bool detailed) {
   for (const auto& [name, param] : trial.params) params[name] = param.External();
   record["params"] = params;
   if (!trial.user_attrs.empty()) record["user_attrs"] = trial.user_attrs;
+  if (auto constraints = trial.system_attrs.find("constraints"); constraints != trial.system_attrs.end())
+    record["constraints"] = *constraints;
   auto reason = trial.system_attrs.find("knob:fail_reason");
   if (reason != trial.system_attrs.end()) record["fail_reason"] = *reason;
   if (detailed) {

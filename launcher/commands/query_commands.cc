@@ -37,6 +37,10 @@ Status RunTrials(const QueryOptions& o) {
 Status RunBestTrial(const QueryOptions& o) {
   KNOB_ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(o.format));
   KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kRead));
+  if (opened.study->objectives() > 1)
+    return Error::BadInput("study '" + opened.study->record().name + "' has " +
+                           std::to_string(opened.study->objectives()) +
+                           " objectives: there is no single best trial; `knob best-trials` shows the Pareto front");
   KNOB_ASSIGN_OR_RETURN(auto best, opened.study->BestTrial());
   if (!best)
     return Error::Runtime("study '" + opened.study->record().name + "' has no COMPLETE trial yet");
@@ -46,7 +50,30 @@ Status RunBestTrial(const QueryOptions& o) {
   return {};
 }
 
+Status RunBestTrials(const QueryOptions& o) {
+  KNOB_ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(o.format));
+  KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kRead));
+  KNOB_ASSIGN_OR_RETURN(auto front, opened.study->BestTrials());
+  std::vector<nlohmann::ordered_json> rows;
+  for (const auto& trial : front) {
+    nlohmann::ordered_json record = TrialRecord(trial, format == OutputFormat::kJson);
+    if (auto dir = trial.system_attrs.find("knob:trial_dir"); dir != trial.system_attrs.end()) record["trial_dir"] = *dir;
+    rows.push_back(std::move(record));
+  }
+  Print(RenderRecords(rows, format));
+  return {};
+}
+
 }  // namespace
+
+void AddBestTrialsCommand(CLI::App& app, Status& status) {
+  auto o = std::make_shared<QueryOptions>();
+  auto* cmd = app.add_subcommand("best-trials",
+                                 "Show the Pareto front: the COMPLETE feasible trials no other one dominates");
+  AddStudyOrFileOptions(cmd, o->location);
+  AddFormatOption(cmd, o->format, "table");
+  cmd->callback([o, &status] { status = RunBestTrials(*o); });
+}
 
 void AddTrialsCommand(CLI::App& app, Status& status) {
   auto o = std::make_shared<QueryOptions>();

@@ -4,6 +4,7 @@
 #include "launcher/commands/command_support.h"
 #include "launcher/commands/commands.h"
 #include "launcher/run/trial_folders.h"
+#include "search/pareto.h"
 
 namespace knob {
 namespace {
@@ -11,9 +12,10 @@ namespace {
 struct CreateStudyOptions {
   StudyLocation location;
   std::string direction = "minimize";
-  std::string sampler = "tpe";
+  std::string directions;  // "minimize,maximize": several objectives
+  std::string sampler;     // tpe for one objective, nsga2 for several
   std::string sampler_options;
-  std::string pruner = "median";
+  std::string pruner;      // median for one objective, nop for several
   std::string space;
   bool if_exists = false;
 };
@@ -22,12 +24,26 @@ Result<StudyConfig> ConfigFrom(const CreateStudyOptions& o) {
   StudyConfig config;
   config.name = o.location.study;
   KNOB_ASSIGN_OR_RETURN(config.direction, ParseDirection(o.direction));
-  config.sampler.name = o.sampler;
+  if (!o.directions.empty()) {
+    std::vector<std::string> names;
+    for (size_t start = 0;;) {
+      size_t comma = o.directions.find(',', start);
+      names.push_back(o.directions.substr(start, comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    auto directions = ParseDirections(names);
+    if (!directions.ok()) return Error::BadInput("--directions: " + directions.error().message);
+    config.directions = *directions;
+    config.direction = config.directions[0];
+  }
+  bool several = config.directions.size() > 1;
+  config.sampler.name = !o.sampler.empty() ? o.sampler : several ? "nsga2" : "tpe";
   if (!o.sampler_options.empty()) {
     KNOB_ASSIGN_OR_RETURN(config.sampler.options,
                           ParseJsonArgument("--sampler-options", o.sampler_options));
   }
-  nlohmann::json pruner = o.pruner;  // a bare name
+  nlohmann::json pruner = !o.pruner.empty() ? o.pruner : several ? "nop" : "median";  // a bare name
   if (!o.pruner.empty() && (o.pruner[0] == '{' || o.pruner[0] == '@')) {
     KNOB_ASSIGN_OR_RETURN(pruner, ParseJsonArgument("--pruner", o.pruner));
   }
@@ -47,9 +63,10 @@ Status RunCreateStudy(const CreateStudyOptions& o) {
   if (o.if_exists) {
     auto existing = storage->FindStudy(config.name);
     if (existing.ok()) {
-      if (existing->direction != config.direction)
+      std::vector<StudyDirection> wanted = config.directions.empty() ? std::vector{config.direction} : config.directions;
+      if (existing->directions != wanted)
         return Error::BadInput("study '" + config.name + "' exists with direction " +
-                               DirectionName(existing->direction));
+                               DirectionsText(existing->directions));
       Print(config.name + "\n");
       return {};
     }
@@ -79,9 +96,10 @@ Status RunStudies(const StudiesOptions& o) {
     auto sampler = record.system_attrs.find("knob:sampler");
     nlohmann::ordered_json row;
     row["name"] = record.name;
-    row["direction"] = DirectionName(record.direction);
+    row["direction"] = DirectionsText(record.directions);
     row["n_trials"] = snapshot.trials.size();
-    row["best_value"] = best ? nlohmann::ordered_json(*best->value) : nlohmann::ordered_json();
+    if (snapshot.IsMultiObjective()) row["best_value"] = std::to_string(ParetoFront(snapshot).size()) + " on the front";
+    else row["best_value"] = best ? nlohmann::ordered_json(*best->value) : nlohmann::ordered_json();
     row["sampler"] = sampler != record.system_attrs.end() ? sampler->value("name", "") : "";
     row["datetime_start"] = start.substr(0, 19);
     rows.push_back(row);
@@ -97,7 +115,8 @@ void AddCreateStudyCommand(CLI::App& app, Status& status) {
   auto* cmd = app.add_subcommand("create-study", "Create a study (prints its name)");
   AddStudyOptions(cmd, o->location);
   cmd->add_option("--direction", o->direction, "minimize (default) or maximize");
-  cmd->add_option("--sampler", o->sampler, "tpe (default), random or grid");
+  cmd->add_option("--directions", o->directions, "one per objective, e.g. minimize,maximize (a multi-objective study)");
+  cmd->add_option("--sampler", o->sampler, "tpe (default), random, grid; nsga2 (default for several objectives)");
   cmd->add_option("--sampler-options", o->sampler_options,
                   "sampler options as JSON or @file, e.g. {\"seed\": 1}");
   cmd->add_option("--pruner", o->pruner,

@@ -37,21 +37,44 @@ struct TellOptions {
   StudyLocation location;
   int trial = -1;
   std::string value;
+  std::string values;       // "0.9,12.5": one per objective
+  std::string constraints;  // "c1,c2": feasible when every one is <= 0
   std::string state;
 };
 
+// "a,b,c" as numbers (nan and inf spelled as for --value).
+Result<std::vector<double>> ParseValueList(const std::string& what, const std::string& text) {
+  std::vector<double> values;
+  for (size_t start = 0;;) {
+    size_t comma = text.find(',', start);
+    KNOB_ASSIGN_OR_RETURN(double v, ParseValueArgument(what, text.substr(start, comma - start)));
+    values.push_back(v);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return values;
+}
+
 Result<TellRequest> TellRequestFrom(const TellOptions& o) {
   TellRequest request;
+  if (!o.value.empty() && !o.values.empty()) return Error::BadInput("give --value or --values, not both");
   if (!o.value.empty()) {
     KNOB_ASSIGN_OR_RETURN(request.value, ParseValueArgument("--value", o.value));
   }
+  if (!o.values.empty()) {
+    KNOB_ASSIGN_OR_RETURN(request.values, ParseValueList("--values", o.values));
+  }
+  if (!o.constraints.empty()) {
+    KNOB_ASSIGN_OR_RETURN(request.constraints, ParseValueList("--constraints", o.constraints));
+  }
   if (o.state.empty() || o.state == "complete") {
-    if (!request.value) return Error::BadInput("tell needs --value, or --state pruned or fail");
+    if (!request.value && request.values.empty())
+      return Error::BadInput("tell needs --value (or --values), or --state pruned or fail");
     request.state = TrialState::kComplete;
   } else if (o.state == "pruned") {
     request.state = TrialState::kPruned;
   } else if (o.state == "fail") {
-    if (request.value) return Error::BadInput("--state fail takes no --value");
+    if (request.value || !request.values.empty()) return Error::BadInput("--state fail takes no --value");
     request.state = TrialState::kFail;
   } else {
     return Error::BadInput("--state must be complete, pruned or fail, got '" + o.state + "'");
@@ -142,6 +165,8 @@ void AddTellCommand(CLI::App& app, Status& status) {
   AddStudyOptions(cmd, o->location);
   cmd->add_option("--trial", o->trial, "trial number")->required();
   cmd->add_option("--value", o->value, "objective value (inf, -inf allowed; nan fails the trial)");
+  cmd->add_option("--values", o->values, "one value per objective, e.g. 0.91,12.5 (a multi-objective study)");
+  cmd->add_option("--constraints", o->constraints, "constraint values, e.g. 0.3,-1 (feasible when all <= 0)");
   cmd->add_option("--state", o->state, "complete (default), pruned or fail");
   cmd->callback([o, &status] { status = RunTell(*o); });
 }

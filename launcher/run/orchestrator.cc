@@ -9,6 +9,7 @@
 #include "base/duration.h"
 #include "base/json_text.h"
 #include "search/distribution_json.h"
+#include "search/pareto.h"
 #include "launcher/run/event_log.h"
 #include "launcher/run/process_trial_runner.h"
 #include "launcher/run/progress.h"
@@ -168,7 +169,10 @@ Status Orchestrator::Run() {
                         " done (" + std::to_string(counts_.done_this_run) + " this run, " +
                         std::to_string(counts_.pruned) + " pruned, " + std::to_string(counts_.failed) +
                         " failed) in " + ShortDuration(runner_.Now() - started_at_);
-  if (best.ok() && *best)
+  if (study_.objectives() > 1) {
+    if (auto front = study_.BestTrials(); front.ok())
+      summary += "; " + std::to_string(front->size()) + " trials on the Pareto front (knob best-trials)";
+  } else if (best.ok() && *best)
     summary += "; best trial " + std::to_string((*best)->number) + ": " + DumpNumber(*(*best)->value) +
                " " + DumpJson((*best)->ParamsJson());
   std::fprintf(stderr, "%s\n", summary.c_str());
@@ -398,9 +402,62 @@ void Orchestrator::OnEnded(int number, const TrialOutcome& outcome) {
   MaybeFinish();
 }
 
+// Every objective's value of a COMPLETE trial of several objectives: the result's
+// "values", else the study file's metrics in its result's metrics; an error names
+// what is missing.
+Result<std::vector<double>> ObjectiveValues(const TrialOutcome& outcome, const StudyFile& file, size_t objectives) {
+  if (!outcome.end.values.empty()) {
+    if (outcome.end.values.size() != objectives)
+      return Error::BadInput("its result has " + std::to_string(outcome.end.values.size()) + " values for " +
+                             std::to_string(objectives) + " objectives");
+    return outcome.end.values;
+  }
+  if (file.metrics.empty())
+    return Error::BadInput("its result has one value for " + std::to_string(objectives) +
+                           " objectives (send \"values\": [...], or name the metrics in the study file)");
+  std::vector<double> values;
+  for (const auto& name : file.metrics) {
+    auto it = outcome.metrics.find(name);
+    if (it == outcome.metrics.end() || !it->is_number())
+      return Error::BadInput("its result has no number for metric '" + name + "'");
+    values.push_back(it->get<double>());
+  }
+  return values;
+}
+
 void Orchestrator::Record(const ActiveTrial& t, const TrialOutcome& outcome) {
   TrialVerdict verdict = JudgeTrial(outcome.end);
   TellRequest request;
+  if (verdict.state == TrialState::kComplete && study_.objectives() > 1) {
+    auto values = ObjectiveValues(outcome, file_, study_.objectives());
+    if (values.ok()) {
+      request.values = *values;
+    } else {
+      verdict = {TrialState::kFail, std::nullopt, "no_result", values.error().message +
+                 " (log: " + outcome.end.log_path + ")"};
+    }
+  }
+  if (outcome.end.constraints) {
+    request.constraints = outcome.end.constraints;
+  } else if (!file_.constraints.empty() && verdict.state == TrialState::kComplete) {
+    // From the result's metrics, else the trial's user attributes; a missing one is infeasible.
+    nlohmann::json user_attrs;
+    if (auto read = storage_.ReadTrial(study_.record().study_id, t.trial.number); read.ok()) user_attrs = read->user_attrs;
+    std::vector<double> constraints;
+    for (const auto& c : file_.constraints) {
+      const nlohmann::json* v = nullptr;
+      if (outcome.metrics.contains(c.metric)) v = &outcome.metrics[c.metric];
+      else if (user_attrs.is_object() && user_attrs.contains(c.metric)) v = &user_attrs[c.metric];
+      if (v && v->is_number()) {
+        constraints.push_back(c.ValueOf(v->get<double>()));
+      } else {
+        constraints.push_back(NAN);
+        Warn("trial " + std::to_string(t.trial.number) + ": no number for constraint '" + c.text +
+             "' (neither a result metric nor a user attribute): the trial counts as infeasible");
+      }
+    }
+    request.constraints = constraints;
+  }
   request.state = verdict.state;
   request.value = verdict.value;
   request.system_attrs["knob:trial_dir"] = t.dir;
@@ -417,7 +474,14 @@ void Orchestrator::Record(const ActiveTrial& t, const TrialOutcome& outcome) {
     return;
   }
   std::string line = head + " " + TrialStateName(told->state);
-  if (told->value) line += " " + DumpNumber(*told->value);
+  if (told->values.size() > 1) {
+    line += " [";
+    for (size_t i = 0; i < told->values.size(); ++i) line += (i ? ", " : "") + DumpNumber(told->values[i]);
+    line += "]";
+  } else if (told->value) {
+    line += " " + DumpNumber(*told->value);
+  }
+  if (!IsFeasible(*told)) line += " (infeasible)";
   line += " in " + ShortDuration(seconds);
   if (t.slot) line += " [" + t.slot->Label() + "]";
   if (told->state == TrialState::kFail) {
@@ -451,9 +515,17 @@ void Orchestrator::Record(const ActiveTrial& t, const TrialOutcome& outcome) {
     if (told->state == TrialState::kPruned) counts_.pruned++;
     bool maximize = study_.record().direction == StudyDirection::kMaximize;
     int previous_best = counts_.best_number;
-    bool new_best = told->state == TrialState::kComplete && told->value &&
+    bool several = study_.objectives() > 1;
+    bool new_best = !several && told->state == TrialState::kComplete && told->value && IsFeasible(*told) &&
                     (!counts_.best || (maximize ? *told->value > *counts_.best : *told->value < *counts_.best));
-    if (new_best) {
+    if (several && told->state == TrialState::kComplete) {
+      if (auto snapshot = storage_.ReadStudy(study_.record().study_id, {true, true, false, false, true, false});
+          snapshot.ok())
+        counts_.front = static_cast<int>(ParetoFront(*snapshot).size());
+    }
+    // Several objectives: checkpoints.keep best keeps every COMPLETE trial's (any may be on the front).
+    if (several && told->state == TrialState::kComplete) new_best = true, previous_best = -1;
+    if (new_best && !several) {
       counts_.best = told->value;
       counts_.best_number = told->number;
     }

@@ -278,6 +278,8 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
         end.trainer_failure = message.reason;
       } else {
         end.value = message.value;
+        end.values = message.values;
+        end.constraints = message.constraints;
         end.pruned = end.pruned || message.pruned;
         t->outcome.metrics = message.metrics;
       }

@@ -37,7 +37,8 @@ std::string Progress::StatusLine(const ProgressState& s) const {
   line += " | running " + std::to_string(running);
   if (!per_device.empty() && s.running.size() > 1) line += " [" + per_device + "]";
   line += " | pruned " + std::to_string(s.pruned) + " failed " + std::to_string(s.failed);
-  if (s.best) line += " | best " + DumpNumber(*s.best) + " (#" + std::to_string(s.best_number) + ")";
+  if (s.front) line += " | front " + std::to_string(*s.front);
+  else if (s.best) line += " | best " + DumpNumber(*s.best) + " (#" + std::to_string(s.best_number) + ")";
   double elapsed = ElapsedSeconds();
   line += " | " + ShortDuration(elapsed);
   if (s.budget && s.done_this_run > 0 && s.done < *s.budget)

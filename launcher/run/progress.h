@@ -21,6 +21,7 @@ struct ProgressState {
   std::map<std::string, int> running;  // by slot label's device ("gpu 0", "cpu")
   std::optional<double> best;
   int best_number = -1;
+  std::optional<int> front;    // several objectives: trials on the Pareto front
 };
 
 class Progress {

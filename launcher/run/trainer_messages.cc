@@ -77,6 +77,25 @@ Result<TrainerMessage> ParseTrainerMessage(const std::string& line, const std::s
   } else if (!metric.empty() && message.metrics.contains(metric)) {
     message.value = NumberOf(message.metrics[metric]);
   }
+  auto number_list = [&](const char* key, std::vector<double>* out) -> Status {
+    if (!json[key].is_array()) return Error::BadInput(std::string("trainer result: \"") + key + "\" must be a list of numbers: " + PrintableExcerpt(line));
+    for (const auto& v : json[key]) {
+      auto n = NumberOf(v);
+      if (!n) return Error::BadInput(std::string("trainer result: \"") + key + "\" must be a list of numbers: " + PrintableExcerpt(line));
+      out->push_back(*n);
+    }
+    return {};
+  };
+  if (message.type == TrainerMessage::Type::kResult && json.contains("values")) {
+    KNOB_RETURN_IF_ERROR(number_list("values", &message.values));
+    if (message.values.empty()) return Error::BadInput("trainer result: \"values\" is empty: " + PrintableExcerpt(line));
+    if (!message.value) message.value = message.values[0];
+  }
+  if (message.type == TrainerMessage::Type::kResult && json.contains("constraints")) {
+    std::vector<double> constraints;
+    KNOB_RETURN_IF_ERROR(number_list("constraints", &constraints));
+    message.constraints = std::move(constraints);
+  }
   if (message.type == TrainerMessage::Type::kReport) {
     if (!json.contains("step") || !json["step"].is_number_integer() || json["step"].get<int64_t>() < 0)
       return Error::BadInput("trainer report: \"step\" must be an integer >= 0: " + PrintableExcerpt(line));

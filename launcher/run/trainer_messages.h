@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +36,8 @@ struct TrainerMessage {
   nlohmann::json metrics = nlohmann::json::object();
   bool serves = false;          // hello: it takes more trials after its result
   bool pruned = false;          // result: the trainer pruned itself (Optuna's TrialPruned)
+  std::vector<double> values;   // result: "values", one per objective (value is the first)
+  std::optional<std::vector<double>> constraints;  // result: "constraints" (<= 0 is feasible)
   std::string name;             // suggest: the parameter; user_attr: the key
   nlohmann::json distribution;  // suggest: knob's space form of one parameter
   nlohmann::json attr_value;    // user_attr

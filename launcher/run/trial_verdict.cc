@@ -42,6 +42,8 @@ TrialVerdict JudgeTrial(const TrialEnd& end) {
   if (!end.value)
     return fail("no_result", "exited without a result (no result message on the control channel "
                              "and no {\"knob_result\": V} line on stdout)");
+  for (double v : end.values)
+    if (std::isnan(v)) return fail("nan", "reported NaN");
   if (std::isnan(*end.value)) return fail("nan", "reported NaN");
   v.state = TrialState::kComplete;
   v.value = end.value;

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "search/trial.h"
 
@@ -20,6 +21,8 @@ struct TrialEnd {
   bool interrupted = false;     // stopped by Ctrl-C, or because the run stopped
   std::string interrupt_reason;  // why, when not Ctrl-C
   std::optional<double> value;  // from its result message or its knob_result line
+  std::vector<double> values;   // several objectives: its result's "values"
+  std::optional<std::vector<double>> constraints;  // its result's "constraints"
   std::string refused;          // why knob refused its last message that it did not take
   std::string refused_suggestion;  // why knob refused a suggest (it contradicts the space)
   std::string trainer_failure;  // its fail message's reason (an objective's exception)

@@ -7,7 +7,7 @@ Under `knob run` it runs knob's trials: the first from its environment, then,
 when the study lets workers serve many trials (trainer.reuse, the default), the
 next ones over the channel, so imports and data loading are paid once per slot.
 Each trial writes to its own log and runs in its working folder. A returned
-value is the trial's result; raising TrialPruned (knob's or Optuna's) prunes it;
+value (or a tuple of them, one per objective) is the trial's result; raising TrialPruned (knob's or Optuna's) prunes it;
 any other exception FAILs it with its message, and a serving worker goes on.
 Outside knob it runs the objective once, with `--params JSON` (or @file) from
 the command line, else each suggestion's middle, and prints the value.
@@ -43,19 +43,23 @@ def _given_params(argv):
     return {}
 
 
-def _value_of(returned):
-    if isinstance(returned, (list, tuple)) and len(returned) == 1:
-        returned = returned[0]
+def _values_of(returned):
+    """The objective's value(s) as a list of floats: a number, or a tuple/list of
+    them (Optuna's return for several objectives)."""
+    items = list(returned) if isinstance(returned, (list, tuple)) else [returned]
     try:
-        return float(returned)
+        values = [float(v) for v in items]
     except (TypeError, ValueError):
-        raise ValueError("the objective returned %r, not a number" % (returned,))
+        values = []
+    if not values:
+        raise ValueError("the objective returned %r, not a number or a tuple of numbers" % (returned,))
+    return values
 
 
 def _run_trial(objective, trial):
     """Runs one trial and sends its end; returns "complete", "pruned" or "fail"."""
     try:
-        value = _value_of(objective(trial))
+        values = _values_of(objective(trial))
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as error:  # noqa: B902: the trial's failure, never the worker's
@@ -66,8 +70,11 @@ def _run_trial(objective, trial):
         sys.stderr.flush()
         protocol.fail("%s: %s" % (type(error).__name__, error))
         return "fail"
-    _channel.send({"type": "result", "value": value})
-    return "complete" if not math.isnan(value) else "fail"
+    message = {"type": "result", "value": values[0]}
+    if len(values) > 1:
+        message["values"] = values
+    _channel.send(message)
+    return "fail" if any(math.isnan(v) for v in values) else "complete"
 
 
 def _switch_to(task):
@@ -124,13 +131,14 @@ def _serve(objective):
 def _standalone(objective):
     trial = Trial(0, _given_params(sys.argv[1:]), standalone=True)
     try:
-        value = _value_of(objective(trial))
+        values = _values_of(objective(trial))
     except BaseException as error:
         if not is_pruned(error):
             raise
         print("pruned; params %s" % json.dumps(trial.params))
         return 0
-    print("value %r; params %s" % (value, json.dumps(trial.params)))
+    shown = values[0] if len(values) == 1 else tuple(values)
+    print("value %r; params %s" % (shown, json.dumps(trial.params)))
     return 0
 
 

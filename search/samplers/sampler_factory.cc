@@ -3,6 +3,7 @@
 #include "search/option_reader.h"
 
 #include "search/samplers/grid_sampler.h"
+#include "search/samplers/nsga2_sampler.h"
 #include "search/samplers/random_sampler.h"
 #include "search/samplers/tpe/tpe_sampler.h"
 
@@ -33,8 +34,12 @@ Status ValidateSamplerSpec(const SamplerSpec& spec) {
     auto options = ParseTpeOptions(spec.options);
     if (!options.ok()) return options.error();
     return {};
+  } else if (spec.name == "nsga2") {
+    auto options = ParseNsga2Options(spec.options);
+    if (!options.ok()) return options.error();
+    return {};
   } else {
-    return Error::BadInput("unknown sampler '" + spec.name + "'; choose random, grid or tpe");
+    return Error::BadInput("unknown sampler '" + spec.name + "'; choose random, grid, tpe or nsga2");
   }
   auto seed = SeedOf(spec);
   if (!seed.ok()) return seed.error();
@@ -52,6 +57,10 @@ Result<std::unique_ptr<Sampler>> MakeSampler(const SamplerSpec& spec, const Sear
       cache = memory->tpe_history;
     }
     return std::unique_ptr<Sampler>(new TpeSampler(std::move(options), std::move(cache)));
+  }
+  if (spec.name == "nsga2") {
+    KNOB_ASSIGN_OR_RETURN(Nsga2Options options, ParseNsga2Options(spec.options));
+    return std::unique_ptr<Sampler>(new Nsga2Sampler(std::move(options)));
   }
   KNOB_RETURN_IF_ERROR(ValidateSamplerSpec(spec));
   KNOB_ASSIGN_OR_RETURN(auto seed, SeedOf(spec));

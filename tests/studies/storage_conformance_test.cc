@@ -347,4 +347,35 @@ TEST_CASE_TEMPLATE("storage: a running trial takes new parameters once each (def
   CHECK(s.SetTrialParam(id, 9, "x", units).error().message == "no trial number 9 in this study");
 }
 
+TEST_CASE_TEMPLATE("storage: several objectives keep every direction and value, in order", F,
+                   MemoryFixture, SqliteFixture, PostgresFixture) {
+  F f;
+  Storage& s = f.Get();
+  std::vector<StudyDirection> directions = {StudyDirection::kMaximize, StudyDirection::kMinimize,
+                                            StudyDirection::kMinimize};
+  int64_t id = *s.CreateStudy("mo", directions, nlohmann::json::object());
+  CHECK(s.FindStudy("mo")->directions == directions);
+  CHECK(s.FindStudy("mo")->direction == StudyDirection::kMaximize);
+  CHECK(s.CreateStudy("none", std::vector<StudyDirection>{}, nlohmann::json::object()).error().kind ==
+        ErrorKind::kBadInput);
+  REQUIRE(s.CreateTrial(id, SnapshotParts::All(), FixedPlanner(1)).ok());
+  REQUIRE(s.CreateTrial(id, SnapshotParts::All(), FixedPlanner(2)).ok());
+  REQUIRE(s.FinishTrial(id, 0, TrialState::kComplete, 0.9, {{"constraints", {0.5, -1}}}, nlohmann::json::object(),
+                        {0.9, INFINITY, -2.5}).ok());
+  REQUIRE(s.FinishTrial(id, 1, TrialState::kPruned, std::nullopt, nlohmann::json::object()).ok());
+  auto snapshot = s.ReadStudy(id);
+  CHECK(snapshot->directions == directions);
+  CHECK(snapshot->trials[0].values == std::vector<double>{0.9, INFINITY, -2.5});
+  CHECK(*snapshot->trials[0].value == 0.9);
+  CHECK(snapshot->trials[0].system_attrs["constraints"][0] == 0.5);
+  CHECK(snapshot->trials[1].values.empty());
+  CHECK(s.ReadTrial(id, 0)->values.size() == 3);
+  // One objective: `values` holds the one value too.
+  int64_t single = *s.CreateStudy("one", StudyDirection::kMinimize, nlohmann::json::object());
+  REQUIRE(s.CreateTrial(single, SnapshotParts::All(), FixedPlanner(1)).ok());
+  REQUIRE(s.FinishTrial(single, 0, TrialState::kComplete, 4.0, nlohmann::json::object()).ok());
+  CHECK(s.ReadTrial(single, 0)->values == std::vector<double>{4.0});
+  CHECK(s.FindStudy("one")->directions == std::vector<StudyDirection>{StudyDirection::kMinimize});
+}
+
 }  // namespace knob

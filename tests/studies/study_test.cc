@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "search/pareto.h"
 #include "studies/memory_storage.h"
 #include "studies/study.h"
 
@@ -153,12 +154,69 @@ TEST_CASE("define-by-run: suggestions are drawn once, recorded, checked against 
   CHECK(far->get<int64_t>() <= 128);
 }
 
+TEST_CASE("several objectives: tell checks the count, NaN fails, constraints are stored, the front is feasible") {
+  MemoryStorage storage;
+  StudyConfig config = Config(StudyDirection::kMinimize);
+  config.directions = {StudyDirection::kMinimize, StudyDirection::kMaximize};
+  config.pruner = *ParsePrunerSpec("median");
+  CHECK(Study::Validate(config).error().message ==
+        "pruner: a study of 2 objectives cannot prune (as in Optuna); leave the pruner out or use nop");
+  config.pruner = *ParsePrunerSpec("nop");
+  Study study = *Study::Create(storage, config);
+  CHECK(study.objectives() == 2);
+  auto tell = [&](std::vector<double> values, std::optional<std::vector<double>> constraints = std::nullopt) {
+    auto trial = study.Ask();
+    TellRequest request;
+    request.values = std::move(values);
+    request.constraints = std::move(constraints);
+    return study.Tell(trial->number, request);
+  };
+  CHECK(tell({1}).error().message == "study 's' has 2 objectives; got 1 value");
+  CHECK(tell({1, 2, 3}).error().message == "study 's' has 2 objectives; got 3 values");
+  CHECK(tell({1, NAN})->state == TrialState::kFail);
+  REQUIRE(tell({1, 5})->state == TrialState::kComplete);         // 3: front
+  REQUIRE(tell({2, 6}).ok());                                    // 4: front
+  REQUIRE(tell({2, 4}).ok());                                    // 5: dominated by 3
+  REQUIRE(tell({0, 9}, std::vector<double>{0.5}).ok());          // 6: would dominate all, infeasible
+  REQUIRE(tell({3, 7}, std::vector<double>{-1, 0}).ok());        // 7: front, feasible
+  auto front = study.BestTrials();
+  REQUIRE(front.ok());
+  std::vector<int> numbers;
+  for (const auto& t : *front) numbers.push_back(t.number);
+  CHECK(numbers == std::vector<int>{3, 4, 7});
+  CHECK(study.Snapshot()->trials[6].system_attrs["constraints"] == nlohmann::json::array({0.5}));
+  // Reports are kept and never prune.
+  auto trial = study.Ask();
+  CHECK(*study.Report(trial->number, 1, 0.5) == false);
+}
+
+TEST_CASE("pareto: dominance per direction, fronts, feasibility") {
+  std::vector<StudyDirection> mm = {StudyDirection::kMinimize, StudyDirection::kMaximize};
+  CHECK(Dominates({1, 5}, {2, 4}, mm));
+  CHECK_FALSE(Dominates({1, 5}, {1, 5}, mm));
+  CHECK_FALSE(Dominates({1, 3}, {2, 4}, mm));
+  auto fronts = NonDominatedFronts({{1, 5}, {2, 4}, {0, 1}, {3, 3}, {2, 6}}, mm);
+  REQUIRE(fronts.size() == 3);
+  CHECK(fronts[0] == std::vector<size_t>{0, 2, 4});
+  CHECK(fronts[1] == std::vector<size_t>{1});
+  CHECK(fronts[2] == std::vector<size_t>{3});
+  FrozenTrial t;
+  CHECK(IsFeasible(t));
+  t.system_attrs["constraints"] = {-1, 0};
+  CHECK(IsFeasible(t));
+  t.system_attrs["constraints"] = {-1, 0.25, 2};
+  CHECK_FALSE(IsFeasible(t));
+  CHECK(ConstraintViolation(t) == 2.25);
+  t.system_attrs["constraints"] = {nullptr};
+  CHECK_FALSE(IsFeasible(t));
+}
+
 TEST_CASE("study config is checked before anything is written") {
   MemoryStorage storage;
   StudyConfig config = Config(StudyDirection::kMinimize);
   config.sampler = {"cmaes", nlohmann::json::object()};
   CHECK(Study::Create(storage, config).error().message ==
-        "unknown sampler 'cmaes'; choose random, grid or tpe");
+        "unknown sampler 'cmaes'; choose random, grid, tpe or nsga2");
   config.sampler = {"random", {{"seeed", 1}}};
   CHECK(Study::Create(storage, config).error().message == "random sampler: unknown option 'seeed'");
   config.sampler = {"grid", nlohmann::json::object()};

@@ -1,0 +1,96 @@
+#include "search/pareto.h"
+
+#include <cmath>
+
+namespace knob {
+
+std::optional<std::vector<double>> ConstraintsOf(const FrozenTrial& trial) {
+  auto it = trial.system_attrs.find(kConstraintsAttr);
+  if (it == trial.system_attrs.end() || !it->is_array()) return std::nullopt;
+  std::vector<double> values;
+  for (const auto& v : *it) {
+    if (v.is_number()) values.push_back(v.get<double>());
+    else if (v.is_null()) values.push_back(NAN);
+    else return std::nullopt;
+  }
+  return values;
+}
+
+bool IsFeasible(const FrozenTrial& trial) {
+  auto constraints = ConstraintsOf(trial);
+  if (!constraints) return true;
+  for (double c : *constraints)
+    if (!(c <= 0)) return false;
+  return true;
+}
+
+double ConstraintViolation(const FrozenTrial& trial) {
+  auto constraints = ConstraintsOf(trial);
+  double violation = 0;
+  if (constraints)
+    for (double c : *constraints) violation += std::isnan(c) ? INFINITY : std::max(0.0, c);
+  return violation;
+}
+
+bool Dominates(const std::vector<double>& a, const std::vector<double>& b,
+               const std::vector<StudyDirection>& directions) {
+  if (a.size() != b.size() || a.size() != directions.size()) return false;
+  bool better = false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    double x = directions[i] == StudyDirection::kMinimize ? a[i] : -a[i];
+    double y = directions[i] == StudyDirection::kMinimize ? b[i] : -b[i];
+    if (x > y) return false;
+    better = better || x < y;
+  }
+  return better;
+}
+
+std::vector<const FrozenTrial*> ParetoFront(const StudySnapshot& study) {
+  std::vector<StudyDirection> directions = study.directions.empty() ? std::vector{study.direction} : study.directions;
+  std::vector<const FrozenTrial*> candidates, front;
+  for (const auto& t : study.trials)
+    if (t.state == TrialState::kComplete && t.values.size() == directions.size() && IsFeasible(t))
+      candidates.push_back(&t);
+  for (const FrozenTrial* t : candidates) {
+    bool dominated = false;
+    for (const FrozenTrial* other : candidates)
+      if (other != t && Dominates(other->values, t->values, directions)) {
+        dominated = true;
+        break;
+      }
+    if (!dominated) front.push_back(t);
+  }
+  return front;
+}
+
+std::vector<std::vector<size_t>> NonDominatedFronts(const std::vector<std::vector<double>>& points,
+                                                    const std::vector<StudyDirection>& directions) {
+  size_t n = points.size();
+  std::vector<std::vector<size_t>> dominates(n);
+  std::vector<int> dominated_by(n, 0);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = i + 1; j < n; ++j) {
+      if (Dominates(points[i], points[j], directions)) {
+        dominates[i].push_back(j);
+        ++dominated_by[j];
+      } else if (Dominates(points[j], points[i], directions)) {
+        dominates[j].push_back(i);
+        ++dominated_by[i];
+      }
+    }
+  std::vector<std::vector<size_t>> fronts;
+  std::vector<size_t> current;
+  for (size_t i = 0; i < n; ++i)
+    if (dominated_by[i] == 0) current.push_back(i);
+  while (!current.empty()) {
+    std::vector<size_t> next;
+    for (size_t i : current)
+      for (size_t j : dominates[i])
+        if (--dominated_by[j] == 0) next.push_back(j);
+    fronts.push_back(std::move(current));
+    current = std::move(next);
+  }
+  return fronts;
+}
+
+}  // namespace knob
