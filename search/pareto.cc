@@ -1,6 +1,9 @@
 #include "search/pareto.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <numeric>
 
 namespace knob {
 
@@ -91,6 +94,25 @@ std::vector<std::vector<size_t>> NonDominatedFronts(const std::vector<std::vecto
     current = std::move(next);
   }
   return fronts;
+}
+
+std::vector<double> CrowdingDistances(const std::vector<const FrozenTrial*>& front) {
+  size_t n = front.size(), m = front.empty() ? 0 : front[0]->values.size();
+  std::vector<double> distance(n, 0);
+  if (n <= 2) return std::vector<double>(n, std::numeric_limits<double>::infinity());
+  std::vector<size_t> order(n);
+  for (size_t k = 0; k < m; ++k) {
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return front[a]->values[k] < front[b]->values[k]; });
+    double low = front[order.front()]->values[k], high = front[order.back()]->values[k];
+    distance[order.front()] = distance[order.back()] = std::numeric_limits<double>::infinity();
+    double span = high - low;
+    if (!(span > 0) || !std::isfinite(span)) continue;
+    for (size_t i = 1; i + 1 < n; ++i)
+      distance[order[i]] += (front[order[i + 1]]->values[k] - front[order[i - 1]]->values[k]) / span;
+  }
+  return distance;
 }
 
 }  // namespace knob

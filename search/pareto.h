@@ -28,6 +28,10 @@ bool Dominates(const std::vector<double>& a, const std::vector<double>& b,
 // Optuna's best_trials, restricted to feasible trials).
 std::vector<const FrozenTrial*> ParetoFront(const StudySnapshot& study);
 
+// Crowding distance of each member of one front of trials with values (infinite at
+// each objective's ends, and for fronts of at most two).
+std::vector<double> CrowdingDistances(const std::vector<const FrozenTrial*>& front);
+
 // Fronts of `points` (indices): the first holds the non-dominated ones, the next
 // those dominated only by the first, and so on.
 std::vector<std::vector<size_t>> NonDominatedFronts(const std::vector<std::vector<double>>& points,

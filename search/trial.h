@@ -69,12 +69,13 @@ struct SnapshotParts {
   bool user_attrs = true;
   bool system_attrs = true;  // of every trial
   bool times = true;         // datetime_start, datetime_complete
+  bool constraints = true;   // the `constraints` system attribute, even without system_attrs
 
   static SnapshotParts All() { return {}; }
   // States and system attributes (a grid's points, ASHA's rungs).
-  static SnapshotParts StatesOnly() { return {false, false, false, false, true, false}; }
+  static SnapshotParts StatesOnly() { return {false, false, false, false, true, false, false}; }
   // States alone: what a budget or the random sampler needs.
-  static SnapshotParts Minimal() { return {false, false, false, false, false, false}; }
+  static SnapshotParts Minimal() { return {false, false, false, false, false, false, false}; }
 };
 
 struct StudySnapshot {

@@ -187,13 +187,13 @@ StudySnapshot RdbStorage::ReadSnapshot(int64_t study_id, std::optional<int> only
   });
   if (snapshot.trials.empty()) return snapshot;
   // Visits each row of a trial table with its trial: for one trial by the trial's id,
-  // for the whole study through a join (optionally of trials in one state only).
+  // for the whole study through a join (optionally only the rows `only_where` picks).
   auto for_each_row = [&](const char* columns, const char* table, auto&& visit,
-                          const char* only_state = nullptr) {
+                          const char* only_where = nullptr) {
     std::string sql = std::string("SELECT x.trial_id, ") + columns + " FROM " + table + " x ";
     sql += only_id ? "WHERE x.trial_id = ?"
                    : "JOIN trials t ON x.trial_id = t.trial_id WHERE t.study_id = ?";
-    if (only_state && !only_id) sql += std::string(" AND t.state = '") + only_state + "'";
+    if (only_where && !only_id) sql += std::string(" AND ") + only_where;
     session_->Query(sql, {only_id ? *only_id : study_id}, [&](const SqlRow& row) {
       auto index = index_of.find(row.Int(0));
       if (index != index_of.end()) visit(snapshot.trials[index->second], row);
@@ -233,9 +233,10 @@ StudySnapshot RdbStorage::ReadSnapshot(int64_t study_id, std::optional<int> only
       t.user_attrs[std::string(row.Text(1))] = ParseStoredJson(row.Text(2));
     });
   // WAITING trials always bring theirs: the fixed params an ask hands out.
+  const char* some = parts.constraints ? "(t.state = 'WAITING' OR x.\"key\" = 'constraints')" : "t.state = 'WAITING'";
   for_each_row("x.\"key\", x.value_json", "trial_system_attributes", [](FrozenTrial& t, const SqlRow& row) {
     t.system_attrs[std::string(row.Text(1))] = ParseStoredJson(row.Text(2));
-  }, parts.system_attrs ? nullptr : "WAITING");
+  }, parts.system_attrs ? nullptr : some);
   return snapshot;
 }
 

@@ -1,7 +1,9 @@
 // Which trials TPE learns from and in what order: finished trials ranked best
-// first (COMPLETE by value; then PRUNED, those that got further first and by their
-// last value; then PRUNED without reports), running trials last when the constant
-// liar is on. The first `n_below` ranked trials form the "good" side.
+// first (COMPLETE by value, feasible before infeasible; then PRUNED, those that got
+// further first and by their last value; then PRUNED without reports), running
+// trials last when the constant liar is on. Several objectives rank by
+// non-dominated front and crowding distance (Optuna's multi-objective TPE). The
+// first `n_below` ranked trials form the "good" side.
 #pragma once
 
 #include <vector>
