@@ -346,8 +346,7 @@ Result<StudyFile> ParseStudyFile(const std::string& name, const std::string& bas
   }
   const bool several = file.config.directions.size() > 1;
   if (several) {
-    // Optuna's defaults for several objectives (a pruner may not be given at all).
-    file.config.sampler.name = "nsga2";
+    // Several objectives: no pruner (one may not be given at all); tpe stays the sampler.
     file.config.pruner = PrunerSpec{"nop", nlohmann::json::object()};
   }
   // Without a space, the trainer's suggestions define it (define-by-run).

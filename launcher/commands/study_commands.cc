@@ -13,7 +13,7 @@ struct CreateStudyOptions {
   StudyLocation location;
   std::string direction = "minimize";
   std::string directions;  // "minimize,maximize": several objectives
-  std::string sampler;     // tpe for one objective, nsga2 for several
+  std::string sampler;     // tpe (multi-objective TPE for several objectives)
   std::string sampler_options;
   std::string pruner;      // median for one objective, nop for several
   std::string space;
@@ -38,7 +38,7 @@ Result<StudyConfig> ConfigFrom(const CreateStudyOptions& o) {
     config.direction = config.directions[0];
   }
   bool several = config.directions.size() > 1;
-  config.sampler.name = !o.sampler.empty() ? o.sampler : several ? "nsga2" : "tpe";
+  config.sampler.name = !o.sampler.empty() ? o.sampler : "tpe";
   if (!o.sampler_options.empty()) {
     KNOB_ASSIGN_OR_RETURN(config.sampler.options,
                           ParseJsonArgument("--sampler-options", o.sampler_options));
@@ -116,7 +116,7 @@ void AddCreateStudyCommand(CLI::App& app, Status& status) {
   AddStudyOptions(cmd, o->location);
   cmd->add_option("--direction", o->direction, "minimize (default) or maximize");
   cmd->add_option("--directions", o->directions, "one per objective, e.g. minimize,maximize (a multi-objective study)");
-  cmd->add_option("--sampler", o->sampler, "tpe (default), random, grid; nsga2 (default for several objectives)");
+  cmd->add_option("--sampler", o->sampler, "tpe (default), random, grid; nsga2 (several objectives)");
   cmd->add_option("--sampler-options", o->sampler_options,
                   "sampler options as JSON or @file, e.g. {\"seed\": 1}");
   cmd->add_option("--pruner", o->pruner,
