@@ -66,18 +66,16 @@ std::vector<const FrozenTrial*> ParetoFront(const StudySnapshot& study) {
   return front;
 }
 
-std::vector<std::vector<size_t>> NonDominatedFronts(const std::vector<std::vector<double>>& points,
-                                                    const std::vector<StudyDirection>& directions) {
-  size_t n = points.size();
-  std::vector<std::vector<size_t>> dominates(n);
+std::vector<std::vector<size_t>> FrontsBy(size_t n, const std::function<bool(size_t, size_t)>& dominates) {
+  std::vector<std::vector<size_t>> beaten(n);  // beaten[i]: the points i dominates
   std::vector<int> dominated_by(n, 0);
   for (size_t i = 0; i < n; ++i)
     for (size_t j = i + 1; j < n; ++j) {
-      if (Dominates(points[i], points[j], directions)) {
-        dominates[i].push_back(j);
+      if (dominates(i, j)) {
+        beaten[i].push_back(j);
         ++dominated_by[j];
-      } else if (Dominates(points[j], points[i], directions)) {
-        dominates[j].push_back(i);
+      } else if (dominates(j, i)) {
+        beaten[j].push_back(i);
         ++dominated_by[i];
       }
     }
@@ -88,12 +86,17 @@ std::vector<std::vector<size_t>> NonDominatedFronts(const std::vector<std::vecto
   while (!current.empty()) {
     std::vector<size_t> next;
     for (size_t i : current)
-      for (size_t j : dominates[i])
+      for (size_t j : beaten[i])
         if (--dominated_by[j] == 0) next.push_back(j);
     fronts.push_back(std::move(current));
     current = std::move(next);
   }
   return fronts;
+}
+
+std::vector<std::vector<size_t>> NonDominatedFronts(const std::vector<std::vector<double>>& points,
+                                                    const std::vector<StudyDirection>& directions) {
+  return FrontsBy(points.size(), [&](size_t a, size_t b) { return Dominates(points[a], points[b], directions); });
 }
 
 std::vector<double> CrowdingDistances(const std::vector<const FrozenTrial*>& front) {

@@ -4,6 +4,7 @@
 // non-dominated sorting NSGA-II ranks by. Pure functions of snapshots.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -31,6 +32,10 @@ std::vector<const FrozenTrial*> ParetoFront(const StudySnapshot& study);
 // Crowding distance of each member of one front of trials with values (infinite at
 // each objective's ends, and for fronts of at most two).
 std::vector<double> CrowdingDistances(const std::vector<const FrozenTrial*>& front);
+
+// Non-dominated sorting under any dominance relation over n points: the first
+// front holds those nothing dominates, the next those dominated only by the first...
+std::vector<std::vector<size_t>> FrontsBy(size_t n, const std::function<bool(size_t, size_t)>& dominates);
 
 // Fronts of `points` (indices): the first holds the non-dominated ones, the next
 // those dominated only by the first, and so on.

@@ -23,32 +23,8 @@ std::vector<StudyDirection> DirectionsOf(const StudySnapshot& study) {
 // Deb's rule within fronts: non-dominated sorting by constraint-dominance.
 std::vector<std::vector<size_t>> ConstrainedFronts(const std::vector<const FrozenTrial*>& trials,
                                                    const std::vector<StudyDirection>& directions) {
-  size_t n = trials.size();
-  std::vector<std::vector<size_t>> dominates(n);
-  std::vector<int> dominated_by(n, 0);
-  for (size_t i = 0; i < n; ++i)
-    for (size_t j = i + 1; j < n; ++j) {
-      if (ConstrainedDominates(*trials[i], *trials[j], directions)) {
-        dominates[i].push_back(j);
-        ++dominated_by[j];
-      } else if (ConstrainedDominates(*trials[j], *trials[i], directions)) {
-        dominates[j].push_back(i);
-        ++dominated_by[i];
-      }
-    }
-  std::vector<std::vector<size_t>> fronts;
-  std::vector<size_t> current;
-  for (size_t i = 0; i < n; ++i)
-    if (dominated_by[i] == 0) current.push_back(i);
-  while (!current.empty()) {
-    std::vector<size_t> next;
-    for (size_t i : current)
-      for (size_t j : dominates[i])
-        if (--dominated_by[j] == 0) next.push_back(j);
-    fronts.push_back(std::move(current));
-    current = std::move(next);
-  }
-  return fronts;
+  return FrontsBy(trials.size(),
+                  [&](size_t a, size_t b) { return ConstrainedDominates(*trials[a], *trials[b], directions); });
 }
 
 // The best `size` of `candidates`: whole fronts, the last one cut by crowding distance.
