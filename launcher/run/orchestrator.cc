@@ -110,6 +110,7 @@ class Orchestrator : public TrialRunnerEvents {
   std::map<int, ActiveTrial> active_;  // by trial number
   std::set<int> busy_slots_;
   ProgressState counts_;
+  std::vector<std::vector<double>> front_;  // several objectives: the values of the Pareto front
   double started_at_ = 0;
   int failures_in_a_row_ = 0;
   int max_failures_ = 10;
@@ -138,6 +139,10 @@ Status Orchestrator::Run() {
   if (const FrozenTrial* best = snapshot.BestTrial()) {
     counts_.best = best->value;
     counts_.best_number = best->number;
+  }
+  if (study_.objectives() > 1) {
+    for (const FrozenTrial* t : ParetoFront(snapshot)) front_.push_back(t->values);
+    counts_.front = static_cast<int>(front_.size());
   }
   counts_.budget = file_.n_trials;
   KNOB_RETURN_IF_ERROR(ClaimOutputFolder(file_.output_dir, file_.storage, study_.record()));
@@ -518,10 +523,18 @@ void Orchestrator::Record(const ActiveTrial& t, const TrialOutcome& outcome) {
     bool several = study_.objectives() > 1;
     bool new_best = !several && told->state == TrialState::kComplete && told->value && IsFeasible(*told) &&
                     (!counts_.best || (maximize ? *told->value > *counts_.best : *told->value < *counts_.best));
-    if (several && told->state == TrialState::kComplete) {
-      if (auto snapshot = storage_.ReadStudy(study_.record().study_id, {true, true, false, false, true, false});
-          snapshot.ok())
-        counts_.front = static_cast<int>(ParetoFront(*snapshot).size());
+    if (several && told->state == TrialState::kComplete && IsFeasible(*told)) {
+      // The front, kept as this run sees it: no study read per trial.
+      const auto& directions = study_.record().directions;
+      bool dominated = std::any_of(front_.begin(), front_.end(),
+                                   [&](const auto& v) { return Dominates(v, told->values, directions); });
+      if (!dominated) {
+        front_.erase(std::remove_if(front_.begin(), front_.end(),
+                                    [&](const auto& v) { return Dominates(told->values, v, directions); }),
+                     front_.end());
+        front_.push_back(told->values);
+      }
+      counts_.front = static_cast<int>(front_.size());
     }
     // Several objectives: checkpoints.keep best keeps every COMPLETE trial's (any may be on the front).
     if (several && told->state == TrialState::kComplete) new_best = true, previous_best = -1;
