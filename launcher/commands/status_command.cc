@@ -10,6 +10,7 @@
 #include "launcher/commands/commands.h"
 #include "launcher/run/slots.h"
 #include "launcher/run/worker_identity.h"
+#include "search/pareto.h"
 #include "studies/study_file.h"
 
 namespace knob {
@@ -40,7 +41,7 @@ Json StudyStatus(const StudyRecord& record, const StudySnapshot& snapshot,
                  const std::map<int, double>& heartbeat_ages) {
   Json status;
   status["study"] = record.name;
-  status["direction"] = DirectionName(record.direction);
+  status["direction"] = DirectionsText(record.directions);
   status["n_trials"] = nullptr;
   if (auto f = record.system_attrs.find(kStoredStudyFileAttr); f != record.system_attrs.end()) {
     auto n = f->value("document", nlohmann::json::object()).value("n_trials", nlohmann::json());
@@ -75,8 +76,15 @@ Json StudyStatus(const StudyRecord& record, const StudySnapshot& snapshot,
   }
   status["counts"] = counts;
   status["best"] = nullptr;
-  if (const FrozenTrial* best = snapshot.BestTrial())
+  if (snapshot.IsMultiObjective()) {
+    // Several objectives: the Pareto front instead of one best trial.
+    Json front = Json::array();
+    for (const FrozenTrial* t : ParetoFront(snapshot))
+      front.push_back(Json{{"number", t->number}, {"values", t->values}, {"params", t->ParamsJson()}});
+    status["front"] = front;
+  } else if (const FrozenTrial* best = snapshot.BestTrial()) {
     status["best"] = Json{{"number", best->number}, {"value", *best->value}, {"params", best->ParamsJson()}};
+  }
   status["workers"] = Json::array();
   for (auto& [name, w] : workers) status["workers"].push_back(w);
   status["running"] = running;
@@ -95,9 +103,16 @@ std::string StatusText(const Json& status) {
     tally += (tally.empty() ? "" : ", ") + std::to_string(n.get<int>()) + " " + state;
   text += "trials: " + tally + "\n";
   const Json& best = status["best"];
-  text += best.is_null() ? std::string("best: none yet\n")
-                         : "best: trial " + std::to_string(best["number"].get<int>()) + " = " +
-                               DumpNumber(best["value"].get<double>()) + " " + DumpJson(best["params"]) + "\n";
+  if (status.contains("front")) {
+    std::string numbers;
+    for (const auto& t : status["front"]) numbers += (numbers.empty() ? "" : ", ") + std::to_string(t["number"].get<int>());
+    text += "front: " + std::to_string(status["front"].size()) + " trials" +
+            (numbers.empty() ? "" : " (" + numbers + "; knob best-trials shows them)") + "\n";
+  } else {
+    text += best.is_null() ? std::string("best: none yet\n")
+                           : "best: trial " + std::to_string(best["number"].get<int>()) + " = " +
+                                 DumpNumber(best["value"].get<double>()) + " " + DumpJson(best["params"]) + "\n";
+  }
   for (const auto& w : status["workers"]) {
     text += "worker " + w["worker"].get<std::string>() + ": " + std::to_string(w["busy"].get<int>()) + " of " +
             std::to_string(w["slots"].get<int>()) + " slots busy";

@@ -135,6 +135,9 @@ rfront = sorted(t["number"] for t in json.loads(knob("best-trials", os.path.join
                                                      "--format", "json").stdout))
 assert rfront == rexpected and rfront, (rfront, rexpected)
 assert "trials on the Pareto front" in r.stderr, r.stderr[-500:]
+status = json.loads(knob("status", os.path.join(folder, "study.yaml"), "--format", "json").stdout)
+assert status["direction"] == "minimize,minimize" and sorted(t["number"] for t in status["front"]) == rfront, status
+assert ("front: %d trials" % len(rfront)) in knob("status", os.path.join(folder, "study.yaml")).stdout
 print("ok   knob run, 2 values + 1 constraint on 4 slots: best-trials is the feasible front (%d trials)" % len(rfront))
 
 # 4. Bad input.
