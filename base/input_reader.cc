@@ -227,4 +227,14 @@ std::string PrintableExcerpt(std::string_view text, size_t max) {
   return out;
 }
 
+std::vector<std::string> SplitCommas(std::string_view text) {
+  std::vector<std::string> items;
+  for (size_t start = 0;;) {
+    size_t comma = text.find(',', start);
+    items.emplace_back(text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    if (comma == std::string_view::npos) return items;
+    start = comma + 1;
+  }
+}
+
 }  // namespace knob

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -44,5 +45,8 @@ Status CheckText(const std::string& what, std::string_view text, size_t max_byte
 std::string QuoteForMessage(std::string_view text, size_t max = 60);
 // The same without the quotes: "{\"x\": 1, ..." (cut text ends in "...").
 std::string PrintableExcerpt(std::string_view text, size_t max = 60);
+// "a,b,,c" -> {"a", "b", "", "c"}: the items of a comma list as written (an empty
+// text is one empty item); callers check or trim them.
+std::vector<std::string> SplitCommas(std::string_view text);
 
 }  // namespace knob

@@ -49,7 +49,7 @@ bool Dominates(const std::vector<double>& a, const std::vector<double>& b,
 }
 
 std::vector<const FrozenTrial*> ParetoFront(const StudySnapshot& study) {
-  std::vector<StudyDirection> directions = study.directions.empty() ? std::vector{study.direction} : study.directions;
+  std::vector<StudyDirection> directions = study.AllDirections();
   std::vector<const FrozenTrial*> candidates, front;
   for (const auto& t : study.trials)
     if (t.state == TrialState::kComplete && t.values.size() == directions.size() && IsFeasible(t))

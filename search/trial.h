@@ -86,6 +86,8 @@ struct StudySnapshot {
   std::vector<StudyDirection> directions = {};  // every objective's (empty: just `direction`)
 
   bool IsMultiObjective() const { return directions.size() > 1; }
+  // Every objective's direction: `directions`, or just `direction` when it is empty.
+  std::vector<StudyDirection> AllDirections() const { return directions.empty() ? std::vector{direction} : directions; }
 
   // True when `a` is a better objective value than `b` in this study's direction.
   bool IsBetter(double a, double b) const;

@@ -63,7 +63,7 @@ Result<Study> Study::Create(Storage& storage, const StudyConfig& config) {
       {kPrunerAttr, config.pruner.ToJson()}};
   if (config.space) attrs[kSpaceAttr] = SearchSpaceToJson(*config.space);
   KNOB_RETURN_IF_ERROR(storage.CreateStudy(
-      config.name, config.directions.empty() ? std::vector{config.direction} : config.directions, attrs));
+      config.name, config.AllDirections(), attrs));
   return Open(storage, config.name);
 }
 

@@ -26,6 +26,8 @@ struct StudyConfig {
   std::optional<SearchSpace> space;
   PrunerSpec pruner = {};  // Optuna's default, median
   std::vector<StudyDirection> directions = {};  // several: a multi-objective study (empty: `direction`)
+
+  std::vector<StudyDirection> AllDirections() const { return directions.empty() ? std::vector{direction} : directions; }
 };
 
 // What the caller of an ask adds to the trial it gets.

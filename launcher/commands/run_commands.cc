@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "base/input_reader.h"
 #include "base/json_text.h"
 #include "launcher/commands/command_support.h"
 #include "launcher/commands/commands.h"
@@ -43,14 +44,9 @@ Status ApplyOverrides(const RunOverrides& o, StudyFile& file) {
       file.resources.gpus = o.gpus;
     } else {
       file.resources.gpus = "list";
-      size_t start = 0;
-      while (start <= o.gpus.size()) {
-        size_t end = o.gpus.find(',', start);
-        if (end == std::string::npos) end = o.gpus.size();
-        std::string id = o.gpus.substr(start, end - start);
+      for (const auto& id : SplitCommas(o.gpus)) {
         if (id.empty()) return Error::BadInput("--gpus: empty GPU id in '" + o.gpus + "'");
         file.resources.gpu_ids.push_back(id);
-        start = end + 1;
       }
     }
   }

@@ -1,6 +1,7 @@
 // create-study, studies, delete-study.
 #include <memory>
 
+#include "base/input_reader.h"
 #include "launcher/commands/command_support.h"
 #include "launcher/commands/commands.h"
 #include "launcher/run/trial_folders.h"
@@ -25,14 +26,7 @@ Result<StudyConfig> ConfigFrom(const CreateStudyOptions& o) {
   config.name = o.location.study;
   KNOB_ASSIGN_OR_RETURN(config.direction, ParseDirection(o.direction));
   if (!o.directions.empty()) {
-    std::vector<std::string> names;
-    for (size_t start = 0;;) {
-      size_t comma = o.directions.find(',', start);
-      names.push_back(o.directions.substr(start, comma - start));
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-    auto directions = ParseDirections(names);
+    auto directions = ParseDirections(SplitCommas(o.directions));
     if (!directions.ok()) return Error::BadInput("--directions: " + directions.error().message);
     config.directions = *directions;
     config.direction = config.directions[0];
@@ -63,8 +57,7 @@ Status RunCreateStudy(const CreateStudyOptions& o) {
   if (o.if_exists) {
     auto existing = storage->FindStudy(config.name);
     if (existing.ok()) {
-      std::vector<StudyDirection> wanted = config.directions.empty() ? std::vector{config.direction} : config.directions;
-      if (existing->directions != wanted)
+      if (existing->directions != config.AllDirections())
         return Error::BadInput("study '" + config.name + "' exists with direction " +
                                DirectionsText(existing->directions));
       Print(config.name + "\n");

@@ -45,12 +45,9 @@ struct TellOptions {
 // "a,b,c" as numbers (nan and inf spelled as for --value).
 Result<std::vector<double>> ParseValueList(const std::string& what, const std::string& text) {
   std::vector<double> values;
-  for (size_t start = 0;;) {
-    size_t comma = text.find(',', start);
-    KNOB_ASSIGN_OR_RETURN(double v, ParseValueArgument(what, text.substr(start, comma - start)));
+  for (const auto& item : SplitCommas(text)) {
+    KNOB_ASSIGN_OR_RETURN(double v, ParseValueArgument(what, item));
     values.push_back(v);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
   }
   return values;
 }

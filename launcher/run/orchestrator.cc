@@ -8,8 +8,6 @@
 
 #include "base/duration.h"
 #include "base/json_text.h"
-#include "search/distribution_json.h"
-#include "search/pareto.h"
 #include "launcher/run/event_log.h"
 #include "launcher/run/process_trial_runner.h"
 #include "launcher/run/progress.h"
@@ -17,6 +15,8 @@
 #include "launcher/run/trial_folders.h"
 #include "launcher/run/trial_verdict.h"
 #include "launcher/run/worker_identity.h"
+#include "search/distribution_json.h"
+#include "search/pareto.h"
 
 extern char** environ;
 

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "base/input_reader.h"
 #include "launcher/run/trial_process.h"
 
 namespace knob {
@@ -15,15 +16,10 @@ namespace {
 
 std::vector<std::string> SplitIds(const std::string& text) {
   std::vector<std::string> ids;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    std::string id = text.substr(start, end - start);
+  for (std::string id : SplitCommas(text)) {
     id.erase(0, id.find_first_not_of(" \t"));
     id.erase(id.find_last_not_of(" \t\n") + 1);
     if (!id.empty()) ids.push_back(id);
-    start = end + 1;
   }
   return ids;
 }

@@ -16,10 +16,6 @@ namespace {
 
 constexpr const char* kGenerationAttr = "nsga2:generation";
 
-std::vector<StudyDirection> DirectionsOf(const StudySnapshot& study) {
-  return study.directions.empty() ? std::vector{study.direction} : study.directions;
-}
-
 // Deb's rule within fronts: non-dominated sorting by constraint-dominance.
 std::vector<std::vector<size_t>> ConstrainedFronts(const std::vector<const FrozenTrial*>& trials,
                                                    const std::vector<StudyDirection>& directions) {
@@ -79,7 +75,7 @@ bool ConstrainedDominates(const FrozenTrial& a, const FrozenTrial& b, const std:
 }
 
 Nsga2Parents CollectParents(const StudySnapshot& study, int population_size) {
-  std::vector<StudyDirection> directions = DirectionsOf(study);
+  std::vector<StudyDirection> directions = study.AllDirections();
   std::map<int, std::vector<const FrozenTrial*>> by_generation;
   for (const auto& t : study.trials) {
     auto g = t.system_attrs.find(kGenerationAttr);
@@ -114,7 +110,7 @@ Result<RelativeSample> Nsga2Sampler::SampleRelative(const StudySnapshot& study, 
   sample.system_attrs[kGenerationAttr] = parents.generation + 1;
   if (parents.population.empty() || relative_space.empty()) return sample;
   Rng rng = MakeRng(options_.seed, trial_number, "nsga2");
-  std::vector<StudyDirection> directions = DirectionsOf(study);
+  std::vector<StudyDirection> directions = study.AllDirections();
   const auto& pool = parents.population;
   auto tournament = [&]() -> const FrozenTrial* {
     const FrozenTrial* a = pool[static_cast<size_t>(Uniform01(rng) * pool.size()) % pool.size()];

@@ -92,3 +92,14 @@ TEST_CASE("value reader: one error form, and the key it is about") {
 }
 
 }  // namespace knob
+
+namespace knob {
+
+TEST_CASE("SplitCommas: the items as written, empty ones included") {
+  CHECK(SplitCommas("minimize,maximize") == std::vector<std::string>{"minimize", "maximize"});
+  CHECK(SplitCommas("0,,2,") == std::vector<std::string>{"0", "", "2", ""});
+  CHECK(SplitCommas("") == std::vector<std::string>{""});
+  CHECK(SplitCommas(" a , b") == std::vector<std::string>{" a ", " b"});
+}
+
+}  // namespace knob
