@@ -12,7 +12,7 @@ packages=(
   dataset-fashion-mnist     # the real data knob-train and its tests use
   libopenblas0-pthread      # the BLAS LibTorch calls (not the 7x slower reference BLAS)
 )
-case " $* " in *" --no-torch "*) ;; *) packages+=(libtorch-dev) ;; esac  # knob-train (LibTorch 1.13, CPU)
+case " $* " in *" --no-torch "*) ;; *) packages+=(libtorch-dev libgloo-dev) ;; esac  # knob-train (LibTorch 1.13, CPU; Gloo for c10d)
 if [[ " $* " != *" --no-peers "* ]]; then
   packages+=(
     postgresql                                  # the tests start a throw-away server

@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 
 const std::set<std::string> kBuiltinPlaceholders = {"trial_number", "trial_dir", "study_dir", "study",
                                                      "resume_dir"};
+constexpr int kMaxProcessesPerTrial = 256;
 
 // Turns checks on one document into one-line errors: "<file>:<line>: <key>: <what>".
 // The checks are base/value_reader's; the line is found from the error's key.
@@ -138,7 +139,8 @@ std::string ResolveStorage(const std::string& url, const std::string& base_dir) 
 Status ParseTrainer(const Checker& check, const nlohmann::json& t, const SearchSpace& space,
                     TrainerSpec* out) {
   KNOB_RETURN_IF_ERROR(check.KnownKeys(t, "trainer", {"command", "timeout", "retries", "env", "stop_grace",
-                                                      "working_dir", "reuse", "max_trials_per_worker"}));
+                                                      "working_dir", "reuse", "max_trials_per_worker",
+                                                      "processes"}));
   if (!t.contains("command")) return check.Fail("trainer", "'command' is required");
   auto check_placeholders = [&](const std::string& key, const std::string& text) -> Status {
     auto names = PlaceholderNames(text);
@@ -175,6 +177,19 @@ Status ParseTrainer(const Checker& check, const nlohmann::json& t, const SearchS
   if (t.contains("max_trials_per_worker")) {
     KNOB_ASSIGN_OR_RETURN(out->max_trials_per_worker,
                           check.Int(t["max_trials_per_worker"], "trainer.max_trials_per_worker", 1));
+  }
+  if (t.contains("processes")) {
+    const auto& p = t["processes"];
+    if (p.is_string() && p.get<std::string>() == "per_gpu") {
+      out->processes_per_gpu = true;
+    } else {
+      if (!p.is_number_integer())
+        return check.Fail("trainer.processes", "expected a number of processes or per_gpu, got " + DumpJson(p));
+      KNOB_ASSIGN_OR_RETURN(out->processes, check.Int(p, "trainer.processes", 1));
+      if (out->processes > kMaxProcessesPerTrial)
+        return check.Fail("trainer.processes", "at most " + std::to_string(kMaxProcessesPerTrial) +
+                                                   " processes per trial, got " + std::to_string(out->processes));
+    }
   }
   if (t.contains("timeout")) {
     KNOB_ASSIGN_OR_RETURN(out->timeout_seconds, check.Duration(t["timeout"], "trainer.timeout"));

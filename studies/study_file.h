@@ -32,6 +32,11 @@ struct TrainerSpec {
   // its slot instead of a new process; false: one process per trial.
   bool reuse = true;
   std::optional<int> max_trials_per_worker;  // then a serving worker is replaced
+  // Processes per trial, started as torchrun starts them (RANK, WORLD_SIZE,
+  // MASTER_ADDR/MASTER_PORT...); `processes_per_gpu`: one per GPU of the slot.
+  // Several processes never reuse workers.
+  int processes = 1;
+  bool processes_per_gpu = false;
 };
 
 // One constraint of the study file: `NAME` (that metric must be <= 0), `NAME <= L`

@@ -80,7 +80,7 @@ Status RunFile(StudyFile file, const RunOverrides& overrides, StorageAccess acce
   KNOB_RETURN_IF_ERROR(ApplyOverrides(overrides, file));
   KNOB_RETURN_IF_ERROR(CheckTrainerProgram(file));
   MachineResources machine = DetectResources();
-  auto slots = PlanSlots(file.resources, machine);
+  auto slots = PlanSlots(file.resources, machine, file.trainer);
   if (!slots.ok()) return Error::BadInput(file.name + ": " + slots.error().message);
   KNOB_RETURN_IF_ERROR(Study::Validate(file.config));
   KNOB_ASSIGN_OR_RETURN(auto storage, OpenStorage(file.storage, access));

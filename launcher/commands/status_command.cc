@@ -21,7 +21,10 @@ using Json = nlohmann::ordered_json;
 // "gpu 0,1" or "cpu 3", from a trial's knob:slot attribute, as the run labels it.
 std::string SlotLabel(const nlohmann::json& slot) {
   if (!slot.contains("index")) return "-";
-  return Slot{slot["index"].get<int>(), slot.value("gpus", std::vector<std::string>())}.Label();
+  const auto& processes = slot.value("processes", nlohmann::json(1));
+  return Slot{slot["index"].get<int>(), slot.value("gpus", std::vector<std::string>()),
+              processes.is_number_integer() ? processes.get<int>() : 1}
+      .Label();
 }
 
 Json RunningTrialRow(const FrozenTrial& t, const std::string& worker, const std::string& now) {

@@ -290,7 +290,7 @@ Result<LaunchSpec> Orchestrator::MakeLaunchSpec(const ActiveTrial& t, const Slot
     if (eq != std::string::npos) env[var.substr(0, eq)] = var.substr(eq + 1);
   }
   env["CUDA_VISIBLE_DEVICES"] = slot.CudaVisibleDevices();
-  if (auto threads = ThreadsPerTrial(plan_.cores, static_cast<int>(plan_.slots.size())))
+  if (auto threads = ThreadsPerProcess(plan_.cores, static_cast<int>(plan_.slots.size()) * slot.processes))
     for (const char* var : {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
                             "VECLIB_MAXIMUM_THREADS", "LOKY_MAX_CPU_COUNT"})
       env[var] = std::to_string(*threads);
@@ -299,7 +299,7 @@ Result<LaunchSpec> Orchestrator::MakeLaunchSpec(const ActiveTrial& t, const Slot
     env["PYTHONPATH"] = env.count("PYTHONPATH") && !env["PYTHONPATH"].empty() ? python + ":" + env["PYTHONPATH"] : python;
   for (const auto& [k, v] : file_.trainer.env) env[k] = v;
   env["KNOB_PROTOCOL"] = std::to_string(kProtocolVersion);
-  env["KNOB_REUSE"] = file_.trainer.reuse ? "1" : "0";
+  env["KNOB_REUSE"] = file_.trainer.reuse && slot.processes == 1 ? "1" : "0";
   env["KNOB_RESUME_DIR"] = t.resume_dir;
   env["KNOB_STUDY"] = study_.record().name;
   env["KNOB_TRIAL_NUMBER"] = std::to_string(trial.number);
@@ -323,7 +323,7 @@ void Orchestrator::StartTrial(const Slot& slot) {
   nlohmann::json worker = self_.ToJson();
   worker["slots"] = plan_.slots.size();
   ask.system_attrs = {{"knob:worker", worker},
-                      {"knob:slot", {{"index", slot.index}, {"gpus", slot.gpus}}}};
+                      {"knob:slot", {{"index", slot.index}, {"gpus", slot.gpus}, {"processes", slot.processes}}}};
   ask.heartbeat = true;
   auto asked = study_.Ask(ask);
   if (!asked.ok()) {
@@ -356,7 +356,8 @@ void Orchestrator::StartTrial(const Slot& slot) {
   launch.stop_grace_seconds = file_.trainer.stop_grace_seconds;
   launch.metric = file_.metric;
   launch.slot = slot.index;
-  launch.reuse = file_.trainer.reuse;
+  launch.reuse = file_.trainer.reuse && slot.processes == 1;
+  launch.processes = slot.processes;
   launch.max_trials_per_worker = file_.trainer.max_trials_per_worker.value_or(0);
   auto spec = MakeLaunchSpec(t, slot);
   Status started = spec.ok() ? Status() : Status(spec.error());

@@ -1,15 +1,19 @@
 #include "launcher/run/process_trial_runner.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <deque>
-#include <set>
+#include <filesystem>
 
 #include "base/json_text.h"
 #include "launcher/run/worker_identity.h"
@@ -25,12 +29,27 @@ Clock::duration Seconds(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
 }
 
+// Sets NAME=value in an environment list, replacing an earlier NAME.
+void SetEnv(std::vector<std::string>& env, const std::string& name, const std::string& value) {
+  const std::string prefix = name + "=";
+  env.erase(std::remove_if(env.begin(), env.end(), [&](const std::string& e) { return e.rfind(prefix, 0) == 0; }),
+            env.end());
+  env.push_back(prefix + value);
+}
+
+// Rank R's log: trainer.rankR.log beside rank 0's.
+std::string RankLogPath(const std::string& log_path, int rank) {
+  std::filesystem::path p(log_path);
+  return (p.parent_path() / (p.stem().string() + ".rank" + std::to_string(rank) + p.extension().string())).string();
+}
+
 }  // namespace
 
 struct ProcessTrialRunner::Worker {
   Worker(asio::io_context& io, int fd) : channel(io), kill_timer(io) { channel.assign(fd); }
   pid_t pid = -1;
   int slot = 0;
+  int rank = 0;  // of its trial's processes
   std::string token;  // the $KNOB_TRIAL it was started with
   double stop_grace_seconds = 10;
   bool may_serve = false;  // knob lets it take more trials (trainer.reuse)
@@ -54,11 +73,18 @@ struct ProcessTrialRunner::Worker {
 struct ProcessTrialRunner::Running {
   explicit Running(asio::io_context& io) : stop_timer(io) {}
   TrialLaunch launch;
-  WorkerPtr worker;
+  std::vector<WorkerPtr> workers;  // by rank; one unless distributed
   asio::steady_timer stop_timer;  // timeout, or the grace after a prune decision
   bool finished = false;
   bool got_result = false;
   TrialOutcome outcome;
+  // Distributed trials.
+  int port = 0;                    // its MASTER_PORT, held in ports_
+  int live = 0;                    // ranks not yet exited
+  bool rank_failed = false;        // the end names a rank that failed
+  std::optional<int> rank0_status;  // rank 0's wait status, once it exited
+  std::map<int64_t, bool> decisions;                  // rank 0's, by step
+  std::map<int64_t, std::vector<WorkerPtr>> waiting;  // other ranks' reports
 };
 
 ProcessTrialRunner::ProcessTrialRunner(std::string worker_token, ChannelLimits limits)
@@ -100,6 +126,8 @@ void ProcessTrialRunner::Run() {
 }
 
 std::string ProcessTrialRunner::Head(const WorkerPtr& w) const {
+  if (w->trial && w->trial->workers.size() > 1)
+    return "trial " + std::to_string(w->trial->launch.number) + " (rank " + std::to_string(w->rank) + "): ";
   if (w->trial) return "trial " + std::to_string(w->trial->launch.number) + ": ";
   return "the idle worker of slot " + std::to_string(w->slot) + " (pid " + std::to_string(w->pid) + "): ";
 }
@@ -118,25 +146,33 @@ ProcessTrialRunner::WorkerPtr ProcessTrialRunner::TakeIdleWorker(int slot) {
   return nullptr;
 }
 
+Result<ProcessTrialRunner::WorkerPtr> ProcessTrialRunner::Launch(const TrialLaunch& launch, const LaunchSpec& spec,
+                                                                  int rank) {
+  KNOB_ASSIGN_OR_RETURN(LaunchedProcess launched, LaunchTrialProcess(spec));
+  auto w = std::make_shared<Worker>(io_, launched.control_fd);
+  w->pid = launched.pid;
+  w->slot = launch.slot;
+  w->rank = rank;
+  w->token = TrialToken(worker_token_, launch.number);
+  w->stop_grace_seconds = launch.stop_grace_seconds;
+  w->may_serve = launch.reuse && launch.processes == 1;
+  w->max_trials = launch.max_trials_per_worker;
+  w->tokens = limits_.message_burst;
+  by_pid_[w->pid] = w;
+  return w;
+}
+
 Status ProcessTrialRunner::Start(const TrialLaunch& launch) {
   auto t = std::make_shared<Running>(io_);
   t->launch = launch;
   t->outcome.end.log_path = launch.spec.log_path;
-  WorkerPtr w = launch.reuse ? TakeIdleWorker(launch.slot) : nullptr;
-  if (w) {
+  if (launch.processes > 1) {
+    KNOB_RETURN_IF_ERROR(StartRanks(t));
+  } else if (WorkerPtr w = launch.reuse ? TakeIdleWorker(launch.slot) : nullptr) {
     Attach(w, t);
     Send(w, launch.next_trial_line);
   } else {
-    KNOB_ASSIGN_OR_RETURN(LaunchedProcess launched, LaunchTrialProcess(launch.spec));
-    w = std::make_shared<Worker>(io_, launched.control_fd);
-    w->pid = launched.pid;
-    w->slot = launch.slot;
-    w->token = TrialToken(worker_token_, launch.number);
-    w->stop_grace_seconds = launch.stop_grace_seconds;
-    w->may_serve = launch.reuse;
-    w->max_trials = launch.max_trials_per_worker;
-    w->tokens = limits_.message_burst;
-    by_pid_[w->pid] = w;
+    KNOB_ASSIGN_OR_RETURN(w, Launch(launch, launch.spec, 0));
     Attach(w, t);
     WatchChannel(w);
   }
@@ -146,16 +182,69 @@ Status ProcessTrialRunner::Start(const TrialLaunch& launch) {
       if (e || t->finished) return;
       t->outcome.end.timed_out = true;
       t->outcome.end.timeout_seconds = *t->launch.timeout_seconds;
-      Stop(t->worker);
+      StopTrial(t);
     });
   }
   return {};
 }
 
+Result<int> ProcessTrialRunner::ReservePort() {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Error::Runtime(std::string("cannot open a socket to find a free port: ") + strerror(errno));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;  // the kernel picks one that is free now
+    socklen_t size = sizeof address;
+    bool bound = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                 getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0;
+    close(fd);
+    if (!bound) return Error::Runtime(std::string("cannot find a free port on 127.0.0.1: ") + strerror(errno));
+    int port = ntohs(address.sin_port);
+    if (ports_.insert(port).second) return port;
+  }
+  return Error::Runtime("cannot find a port on 127.0.0.1 that no running trial holds");
+}
+
+Status ProcessTrialRunner::StartRanks(const RunningPtr& t) {
+  const TrialLaunch& launch = t->launch;
+  KNOB_ASSIGN_OR_RETURN(t->port, ReservePort());
+  for (int rank = 0; rank < launch.processes; ++rank) {
+    LaunchSpec spec = launch.spec;
+    const std::string world = std::to_string(launch.processes);
+    for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+             {"RANK", std::to_string(rank)}, {"LOCAL_RANK", std::to_string(rank)}, {"GROUP_RANK", "0"},
+             {"WORLD_SIZE", world}, {"LOCAL_WORLD_SIZE", world}, {"MASTER_ADDR", "127.0.0.1"},
+             {"MASTER_PORT", std::to_string(t->port)}})
+      SetEnv(spec.env, name, value);
+    if (rank > 0) spec.log_path = RankLogPath(launch.spec.log_path, rank);
+    auto w = Launch(launch, spec, rank);
+    if (!w.ok()) {
+      if (rank == 0) {
+        ports_.erase(t->port);
+        return w.error();
+      }
+      // The ranks already started are stopped; the trial ends when they are gone.
+      t->outcome.end.start_error = "rank " + std::to_string(rank) + ": " + w.error().message;
+      StopTrial(t);
+      return {};
+    }
+    Attach(*w, t);
+    t->live++;
+    WatchChannel(*w);
+  }
+  return {};
+}
+
 void ProcessTrialRunner::Attach(const WorkerPtr& w, const RunningPtr& t) {
-  t->worker = w;
+  t->workers.push_back(w);
   w->trial = t;
   by_number_[t->launch.number] = t;
+}
+
+void ProcessTrialRunner::StopTrial(const RunningPtr& t) {
+  for (const WorkerPtr& w : t->workers) Stop(w);
 }
 
 void ProcessTrialRunner::Interrupt(int number, const std::string& reason) {
@@ -163,7 +252,7 @@ void ProcessTrialRunner::Interrupt(int number, const std::string& reason) {
   if (it == by_number_.end()) return;
   it->second->outcome.end.interrupted = true;
   it->second->outcome.end.interrupt_reason = reason;
-  Stop(it->second->worker);
+  StopTrial(it->second);
 }
 
 void ProcessTrialRunner::WatchChannel(WorkerPtr w) {
@@ -222,11 +311,17 @@ void ProcessTrialRunner::ReadChannel(const WorkerPtr& w, bool final) {
 }
 
 void ProcessTrialRunner::BreakProtocol(const WorkerPtr& w, const std::string& reason) {
-  if (w->trial && w->trial->outcome.end.protocol_error.empty()) w->trial->outcome.end.protocol_error = reason;
+  RunningPtr t = w->trial;
+  if (t && t->outcome.end.protocol_error.empty()) {
+    t->outcome.end.protocol_error = reason;
+    t->outcome.end.rank = w->rank;
+    if (w->rank > 0) t->outcome.end.log_path = RankLogPath(t->launch.spec.log_path, w->rank);
+  }
   events_->OnWarning(Head(w) + "broke the protocol: " + reason + "; stopping it");
   w->broken = true;
   w->inbox.clear();
-  Stop(w);
+  if (t) StopTrial(t);
+  else Stop(w);
 }
 
 void ProcessTrialRunner::HandleLine(const WorkerPtr& w, const std::string& line) {
@@ -268,6 +363,16 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
   const std::string head = Head(w);
   int number = t->launch.number;
   TrialEnd& end = t->outcome.end;
+  if (w->rank > 0) {
+    // Rank 0 speaks for the trial: another rank's result is its own business, its
+    // failure ends the trial, its report gets rank 0's decision.
+    if (message.type == TrainerMessage::Type::kFail && !t->got_result && !t->rank_failed) {
+      end.trainer_failure = message.reason;
+      RankFailed(w, t);
+    }
+    if (message.type == TrainerMessage::Type::kReport) return AnswerLikeRankZero(w, t, message.step);
+    if (message.type != TrainerMessage::Type::kSuggest && message.type != TrainerMessage::Type::kUserAttr) return;
+  }
   switch (message.type) {
     case TrainerMessage::Type::kHello:
       return;
@@ -283,6 +388,7 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
         end.pruned = end.pruned || message.pruned;
         t->outcome.metrics = message.metrics;
       }
+      if (message.type == TrainerMessage::Type::kFail && t->workers.size() > 1) StopTrial(t);
       if (w->serves) EndServedTrial(w);
       return;
     case TrainerMessage::Type::kSuggest: {
@@ -315,7 +421,7 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
   if (!prune.ok()) {
     events_->OnWarning(head + prune.error().message + "; stopping it");
     Send(w, ErrorLine(prune.error().message));
-    Stop(w);
+    StopTrial(t);
     return;
   }
   Send(w, DecisionLine(*prune));
@@ -324,9 +430,39 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
     // It should stop by itself now; if it does not, it is stopped.
     t->stop_timer.expires_after(Seconds(t->launch.stop_grace_seconds));
     t->stop_timer.async_wait([this, t](const boost::system::error_code& e) {
-      if (!e && !t->finished) Stop(t->worker);
+      if (!e && !t->finished) StopTrial(t);
     });
   }
+  if (t->workers.size() > 1) DecidedAtRankZero(t, message.step, *prune);
+}
+
+void ProcessTrialRunner::AnswerLikeRankZero(const WorkerPtr& w, const RunningPtr& t, int64_t step) {
+  if (w->stopping || t->outcome.end.pruned) return Send(w, DecisionLine(t->outcome.end.pruned && !w->stopping));
+  auto decided = t->decisions.find(step);
+  if (decided != t->decisions.end()) return Send(w, DecisionLine(decided->second));
+  t->waiting[step].push_back(w);
+}
+
+void ProcessTrialRunner::DecidedAtRankZero(const RunningPtr& t, int64_t step, bool prune) {
+  t->decisions[step] = prune;
+  // Pruned: every rank waiting at any step is told so; else those at this step go on.
+  for (auto it = t->waiting.begin(); it != t->waiting.end();) {
+    if (!prune && it->first != step) {
+      ++it;
+      continue;
+    }
+    for (const WorkerPtr& other : it->second)
+      if (!other->exited) Send(other, DecisionLine(prune && !other->stopping));
+    it = t->waiting.erase(it);
+  }
+}
+
+void ProcessTrialRunner::RankFailed(const WorkerPtr& w, const RunningPtr& t) {
+  t->rank_failed = true;
+  t->outcome.end.rank = w->rank;
+  t->outcome.end.log_path = w->rank > 0 ? RankLogPath(t->launch.spec.log_path, w->rank) : t->launch.spec.log_path;
+  events_->OnWarning(Head(w) + "failed; stopping the trial's other processes");
+  StopTrial(t);
 }
 
 void ProcessTrialRunner::Send(WorkerPtr w, std::string line) {
@@ -373,10 +509,15 @@ void ProcessTrialRunner::WaitChildren() {
     if (e) return;
     int status = 0;
     pid_t pid;
+    std::vector<std::pair<WorkerPtr, int>> exited;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
       auto it = by_pid_.find(pid);
-      if (it != by_pid_.end()) OnExit(it->second, status);
+      if (it != by_pid_.end()) exited.emplace_back(it->second, status);
     }
+    // Those a signal killed first: when one rank of a trial is killed and another
+    // then exits because its collective broke, the killed one is the cause.
+    std::stable_partition(exited.begin(), exited.end(), [](const auto& e) { return WIFSIGNALED(e.second); });
+    for (const auto& [w, wait_status] : exited) OnExit(w, wait_status);
     WaitChildren();
   });
 }
@@ -385,7 +526,9 @@ void ProcessTrialRunner::EndTrial(const RunningPtr& t) {
   t->finished = true;
   t->stop_timer.cancel();
   by_number_.erase(t->launch.number);
-  if (t->worker && t->worker->trial == t) t->worker->trial = nullptr;
+  if (t->port) ports_.erase(t->port);
+  for (const WorkerPtr& w : t->workers)
+    if (w->trial == t) w->trial = nullptr;
 }
 
 void ProcessTrialRunner::EndServedTrial(const WorkerPtr& w) {
@@ -420,11 +563,41 @@ void ProcessTrialRunner::OnExit(WorkerPtr w, int wait_status) {
                          "); its slot's next trial starts a new one");
     return;
   }
+  if (t->workers.size() > 1) return OnRankExit(w, t, wait_status);
   EndTrial(t);
   TrialEnd& end = t->outcome.end;
   end.wait_status = wait_status;
   if (!t->got_result && !end.pruned && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
     end.value = FindStdoutResult(end.log_path);
+  events_->OnEnded(t->launch.number, t->outcome);
+}
+
+void ProcessTrialRunner::OnRankExit(const WorkerPtr& w, const RunningPtr& t, int wait_status) {
+  t->live--;
+  TrialEnd& end = t->outcome.end;
+  const bool clean = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
+  // A rank that died by itself (not stopped by knob) before rank 0's result names the end.
+  if (!clean && !w->stopping && !t->got_result && !t->rank_failed && !end.pruned) {
+    end.wait_status = wait_status;
+    RankFailed(w, t);
+  }
+  if (w->rank == 0) {
+    t->rank0_status = wait_status;
+    // The others may finish by themselves a moment later; past the grace they are stopped.
+    if (t->live > 0) {
+      t->stop_timer.expires_after(Seconds(t->launch.stop_grace_seconds));
+      t->stop_timer.async_wait([this, t](const boost::system::error_code& e) {
+        if (!e && !t->finished) StopTrial(t);
+      });
+    }
+  }
+  if (t->live > 0) return;
+  EndTrial(t);
+  if (!t->rank_failed) {
+    end.wait_status = t->rank0_status.value_or(wait_status);
+    if (!t->got_result && !end.pruned && WIFEXITED(end.wait_status) && WEXITSTATUS(end.wait_status) == 0)
+      end.value = FindStdoutResult(end.log_path);
+  }
   events_->OnEnded(t->launch.number, t->outcome);
 }
 

@@ -9,13 +9,17 @@
 // end, every 2 s, and when the run ends. A trainer whose hello offers to serve
 // many trials (knob.serve) is a worker that stays: its trial ends at its result,
 // and the next trial of its slot is sent to it instead of starting a process;
-// one that crashes or hangs is replaced and only its current trial fails. Linux only.
+// one that crashes or hangs is replaced and only its current trial fails. A
+// distributed trial (TrialLaunch::processes > 1) is one Running with a worker per
+// rank and a MASTER_PORT that no other running trial of this runner holds; it
+// ends when its last rank has exited. Linux only.
 #pragma once
 
 #include <sys/types.h>
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <utility>
@@ -53,6 +57,19 @@ class ProcessTrialRunner : public TrialRunner {
 
   void Attach(const WorkerPtr& w, const RunningPtr& t);
   WorkerPtr TakeIdleWorker(int slot);
+  Result<WorkerPtr> Launch(const TrialLaunch& launch, const LaunchSpec& spec, int rank);
+  Status StartRanks(const RunningPtr& t);
+  // A port of 127.0.0.1 free now and held by no running trial of this runner.
+  Result<int> ReservePort();
+  // Rank `w` of a trial of several processes answers a report: rank 0's decision
+  // at that step, at once or when rank 0 has reported it.
+  void AnswerLikeRankZero(const WorkerPtr& w, const RunningPtr& t, int64_t step);
+  void DecidedAtRankZero(const RunningPtr& t, int64_t step, bool prune);
+  // The first rank to fail (crash, fail message, broken protocol) names the
+  // trial's end; the other ranks are stopped.
+  void RankFailed(const WorkerPtr& w, const RunningPtr& t);
+  void OnRankExit(const WorkerPtr& w, const RunningPtr& t, int wait_status);
+  void StopTrial(const RunningPtr& t);
   void WatchChannel(WorkerPtr w);
   void ReadChannel(const WorkerPtr& w, bool final);
   void HandleLine(const WorkerPtr& w, const std::string& line);
@@ -83,6 +100,7 @@ class ProcessTrialRunner : public TrialRunner {
   std::map<pid_t, WorkerPtr> by_pid_;      // every live worker
   std::map<int, RunningPtr> by_number_;   // every running trial
   std::vector<WorkerPtr> idle_;           // serving workers between trials
+  std::set<int> ports_;                   // MASTER_PORTs of running distributed trials
 };
 
 }  // namespace knob

@@ -47,10 +47,11 @@ std::string Slot::CudaVisibleDevices() const {
 }
 
 std::string Slot::Label() const {
-  return gpus.empty() ? "cpu " + std::to_string(index) : "gpu " + CudaVisibleDevices();
+  std::string label = gpus.empty() ? "cpu " + std::to_string(index) : "gpu " + CudaVisibleDevices();
+  return processes > 1 ? label + " x" + std::to_string(processes) + " processes" : label;
 }
 
-std::string Slot::DeviceLabel() const { return gpus.empty() ? "cpu" : Label(); }
+std::string Slot::DeviceLabel() const { return gpus.empty() ? "cpu" : "gpu " + CudaVisibleDevices(); }
 
 MachineResources DetectResources() {
   MachineResources machine;
@@ -71,7 +72,8 @@ MachineResources DetectResources() {
   return machine;
 }
 
-Result<std::vector<Slot>> PlanSlots(const ResourceSpec& spec, const MachineResources& machine) {
+Result<std::vector<Slot>> PlanSlots(const ResourceSpec& spec, const MachineResources& machine,
+                                    const TrainerSpec& trainer) {
   std::vector<std::string> gpus;
   if (spec.gpus == "all") {
     gpus = machine.gpus;
@@ -88,8 +90,9 @@ Result<std::vector<Slot>> PlanSlots(const ResourceSpec& spec, const MachineResou
   }
   std::vector<Slot> slots;
   if (gpus.empty()) {
-    int n = spec.cpu_slots.value_or(machine.cores);
-    for (int i = 0; i < n; ++i) slots.push_back(Slot{i, {}});
+    const int processes = trainer.processes_per_gpu ? 1 : trainer.processes;
+    int n = spec.cpu_slots.value_or(std::max(1, machine.cores / processes));
+    for (int i = 0; i < n; ++i) slots.push_back(Slot{i, {}, processes});
     return slots;
   }
   if (spec.gpus_per_trial > static_cast<int>(gpus.size()))
@@ -100,13 +103,15 @@ Result<std::vector<Slot>> PlanSlots(const ResourceSpec& spec, const MachineResou
   for (size_t i = 0; i + spec.gpus_per_trial <= gpus.size(); i += spec.gpus_per_trial)
     groups.emplace_back(gpus.begin() + i, gpus.begin() + i + spec.gpus_per_trial);
   for (int layer = 0; layer < spec.trials_per_gpu; ++layer)
-    for (const auto& group : groups) slots.push_back(Slot{static_cast<int>(slots.size()), group});
+    for (const auto& group : groups)
+      slots.push_back(Slot{static_cast<int>(slots.size()), group,
+                           trainer.processes_per_gpu ? static_cast<int>(group.size()) : trainer.processes});
   return slots;
 }
 
-std::optional<int> ThreadsPerTrial(int cores, int slots) {
-  if (slots <= 1) return std::nullopt;
-  return std::max(1, cores / slots);
+std::optional<int> ThreadsPerProcess(int cores, int processes) {
+  if (processes <= 1) return std::nullopt;
+  return std::max(1, cores / processes);
 }
 
 }  // namespace knob

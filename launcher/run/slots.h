@@ -18,8 +18,9 @@ namespace knob {
 struct Slot {
   int index = 0;
   std::vector<std::string> gpus;  // empty: a CPU slot
+  int processes = 1;              // of each trial (trainer.processes)
   std::string CudaVisibleDevices() const;
-  std::string Label() const;        // "gpu 0", "gpu 0,1", "cpu 3"
+  std::string Label() const;        // "gpu 0", "gpu 0,1", "cpu 3", "gpu 0,1 x2 processes"
   std::string DeviceLabel() const;  // what progress counts by: "gpu 0", "gpu 0,1" or "cpu"
 };
 
@@ -32,13 +33,18 @@ struct MachineResources {
 // What this machine has.
 MachineResources DetectResources();
 
-// The slots for `spec` on `machine`. Bad input when the spec names GPUs the
-// machine does not have, or asks for more GPUs per trial than there are.
-Result<std::vector<Slot>> PlanSlots(const ResourceSpec& spec, const MachineResources& machine);
+// The slots for `spec` on `machine`, each with the processes per trial `trainer`
+// asks for (per_gpu: one per GPU of the slot, one on a CPU slot). Without
+// cpu_slots, CPU slots share the cores: cores / processes of them. Bad input when
+// the spec names GPUs the machine does not have, or asks for more GPUs per trial
+// than there are.
+Result<std::vector<Slot>> PlanSlots(const ResourceSpec& spec, const MachineResources& machine,
+                                    const TrainerSpec& trainer = {});
 
-// Threads each trial may use so that the slots together use each core once; none
-// (the libraries' own defaults, as the trainer would run alone) for a single slot:
-// a limit against oversubscription, never more threads than a library would take.
-std::optional<int> ThreadsPerTrial(int cores, int slots);
+// Threads each trainer process may use so that all of them together (slots x
+// processes per trial) use each core once; none (the libraries' own defaults, as
+// the trainer would run alone) for a single process: a limit against
+// oversubscription, never more threads than a library would take.
+std::optional<int> ThreadsPerProcess(int cores, int processes);
 
 }  // namespace knob

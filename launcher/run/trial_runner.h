@@ -34,6 +34,13 @@ struct TrialLaunch {
   bool reuse = false;
   int max_trials_per_worker = 0;
   std::string next_trial_line;
+  // A distributed trial: `processes` ranks started as torchrun starts them (each
+  // with RANK, LOCAL_RANK, WORLD_SIZE, LOCAL_WORLD_SIZE, MASTER_ADDR and a
+  // MASTER_PORT of its own; rank R > 0 logs to trainer.rankR.log beside the
+  // log). Rank 0's result counts; a report of another rank is answered with rank
+  // 0's decision at that step; any rank's crash, fail or broken protocol ends
+  // them all. Never reused.
+  int processes = 1;
 };
 
 // What a trial's trainer sent and how it ended, gathered by the runner.

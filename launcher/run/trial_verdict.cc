@@ -14,7 +14,8 @@ TrialVerdict JudgeTrial(const TrialEnd& end) {
   auto fail = [&](const char* kind, const std::string& reason) {
     v.state = TrialState::kFail;
     v.kind = kind;
-    v.reason = reason + (end.log_path.empty() ? "" : " (log: " + end.log_path + ")");
+    v.reason = (end.rank > 0 ? "rank " + std::to_string(end.rank) + ": " : "") + reason +
+               (end.log_path.empty() ? "" : " (log: " + end.log_path + ")");
     return v;
   };
   if (!end.start_error.empty()) return fail("start", end.start_error);

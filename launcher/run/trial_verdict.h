@@ -28,6 +28,9 @@ struct TrialEnd {
   std::string trainer_failure;  // its fail message's reason (an objective's exception)
   double timeout_seconds = 0;
   std::string log_path;
+  // A trial of several processes: the rank whose end this describes (its exit
+  // status, failure or broken protocol, its log) when it was not rank 0's own.
+  int rank = 0;
 };
 
 struct TrialVerdict {

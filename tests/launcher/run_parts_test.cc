@@ -152,9 +152,39 @@ TEST_CASE("slots: GPUs spread first, then stacked; CPU slots without GPUs; unkno
   greedy.gpus_per_trial = 5;
   CHECK(PlanSlots(greedy, machine).error().message ==
         "resources.gpus_per_trial: 5 GPUs per trial, but only 4 are used");
-  CHECK(ThreadsPerTrial(16, 4) == 4);
-  CHECK(ThreadsPerTrial(2, 4) == 1);
-  CHECK_FALSE(ThreadsPerTrial(16, 1).has_value());  // one slot: the libraries' defaults
+  CHECK(ThreadsPerProcess(16, 4) == 4);
+  CHECK(ThreadsPerProcess(2, 4) == 1);
+  CHECK_FALSE(ThreadsPerProcess(16, 1).has_value());  // one slot: the libraries' defaults
+}
+
+TEST_CASE("slots: processes per trial; per_gpu takes the slot's GPUs; CPU slots share the cores") {
+  MachineResources gpus{{"0", "1", "2", "3"}, "CUDA_VISIBLE_DEVICES", 16};
+  ResourceSpec pairs;
+  pairs.gpus_per_trial = 2;
+  TrainerSpec per_gpu;
+  per_gpu.processes_per_gpu = true;
+  auto paired = PlanSlots(pairs, gpus, per_gpu);
+  REQUIRE(paired->size() == 2);
+  CHECK((*paired)[1].processes == 2);
+  CHECK((*paired)[1].Label() == "gpu 2,3 x2 processes");
+  CHECK((*paired)[1].DeviceLabel() == "gpu 2,3");
+  TrainerSpec three;
+  three.processes = 3;
+  CHECK((*PlanSlots(pairs, gpus, three))[0].processes == 3);
+
+  MachineResources cores{{}, "none", 8};
+  ResourceSpec cpu;
+  TrainerSpec two;
+  two.processes = 2;
+  auto shared = PlanSlots(cpu, cores, two);
+  REQUIRE(shared->size() == 4);  // 8 cores, 2 processes a trial
+  CHECK((*shared)[3].Label() == "cpu 3 x2 processes");
+  CHECK(PlanSlots(cpu, cores, per_gpu)->front().processes == 1);  // no GPU: one process
+  TrainerSpec many;
+  many.processes = 32;
+  CHECK(PlanSlots(cpu, cores, many)->size() == 1);
+  cpu.cpu_slots = 2;
+  CHECK(PlanSlots(cpu, cores, many)->size() == 2);  // as asked
 }
 
 TEST_CASE("placeholders and durations") {

@@ -82,6 +82,14 @@ TEST_CASE("study file: without a space the trainer's suggestions define it; reus
   CHECK(file->trainer.working_dir == "{study_dir}/work");
   CHECK(*file->trainer.max_trials_per_worker == 5);
   CHECK(file->keep_checkpoints == CheckpointKeep::kBest);
+  CHECK(file->trainer.processes == 1);
+  CHECK_FALSE(file->trainer.processes_per_gpu);
+  auto two = LoadStudyFile(dir.File("s.yaml"), {"trainer.processes=2"});
+  REQUIRE_MESSAGE(two.ok(), two.error().message);
+  CHECK(two->trainer.processes == 2);
+  auto per_gpu = LoadStudyFile(dir.File("s.yaml"), {"trainer.processes=per_gpu"});
+  REQUIRE_MESSAGE(per_gpu.ok(), per_gpu.error().message);
+  CHECK(per_gpu->trainer.processes_per_gpu);
 }
 
 TEST_CASE("study file: every bad file is one line, exit 2, nothing on disk") {
@@ -93,8 +101,8 @@ TEST_CASE("study file: every bad file is one line, exit 2, nothing on disk") {
   };
   const std::vector<Case> cases = {
       {"  retries: 1", "  retries: 1\n  comand: [x]",
-       "16: unknown key 'trainer.comand' (known here: command, env, max_trials_per_worker, retries, reuse, "
-       "stop_grace, timeout, working_dir)"},
+       "16: unknown key 'trainer.comand' (known here: command, env, max_trials_per_worker, processes, retries, "
+       "reuse, stop_grace, timeout, working_dir)"},
       {"  timeout: 10m", "  timeout: ten", "14: trainer.timeout: expected a duration such as 90s, 10m, 2h or 1h30m, got 'ten'"},
       {"\"{lr}\"", "\"{lrr}\"", "13: trainer.command[2]: {lrr} is neither a parameter of the space nor one of "
                                 "{trial_number}, {trial_dir}, {study_dir}, {study}, {resume_dir}"},
@@ -115,6 +123,9 @@ TEST_CASE("study file: every bad file is one line, exit 2, nothing on disk") {
       {"  retries: 1", "  retries: 1\n  working_dir: '{nope}'",
        "16: trainer.working_dir: {nope} is neither a parameter of the space nor one of "
        "{trial_number}, {trial_dir}, {study_dir}, {study}, {resume_dir}"},
+      {"  retries: 1", "  retries: 1\n  processes: 0", "16: trainer.processes: expected an integer >= 1, got 0"},
+      {"  retries: 1", "  retries: 1\n  processes: each", "16: trainer.processes: expected a number of processes or per_gpu, got \"each\""},
+      {"  retries: 1", "  retries: 1\n  processes: 100000", "16: trainer.processes: at most 256 processes per trial, got 100000"},
       {"n_trials: 12\n", "n_trials: 12\ncheckpoints: {keep: some}\n",
        "6: checkpoints.keep: expected all, best or none, got \"some\""},
   };

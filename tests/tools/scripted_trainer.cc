@@ -17,7 +17,9 @@
 //   daemon     leaves a process in a session of its own, with an empty environment
 //              (its pid in daemon.pid), then sends a result
 //   chaos      one of the modes above, or value, drawn from the trial number
-// --sleep-ms waits before anything else.
+// --sleep-ms waits before anything else. In a trial of several processes,
+// --rank-mode R:MODE and --rank-sleep-ms R:MS give rank R ($RANK) its own; curve
+// mode then writes each decision it got to curve.rankR.txt.
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -97,15 +99,26 @@ int main(int argc, char** argv) {
   std::string mode = "value";
   std::string value_text, release;
   int steps = 10, sleep_ms = 0, code = 1;
+  const std::string rank = Env("RANK");
+  // "R:TEXT" for this rank: TEXT.
+  auto for_this_rank = [&](const std::string& arg, std::string* out) {
+    size_t colon = arg.find(':');
+    if (colon != std::string::npos && !rank.empty() && arg.substr(0, colon) == rank) *out = arg.substr(colon + 1);
+  };
+  std::string rank_mode, rank_sleep;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--mode") mode = argv[i + 1];
+    else if (flag == "--rank-mode") for_this_rank(argv[i + 1], &rank_mode);
+    else if (flag == "--rank-sleep-ms") for_this_rank(argv[i + 1], &rank_sleep);
     else if (flag == "--value") value_text = argv[i + 1];
     else if (flag == "--steps") steps = std::atoi(argv[i + 1]);
     else if (flag == "--sleep-ms") sleep_ms = std::atoi(argv[i + 1]);
     else if (flag == "--code") code = std::atoi(argv[i + 1]);
     else if (flag == "--release") release = argv[i + 1];
   }
+  if (!rank_mode.empty()) mode = rank_mode;
+  if (!rank_sleep.empty()) sleep_ms = std::atoi(rank_sleep.c_str());
   if (sleep_ms > 0) usleep(sleep_ms * 1000);
   double value = value_text.empty() ? Param("x", 0.5) : std::strtod(value_text.c_str(), nullptr);
   int fd = ControlFd();
@@ -199,7 +212,13 @@ int main(int argc, char** argv) {
       last = (x - 0.3) * (x - 0.3) + 1.0 / step;
       SendLine(fd, nlohmann::json{{"type", "report"}, {"step", step}, {"value", last}}.dump());
       auto decision = nlohmann::json::parse(ReadLine(fd), nullptr, false);
-      if (decision.is_object() && decision.value("prune", false)) return 0;
+      bool prune = decision.is_object() && decision.value("prune", false);
+      if (!rank.empty())
+        if (FILE* f = std::fopen(("curve.rank" + rank + ".txt").c_str(), "a")) {
+          std::fprintf(f, "%d %s\n", step, prune ? "prune" : "go on");
+          std::fclose(f);
+        }
+      if (prune) return 0;
     }
     SendLine(fd, nlohmann::json{{"type", "result"}, {"value", last}}.dump());
     return 0;
@@ -207,6 +226,8 @@ int main(int argc, char** argv) {
   if (mode == "env") {
     nlohmann::json metrics = {{"cuda", Env("CUDA_VISIBLE_DEVICES")}, {"omp", Env("OMP_NUM_THREADS")},
                               {"worker", Env("KNOB_WORKER")}, {"start", started},
+                              {"rank", Env("RANK")}, {"local_rank", Env("LOCAL_RANK")},
+                              {"world_size", Env("WORLD_SIZE")}, {"master", Env("MASTER_ADDR") + ":" + Env("MASTER_PORT")},
                               {"end", MonotonicSeconds()}, {"cwd", Cwd()},
                               {"argv", std::vector<std::string>(argv + 1, argv + argc)}};
     SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}, {"metrics", metrics}}.dump());

@@ -1,0 +1,119 @@
+// `knob run` with several processes per trial (trainer.processes), end to end:
+// the real binary, the scripted trainer as every rank, a real SQLite file.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "base/clock.h"
+#include "launcher/run_test_support.h"
+#include "test_support.h"
+
+namespace knob {
+namespace {
+
+using testing::Count;
+using testing::ReadFile;
+using testing::ReadStudy;
+using testing::RunKnob;
+using testing::TempDir;
+using testing::Trainer;
+using testing::WriteFile;
+
+std::string StudyYaml(const std::string& name, int n_trials, const std::string& trainer_args,
+                      const std::string& more_trainer = "", const std::string& more = "") {
+  return "study: " + name + "\nstorage: d.db\nn_trials: " + std::to_string(n_trials) +
+         "\nmax_failures: 100\nsampler: {name: random, seed: 3}\nspace: {x: {type: float, low: 0, high: 1}}\n" + more +
+         "trainer:\n  command: " + Trainer(trainer_args) + "\n  processes: 2\n  stop_grace: 0.3s\n" + more_trainer +
+         "resources: {gpus: none, cpu_slots: 2}\n";
+}
+
+}  // namespace
+
+TEST_CASE("run: a trial of 2 processes is one trial: its ranks, a port no overlapping trial holds, rank 0's result") {
+  TempDir dir;
+  WriteFile(dir.File("s.yaml"), StudyYaml("ranks", 10, "--mode, env, --sleep-ms, \"50\""));
+  auto run = RunKnob({"run", dir.File("s.yaml")});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  StudySnapshot s = ReadStudy(dir.File("d.db"), "ranks");
+  REQUIRE(Count(s, TrialState::kComplete) == 10);
+  CHECK(s.trials.size() == 10);  // one trial each, not one per process
+  struct Span {
+    double start, end;
+    std::string port;
+  };
+  std::vector<Span> spans;
+  for (const auto& t : s.trials) {
+    const auto& m = t.user_attrs["metrics"];
+    CHECK(m["rank"] == "0");  // rank 0 speaks for the trial
+    CHECK(m["local_rank"] == "0");
+    CHECK(m["world_size"] == "2");
+    CHECK(m["omp"] == "1");  // 2 slots x 2 processes on this machine's cores, at least one each
+    std::string master = m["master"];
+    REQUIRE(master.rfind("127.0.0.1:", 0) == 0);
+    CHECK(std::stoi(master.substr(10)) > 0);
+    CHECK(t.system_attrs["knob:slot"]["processes"] == 2);
+    // Every rank ran: rank 1 wrote its log beside rank 0's.
+    CHECK(std::filesystem::exists(t.system_attrs["knob:trial_dir"].get<std::string>() + "/trainer.rank1.log"));
+    spans.push_back({m["start"].get<double>(), m["end"].get<double>(), master});
+  }
+  int overlapping = 0;
+  for (size_t i = 0; i < spans.size(); ++i)
+    for (size_t j = i + 1; j < spans.size(); ++j)
+      if (spans[i].start < spans[j].end && spans[j].start < spans[i].end) {
+        ++overlapping;
+        CHECK(spans[i].port != spans[j].port);
+      }
+  CHECK(overlapping > 0);  // two slots did run at once
+}
+
+TEST_CASE("run: one rank's crash ends its trial with that rank's reason; a rank that ignores SIGTERM is killed") {
+  TempDir dir;
+  // Rank 1 crashes at once; rank 0 would hang for ever and ignores SIGTERM.
+  WriteFile(dir.File("s.yaml"), StudyYaml("crash", 1, "--mode, hang_hard, --rank-mode, \"1:segv\"", "",
+                                          "max_failures: 2\n"));
+  auto run = RunKnob({"run", dir.File("s.yaml")});
+  INFO(run.err);
+  StudySnapshot s = ReadStudy(dir.File("d.db"), "crash");
+  REQUIRE(s.trials.size() >= 2);
+  for (const auto& t : s.trials) {
+    REQUIRE(t.state == TrialState::kFail);
+    std::string reason = t.system_attrs["knob:fail_reason"];
+    INFO(reason);
+    CHECK(reason.rfind("rank 1: killed by signal SIGSEGV", 0) == 0);
+    CHECK(reason.find("/trainer.rank1.log)") != std::string::npos);
+    CHECK(t.system_attrs["knob:fail_kind"] == "signal");
+    // Ended within the grace (0.3 s, then SIGKILL), not by a timeout: there is none.
+    auto seconds = SecondsBetween(t.datetime_start, t.datetime_complete);
+    REQUIRE(seconds);
+    CHECK(*seconds < 3.0);
+  }
+  CHECK(run.err.find("(rank 1): failed; stopping the trial's other processes") != std::string::npos);
+}
+
+TEST_CASE("run: every rank of a trial gets rank 0's prune decisions, whichever reports first") {
+  TempDir dir;
+  // Rank 0 starts later, so rank 1's reports often wait for rank 0's decision.
+  WriteFile(dir.File("s.yaml"), StudyYaml("prune", 12, "--mode, curve, --steps, \"8\", --rank-sleep-ms, \"0:30\"", "",
+                                          "pruner: {name: median, n_startup_trials: 2, n_warmup_steps: 1}\n"));
+  auto run = RunKnob({"run", dir.File("s.yaml")});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  StudySnapshot s = ReadStudy(dir.File("d.db"), "prune");
+  CHECK(Count(s, TrialState::kComplete) + Count(s, TrialState::kPruned) == 12);
+  CHECK(Count(s, TrialState::kPruned) > 0);
+  CHECK(Count(s, TrialState::kFail) == 0);
+  for (const auto& t : s.trials) {
+    std::string folder = t.system_attrs["knob:trial_dir"];
+    std::string rank0 = ReadFile(folder + "/curve.rank0.txt"), rank1 = ReadFile(folder + "/curve.rank1.txt");
+    INFO("trial " << t.number << "\nrank 0:\n" << rank0 << "rank 1:\n" << rank1);
+    CHECK(!rank0.empty());
+    CHECK(rank0 == rank1);
+    CHECK((rank0.find("prune") != std::string::npos) == (t.state == TrialState::kPruned));
+  }
+}
+
+}  // namespace knob
