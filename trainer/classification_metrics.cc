@@ -1,31 +1,44 @@
 #include "trainer/classification_metrics.h"
 
 #include <cstddef>
+#include <numeric>
 
 namespace knob {
 
-ClassificationScores ScoreClassification(const std::vector<int64_t>& predicted, const std::vector<int64_t>& labels,
-                                         int num_classes) {
-  std::vector<int64_t> true_pos(num_classes), predicted_count(num_classes), label_count(num_classes);
-  int64_t correct = 0;
+void ClassCounts::Add(const std::vector<int64_t>& predicted_classes, const std::vector<int64_t>& labels) {
   for (std::size_t i = 0; i < labels.size(); ++i) {
-    ++predicted_count[predicted[i]];
-    ++label_count[labels[i]];
-    if (predicted[i] == labels[i]) ++true_pos[labels[i]], ++correct;
+    ++predicted[predicted_classes[i]];
+    ++actual[labels[i]];
+    if (predicted_classes[i] == labels[i]) ++true_pos[labels[i]];
   }
+}
+
+int64_t ClassCounts::total() const { return std::accumulate(actual.begin(), actual.end(), int64_t{0}); }
+
+ClassificationScores ScoreCounts(const ClassCounts& counts) {
   ClassificationScores s;
-  if (labels.empty()) return s;
-  s.accuracy = static_cast<double>(correct) / static_cast<double>(labels.size());
+  const int64_t total = counts.total();
+  if (total == 0) return s;
+  const int64_t correct = std::accumulate(counts.true_pos.begin(), counts.true_pos.end(), int64_t{0});
+  s.accuracy = static_cast<double>(correct) / static_cast<double>(total);
   int present = 0;
   double f1_sum = 0;
-  for (int c = 0; c < num_classes; ++c) {
-    if (predicted_count[c] + label_count[c] == 0) continue;
+  for (std::size_t c = 0; c < counts.actual.size(); ++c) {
+    const int64_t both = counts.predicted[c] + counts.actual[c];
+    if (both == 0) continue;
     ++present;
     // F1 = 2 TP / (2 TP + FP + FN) = 2 TP / (predicted + actual).
-    f1_sum += 2.0 * static_cast<double>(true_pos[c]) / static_cast<double>(predicted_count[c] + label_count[c]);
+    f1_sum += 2.0 * static_cast<double>(counts.true_pos[c]) / static_cast<double>(both);
   }
   s.macro_f1 = present ? f1_sum / present : 0;
   return s;
+}
+
+ClassificationScores ScoreClassification(const std::vector<int64_t>& predicted, const std::vector<int64_t>& labels,
+                                         int num_classes) {
+  ClassCounts counts(num_classes);
+  counts.Add(predicted, labels);
+  return ScoreCounts(counts);
 }
 
 }  // namespace knob

@@ -28,14 +28,15 @@ KNOB_VECTOR_CLONES void FusedAdamWPass(float* __restrict p, float* __restrict g,
 
 }  // namespace
 
-FlatAdamW::Group FlatAdamW::Flatten(const std::vector<torch::Tensor>& params, double weight_decay) {
+FlatAdamW::Group FlatAdamW::Flatten(const std::vector<torch::Tensor>& params, double weight_decay, int64_t* at) {
   Group group;
   group.weight_decay = weight_decay;
   int64_t total = 0;
   for (const auto& p : params) total += p.numel();
   auto options = torch::TensorOptions().dtype(torch::kFloat32).device(params.front().device());
   group.params = torch::empty({total}, options);
-  group.grads = torch::zeros({total}, options);
+  group.grads = gradients_.slice(0, *at, *at + total);
+  *at += total;
   group.exp_avg = torch::zeros({total}, options);
   group.exp_avg_sq = torch::zeros({total}, options);
   torch::NoGradGuard no_grad;
@@ -56,13 +57,17 @@ FlatAdamW::Group FlatAdamW::Flatten(const std::vector<torch::Tensor>& params, do
 FlatAdamW::FlatAdamW(const std::vector<torch::Tensor>& decay, const std::vector<torch::Tensor>& no_decay,
                      Options options)
     : options_(options) {
-  if (!decay.empty()) groups_.push_back(Flatten(decay, options.weight_decay));
-  if (!no_decay.empty()) groups_.push_back(Flatten(no_decay, 0.0));
+  int64_t total = 1;  // the control element
+  torch::Device device = torch::kCPU;
+  for (const auto* list : {&decay, &no_decay})
+    for (const auto& p : *list) total += p.numel(), device = p.device();
+  gradients_ = torch::zeros({total}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+  int64_t at = 0;
+  if (!decay.empty()) groups_.push_back(Flatten(decay, options.weight_decay, &at));
+  if (!no_decay.empty()) groups_.push_back(Flatten(no_decay, 0.0, &at));
 }
 
-void FlatAdamW::ZeroGrad() {
-  for (auto& g : groups_) g.grads.zero_();
-}
+void FlatAdamW::ZeroGrad() { gradients_.zero_(); }
 
 double FlatAdamW::GradNorm(double grad_scale) {
   torch::NoGradGuard no_grad;

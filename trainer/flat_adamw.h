@@ -5,8 +5,10 @@
 // for the next step); on other devices it is a handful of whole-buffer tensor
 // operations. LibTorch 1.13's torch::optim::AdamW spends milliseconds per step on
 // a 235k-parameter MLP with a loop of small operations per parameter; this is the
-// same update rule as Python's AdamW. Used by knob-train; its state goes into
-// checkpoints through State()/LoadState().
+// same update rule as Python's AdamW. All groups' gradients sit in one buffer,
+// with one more element at its end for a data-parallel run's control value, so
+// that a step needs one all-reduce (FlatGradients). Used by knob-train; its state
+// goes into checkpoints through State()/LoadState().
 #pragma once
 
 #include <torch/torch.h>
@@ -25,6 +27,8 @@ class FlatAdamW {
   FlatAdamW(const std::vector<torch::Tensor>& decay, const std::vector<torch::Tensor>& no_decay, Options options);
 
   void ZeroGrad();
+  // Every gradient, then the control element: one contiguous tensor.
+  torch::Tensor FlatGradients() const { return gradients_; }
   // The global L2 norm of the gradients times `grad_scale` (what HF logs as
   // grad_norm); not finite when a gradient overflowed.
   double GradNorm(double grad_scale = 1.0);
@@ -43,9 +47,11 @@ class FlatAdamW {
     torch::Tensor params, grads, exp_avg, exp_avg_sq;
     double weight_decay = 0;
   };
-  static Group Flatten(const std::vector<torch::Tensor>& params, double weight_decay);
+  // Moves `params` into a flat buffer and their gradients into gradients_ from *offset on.
+  Group Flatten(const std::vector<torch::Tensor>& params, double weight_decay, int64_t* offset);
   void StepWithTensors(Group& g, double lr, double grad_scale, double bias1, double bias2);
 
+  torch::Tensor gradients_;  // every group's, then the control element
   std::vector<Group> groups_;
   Options options_;
   int64_t steps_ = 0;

@@ -41,6 +41,15 @@ class FlatAdamWOptimizer : public TrainingOptimizer {
   double GradNorm(double grad_scale) override { return adamw_.GradNorm(grad_scale); }
   void Step(double lr, double grad_scale) override { adamw_.Step(lr, grad_scale); }
   void ZeroGrad() override { adamw_.ZeroGrad(); }
+  double ExchangeGradients(const std::function<void(torch::Tensor&)>& sum_in_place, double control) override {
+    torch::Tensor all = adamw_.FlatGradients();
+    torch::Tensor control_slot = all.slice(0, all.numel() - 1);
+    control_slot.fill_(control);
+    sum_in_place(all);
+    double summed = control_slot.item<double>();
+    control_slot.zero_();
+    return summed;
+  }
   Status Save(const std::string& path) override {
     return Guarded("saving " + path, [&] {
       torch::serialize::OutputArchive archive;
@@ -111,6 +120,26 @@ class TorchOptimizer : public TrainingOptimizer {
     optimizer_->zero_grad();
   }
   void ZeroGrad() override { optimizer_->zero_grad(); }
+  double ExchangeGradients(const std::function<void(torch::Tensor&)>& sum_in_place, double control) override {
+    // Gathered into one buffer and back: these optimizers keep their own tensors.
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> flat;
+    for (auto& p : params_) {
+      if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+      flat.push_back(p.grad().reshape({-1}).to(torch::kFloat32));
+    }
+    flat.push_back(torch::full({1}, control, flat.empty() ? torch::TensorOptions().dtype(torch::kFloat32)
+                                                          : flat.front().options()));
+    torch::Tensor all = torch::cat(flat);
+    sum_in_place(all);
+    int64_t at = 0;
+    for (auto& p : params_) {
+      const int64_t n = p.numel();
+      p.mutable_grad().copy_(all.slice(0, at, at + n).view(p.sizes()));
+      at += n;
+    }
+    return all[at].item<double>();
+  }
   Status Save(const std::string& path) override {
     return Guarded("saving " + path, [&] { torch::save(*optimizer_, path); });
   }

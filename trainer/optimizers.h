@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,10 @@ class TrainingOptimizer {
   // One update with the gradients multiplied by `grad_scale`; gradients zeroed after.
   virtual void Step(double lr, double grad_scale) = 0;
   virtual void ZeroGrad() = 0;
+  // Data parallel: hands `sum_in_place` one flat float32 tensor holding every
+  // gradient and then `control`, to be summed over the ranks in one all-reduce;
+  // the gradients take the sums, and the summed control is returned.
+  virtual double ExchangeGradients(const std::function<void(torch::Tensor&)>& sum_in_place, double control) = 0;
   virtual Status Save(const std::string& path) = 0;
   virtual Status Load(const std::string& path) = 0;
 };

@@ -24,7 +24,8 @@ nlohmann::json TrainerState::ToJson() const {
                     {"running_loss", running_loss},
                     {"logged_micro", logged_micro},
                     {"loss_scale", loss_scale.scale},
-                    {"loss_scale_good_steps", loss_scale.good_steps}}}};
+                    {"loss_scale_good_steps", loss_scale.good_steps},
+                    {"world_size", world_size}}}};
 }
 
 Result<TrainerState> TrainerState::FromJson(const nlohmann::json& json) {
@@ -44,6 +45,7 @@ Result<TrainerState> TrainerState::FromJson(const nlohmann::json& json) {
     s.logged_micro = k.at("logged_micro").get<int64_t>();
     s.loss_scale.scale = k.at("loss_scale").get<double>();
     s.loss_scale.good_steps = k.at("loss_scale_good_steps").get<int64_t>();
+    s.world_size = k.value("world_size", 1);  // checkpoints from before data parallel: one process
   } catch (const nlohmann::json::exception& e) {
     return Error::BadInput(std::string("trainer_state.json: ") + e.what());
   }

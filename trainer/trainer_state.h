@@ -1,8 +1,8 @@
 // What knob-train knows about a run besides tensors: step, epoch, log history,
-// best metric and checkpoint, early-stopping count, the partial logging window
-// and the fp16 loss scale. Written to each checkpoint as trainer_state.json with
-// HF's field names (the knob-only fields under "knob") and read back on resume.
-// Torch-free.
+// best metric and checkpoint, early-stopping count, the partial logging window,
+// the fp16 loss scale and how many data-parallel processes wrote it. Written to
+// each checkpoint as trainer_state.json with HF's field names (the knob-only
+// fields under "knob") and read back on resume. Torch-free.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +36,7 @@ struct TrainerState {
   double running_loss = 0;  // sum of micro-batch losses since the last log
   int64_t logged_micro = 0;
   LossScale loss_scale;
+  int world_size = 1;  // processes of the data-parallel run that wrote it
 
   nlohmann::json ToJson() const;
   static Result<TrainerState> FromJson(const nlohmann::json& json);

@@ -16,6 +16,7 @@
 #include "trainer/autocast_guard.h"
 #include "trainer/checkpoint.h"
 #include "trainer/checkpoint_folders.h"
+#include "trainer/data_parallel.h"
 #include "trainer/dataset.h"
 #include "trainer/evaluation.h"
 #include "trainer/fused_mlp.h"
@@ -68,13 +69,21 @@ struct Plan {
   torch::Device device = torch::kCPU;
   std::optional<torch::ScalarType> autocast;
   std::string resume_folder;
+  WorldEnvironment world;  // this process's rank among the data-parallel ones
 };
+
+// How long a rank waits for the others: at the rendezvous, and in each collective.
+constexpr double kCollectiveTimeoutSeconds = 1800;
 
 Result<Plan> MakePlan(const TrainingArguments& a) {
   Plan plan;
   KNOB_ASSIGN_OR_RETURN(plan.model, ParseModelSpec(a.model));
   KNOB_ASSIGN_OR_RETURN(plan.data, ParseDataSpec(a.dataset));
-  if (!a.use_cpu && torch::cuda::is_available()) plan.device = torch::Device(torch::kCUDA, 0);
+  KNOB_ASSIGN_OR_RETURN(plan.world, ReadWorldEnvironment([](const char* name) { return std::getenv(name); }));
+  // Each rank of a machine on a GPU of its own, when there are as many.
+  if (!a.use_cpu && torch::cuda::is_available())
+    plan.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(
+                                                  plan.world.local_rank % std::max<size_t>(1, torch::cuda::device_count())));
   if (a.fp16 && plan.device.is_cpu()) return Error::BadInput("fp16: needs a CUDA device (bf16 runs on the CPU)");
   if (a.bf16 && plan.device.is_cpu() && plan.model.norm == "layer")
     return Error::BadInput("bf16: LibTorch's CPU autocast fails in layer norm; use model.norm batch or none");
@@ -92,10 +101,10 @@ Result<Plan> MakePlan(const TrainingArguments& a) {
 
 class Run {
  public:
-  Run(const TrainingArguments& a, const nlohmann::json& config, Plan plan, Dataset data,
+  Run(const TrainingArguments& a, const nlohmann::json& config, Plan plan, Dataset data, DataParallelGroup& group,
       const volatile std::sig_atomic_t& stop_requested)
-      : a_(a), config_(config), plan_(std::move(plan)), data_(std::move(data)), stop_requested_(stop_requested),
-        knob_(KnobClient::FromEnvironment()) {}
+      : a_(a), config_(config), plan_(std::move(plan)), data_(std::move(data)), group_(group),
+        stop_requested_(stop_requested), knob_(KnobClient::FromEnvironment()) {}
 
   Status Start() {
     torch::manual_seed(a_.seed);
@@ -104,19 +113,37 @@ class Run {
     ImageShape shape{data_.channels, data_.height, data_.width};
     KNOB_ASSIGN_OR_RETURN(net_, BuildModel(plan_.model, shape, data_.num_classes));
     net_->to(plan_.device);
-    std::error_code ec;
-    fs::create_directories(a_.output_dir, ec);
-    if (ec) return Error::BadInput("output_dir: cannot create '" + a_.output_dir + "': " + ec.message());
-    RemovePartialCheckpoints(a_.output_dir);
+    // Rank 0 alone writes the output folder; the others only read checkpoints.
+    if (group_.is_main()) {
+      std::error_code ec;
+      fs::create_directories(a_.output_dir, ec);
+      if (ec) return Error::BadInput("output_dir: cannot create '" + a_.output_dir + "': " + ec.message());
+      RemovePartialCheckpoints(a_.output_dir);
+    }
     optimizer_ = MakeOptimizer(a_, *net_);
     fused_mlp_ = FusedMlp::ForModel(plan_.model, net_, plan_.device, plan_.autocast);
     if (!plan_.resume_folder.empty()) {
       KNOB_ASSIGN_OR_RETURN(state_, LoadCheckpoint(plan_.resume_folder, {*net_, *optimizer_}));
-      std::printf("resumed from %s at step %lld\n", plan_.resume_folder.c_str(),
-                  static_cast<long long>(state_.global_step));
+      if (state_.world_size != group_.size())
+        return Error::BadInput("resume_from_checkpoint: " + plan_.resume_folder + " was written by " +
+                               std::to_string(state_.world_size) + " data-parallel process(es) (WORLD_SIZE " +
+                               std::to_string(state_.world_size) + "), this run has " + std::to_string(group_.size()) +
+                               "; resume it with WORLD_SIZE " + std::to_string(state_.world_size));
+      if (group_.is_main())
+        std::printf("resumed from %s at step %lld\n", plan_.resume_folder.c_str(),
+                    static_cast<long long>(state_.global_step));
     }
-    KNOB_ASSIGN_OR_RETURN(events_, EventFileWriter::Create(a_.output_dir + "/runs"));
-    log_.open(a_.output_dir + "/log.jsonl", std::ios::app);
+    state_.world_size = group_.size();
+    // Every rank starts from rank 0's weights (and buffers), as DDP does.
+    {
+      torch::NoGradGuard no_grad;
+      for (auto tensor : net_->parameters()) group_.BroadcastInPlace(tensor);
+      for (auto tensor : net_->buffers()) group_.BroadcastInPlace(tensor);
+    }
+    if (group_.is_main()) {
+      KNOB_ASSIGN_OR_RETURN(events_, EventFileWriter::Create(a_.output_dir + "/runs"));
+      log_.open(a_.output_dir + "/log.jsonl", std::ios::app);
+    }
     // Training data: on the device when it can stay there (CUDA, no augmentation),
     // else on the host (pinned for CUDA) and copied a batch at a time.
     const int64_t dim = data_.dim();
@@ -137,6 +164,8 @@ class Run {
   // whole run (its augmentation is drawn from it).
   torch::Tensor Batch(const torch::Tensor& order, int64_t begin, int64_t end, int64_t draw, torch::Tensor* labels);
   void Log(nlohmann::json entry, int64_t step);
+  // This rank's shard of `split` evaluated, the totals summed over the ranks.
+  EvalMetrics EvaluateSplit(const SplitTensors& split);
   void Evaluate();
   Status Save();
   Status Finish(double samples_per_second, double seconds);
@@ -145,12 +174,13 @@ class Run {
   const nlohmann::json& config_;
   Plan plan_;
   Dataset data_;
+  DataParallelGroup& group_;
   const volatile std::sig_atomic_t& stop_requested_;
   KnobClient knob_;
   torch::nn::Sequential net_{nullptr};
   std::unique_ptr<TrainingOptimizer> optimizer_;
   std::unique_ptr<FusedMlp> fused_mlp_;  // the step without autograd, for models that qualify
-  std::unique_ptr<EventFileWriter> events_;
+  std::unique_ptr<EventFileWriter> events_;  // rank 0's
   std::ofstream log_;
   TrainerState state_;
   SplitTensors train_host_, train_, validation_;
@@ -181,6 +211,10 @@ torch::Tensor Run::Batch(const torch::Tensor& order, int64_t begin, int64_t end,
 // trainer state's log history, TensorBoard scalars under train/ and eval/.
 void Run::Log(nlohmann::json entry, int64_t step) {
   entry["step"] = step;
+  if (!group_.is_main()) {
+    state_.log_history.push_back(std::move(entry));  // the same state on every rank
+    return;
+  }
   const double wall = WallSeconds();
   for (const auto& [key, value] : entry.items()) {
     if (!value.is_number() || key == "step") continue;
@@ -194,10 +228,21 @@ void Run::Log(nlohmann::json entry, int64_t step) {
   state_.log_history.push_back(std::move(entry));
 }
 
+EvalMetrics Run::EvaluateSplit(const SplitTensors& split) {
+  const int64_t n = split.x.size(0), rank = group_.rank(), world = group_.size();
+  SplitTensors shard{split.x.slice(0, rank * n / world, (rank + 1) * n / world),
+                     split.y.slice(0, rank * n / world, (rank + 1) * n / world)};
+  EvalTotals totals = EvaluateTotals(net_, shard, a_.per_device_eval_batch_size, data_.num_classes, plan_.autocast);
+  if (world == 1) return MetricsOf(totals);
+  torch::Tensor packed = totals.Pack().to(plan_.device);
+  group_.SumInPlace(packed);
+  return MetricsOf(EvalTotals::Unpack(packed, data_.num_classes));
+}
+
 void Run::Evaluate() {
   const int64_t step = state_.global_step;
   last_eval_step_ = step;
-  last_eval_ = knob::Evaluate(net_, validation_, a_.per_device_eval_batch_size, data_.num_classes, plan_.autocast);
+  last_eval_ = EvaluateSplit(validation_);
   nlohmann::json metrics = MetricsJson("eval", last_eval_);
   metrics["epoch"] = state_.epoch;
   Log(metrics, step);
@@ -216,18 +261,25 @@ void Run::Evaluate() {
                 state_.evals_without_improvement);
     stop_ = true;
   }
-  if (knob_.Report(step, value, metrics)) stop_ = pruned_ = true;
+  // Rank 0 asks knob; every rank hears its answer.
+  if (group_.Any(group_.is_main() && knob_.Report(step, value, metrics))) stop_ = pruned_ = true;
 }
 
 Status Run::Save() {
   if (new_best_step_ == state_.global_step) state_.best_model_checkpoint = CheckpointFolder(a_.output_dir, state_.global_step);
   new_best_step_ = -1;
+  if (!group_.is_main()) return {};
   return SaveCheckpoint(a_.output_dir, {*net_, *optimizer_}, state_, config_, a_.save_total_limit);
 }
 
 Status Run::Train() {
   const int64_t n = train_.x.size(0), batch = a_.per_device_train_batch_size, accumulation = a_.gradient_accumulation_steps;
-  const int64_t micro_per_epoch = (n + batch - 1) / batch;
+  // HF's global batch: per_device_train_batch_size x world size (x accumulation).
+  // Micro-batch i of an epoch is order[i G, (i + 1) G); rank r takes its r-th
+  // `batch` rows, and its loss counts by its share of the micro-batch, so that the
+  // summed gradients are those of the whole micro-batch on one process.
+  const int64_t world = group_.size(), rank = group_.rank(), global_batch = batch * world;
+  const int64_t micro_per_epoch = (n + global_batch - 1) / global_batch;
   updates_per_epoch_ = (micro_per_epoch + accumulation - 1) / accumulation;
   const int64_t total = a_.max_steps > 0 ? a_.max_steps
                                          : static_cast<int64_t>(std::ceil(a_.num_train_epochs * updates_per_epoch_));
@@ -239,11 +291,13 @@ Status Run::Train() {
   const int64_t samples_at_start = state_.samples_seen;
   // Micro-batch losses summed on the device, read into the state only when logged
   // or saved (one synchronisation then, none per step).
-  torch::Tensor window_loss = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(plan_.device));
+  torch::Tensor window_loss = torch::zeros({1}, torch::TensorOptions().dtype(torch::kFloat64).device(plan_.device));
   auto fold_window_loss = [&] {
+    group_.SumInPlace(window_loss);
     state_.running_loss += window_loss.item<double>();
     window_loss.zero_();
   };
+  auto sum_over_ranks = [&](torch::Tensor& t) { group_.SumInPlace(t); };
   net_->train();
 
   for (int64_t epoch = state_.global_step / updates_per_epoch_; !stop_ && state_.global_step < total; ++epoch) {
@@ -254,28 +308,38 @@ Status Run::Train() {
     for (int64_t micro = first_micro; micro < micro_per_epoch && !stop_ && state_.global_step < total; ++micro) {
       const int64_t window_start = micro / accumulation * accumulation;
       const int64_t in_window = std::min(accumulation, micro_per_epoch - window_start);
-      // Dropout draws from a generator seeded by (seed, step): a resumed run draws the same.
-      if (micro == window_start) torch::manual_seed(static_cast<uint64_t>(a_.seed) * 1000003u + state_.global_step);
-      torch::Tensor labels;
-      torch::Tensor x = Batch(order, micro * batch, std::min(n, (micro + 1) * batch), epoch * micro_per_epoch + micro,
-                              &labels);
-      const double loss_scale = (fp16 ? state_.loss_scale.scale : 1.0) / static_cast<double>(in_window);
-      torch::Tensor loss;
-      if (fused_mlp_) {
-        loss = fused_mlp_->LossAndGradients(x, labels, loss_scale);
-      } else {
-        torch::Tensor logits;
-        {
-          AutocastGuard guard(plan_.device.type(), plan_.autocast);
-          logits = net_->forward(x);
+      // Dropout draws from a generator seeded by (seed, step, rank): a resumed run draws the same.
+      if (micro == window_start)
+        torch::manual_seed((static_cast<uint64_t>(a_.seed) * 1000003u + state_.global_step) * world + rank);
+      const int64_t global_begin = micro * global_batch, global_end = std::min(n, global_begin + global_batch);
+      const int64_t begin = std::min(global_end, global_begin + rank * batch), end = std::min(global_end, begin + batch);
+      const double share = static_cast<double>(end - begin) / static_cast<double>(global_end - global_begin);
+      if (end > begin) {
+        torch::Tensor labels;
+        torch::Tensor x = Batch(order, begin, end, (epoch * micro_per_epoch + micro) * world + rank, &labels);
+        const double loss_scale = (fp16 ? state_.loss_scale.scale : 1.0) * share / static_cast<double>(in_window);
+        torch::Tensor loss;
+        if (fused_mlp_) {
+          loss = fused_mlp_->LossAndGradients(x, labels, loss_scale);
+        } else {
+          torch::Tensor logits;
+          {
+            AutocastGuard guard(plan_.device.type(), plan_.autocast);
+            logits = net_->forward(x);
+          }
+          loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), labels);
+          (loss * loss_scale).backward();
         }
-        loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), labels);
-        (loss * loss_scale).backward();
+        window_loss += loss.detach() * share;
       }
-      window_loss += loss.detach();
       ++state_.logged_micro;
-      state_.samples_seen += x.size(0);
+      state_.samples_seen += global_end - global_begin;
       if (micro + 1 != window_start + in_window) continue;
+
+      // One all-reduce: the gradients, and whether a rank was asked to stop (so
+      // that all stop at the same step).
+      const bool stop_signal =
+          world > 1 && optimizer_->ExchangeGradients(sum_over_ranks, stop_requested_ != 0 ? 1.0 : 0.0) > 0;
 
       const double unscale = fp16 ? 1.0 / state_.loss_scale.scale : 1.0;
       const bool need_norm = a_.max_grad_norm > 0 || fp16;
@@ -305,13 +369,14 @@ Status Run::Train() {
       const bool save = (a_.save_strategy == IntervalStrategy::kSteps && state_.global_step % a_.save_steps == 0) ||
                         (a_.save_strategy == IntervalStrategy::kEpoch && epoch_end) ||
                         (a_.save_strategy == IntervalStrategy::kBest && new_best_step_ == state_.global_step);
-      const bool stopping = stop_requested_ != 0 && !pruned_;
+      const bool stopping = (world > 1 ? stop_signal : stop_requested_ != 0) && !pruned_;
       if (save || stopping) {
         fold_window_loss();
         KNOB_RETURN_IF_ERROR(Save());
       }
       if (stopping) {
-        std::printf("stopped by a signal at step %lld; checkpoint saved in %s\n",
+        if (group_.is_main())
+          std::printf("stopped by a signal at step %lld; checkpoint saved in %s\n",
                     static_cast<long long>(state_.global_step),
                     CheckpointFolder(a_.output_dir, state_.global_step).c_str());
         return {};
@@ -320,7 +385,7 @@ Status Run::Train() {
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (pruned_) {
-    std::printf("pruned by knob at step %lld\n", static_cast<long long>(state_.global_step));
+    if (group_.is_main()) std::printf("pruned by knob at step %lld\n", static_cast<long long>(state_.global_step));
     return {};
   }
   if (last_eval_step_ != state_.global_step) Evaluate();
@@ -328,20 +393,20 @@ Status Run::Train() {
 }
 
 Status Run::Finish(double samples_per_second, double seconds) {
-  const int64_t eval_batch = a_.per_device_eval_batch_size;
   // The last evaluation (at this step) describes the final model, unless the best one is reloaded.
   EvalMetrics kept = last_eval_;
   if (a_.load_best_model_at_end && !state_.best_model_checkpoint.empty()) {
+    group_.Barrier();  // rank 0 has written it
     KNOB_RETURN_IF_ERROR(LoadModelWeights(*net_, state_.best_model_checkpoint + "/model.pt"));
-    kept = knob::Evaluate(net_, validation_, eval_batch, data_.num_classes, plan_.autocast);
+    kept = EvaluateSplit(validation_);
   }
   nlohmann::json metrics = MetricsJson("eval", kept);
-  if (test_)
-    metrics.update(MetricsJson("test", knob::Evaluate(net_, *test_, eval_batch, data_.num_classes, plan_.autocast)));
+  if (test_) metrics.update(MetricsJson("test", EvaluateSplit(*test_)));
+  if (!group_.is_main()) return {};
   metrics.update({{"epoch", state_.epoch}, {"global_step", state_.global_step}, {"train_runtime", seconds},
                   {"train_samples_per_second", samples_per_second},
                   {"best_metric", state_.best_metric ? nlohmann::json(*state_.best_metric) : nlohmann::json()},
-                  {"device", plan_.device.str()}});
+                  {"device", plan_.device.str()}, {"world_size", group_.size()}});
   KNOB_RETURN_IF_ERROR(SaveModelWeights(*net_, a_.output_dir + "/model.pt"));
   KNOB_RETURN_IF_ERROR(WriteFileAtomically(a_.output_dir + "/metrics.json", metrics.dump(2) + "\n"));
   std::printf("%s\n", DumpJson(metrics).c_str());
@@ -356,7 +421,8 @@ Status RunTraining(const TrainingArguments& args, const nlohmann::json& config,
   KNOB_ASSIGN_OR_RETURN(Plan plan, MakePlan(args));
   KNOB_ASSIGN_OR_RETURN(Dataset data, LoadDataset(plan.data, static_cast<uint64_t>(args.seed), args.max_train_samples,
                                                    args.max_eval_samples));
-  Run run(args, config, std::move(plan), std::move(data), stop_requested);
+  KNOB_ASSIGN_OR_RETURN(auto group, DataParallelGroup::Join(plan.world, plan.device, kCollectiveTimeoutSeconds));
+  Run run(args, config, std::move(plan), std::move(data), *group, stop_requested);
   KNOB_RETURN_IF_ERROR(run.Start());
   return run.Train();
 }

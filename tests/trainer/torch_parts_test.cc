@@ -2,13 +2,25 @@
 // as torch::optim::AdamW (decoupled weight decay on one group, none on the other)
 // and clips as clip_grad_norm_ does, on the CPU and on CUDA when there is a GPU;
 // FusedMlp computes the same loss and gradients as autograd, dropout included;
-// BatchNormReluPool computes what BatchNorm2d, ReLU and MaxPool2d do. A
+// BatchNormReluPool computes what BatchNorm2d, ReLU and MaxPool2d do; the
+// data-parallel group (two ranks in threads, over a real TCPStore and Gloo on
+// the CPU; NCCL with one rank on a GPU) sums, broadcasts and agrees, the world
+// is read from torchrun's variables, and evaluation totals survive packing. A
 // plain program (exit code 1 on a mismatch): doctest's assertions misbehave when
 // compiled with Torch's flags, and the main test binary stays free of Torch.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
+#include <map>
+#include <thread>
 
 #include "trainer/batch_norm_relu_pool.h"
+#include "trainer/data_parallel.h"
+#include "trainer/evaluation.h"
 #include "trainer/flat_adamw.h"
 #include "trainer/fused_mlp.h"
 #include "trainer/models.h"
@@ -160,9 +172,108 @@ void SameAsBatchNormReluPool(bool max_pool, int64_t height, int64_t width, torch
         "NaN reaches the same outputs");
 }
 
+void ReadsTheWorldFromTorchrunsVariables() {
+  auto read = [](std::map<std::string, std::string> vars) {
+    return ReadWorldEnvironment([vars](const char* name) -> const char* {
+      auto it = vars.find(name);
+      return it == vars.end() ? nullptr : it->second.c_str();
+    });
+  };
+  auto alone = read({});
+  Check(alone.ok() && alone->size == 1 && alone->rank == 0, "no WORLD_SIZE: a world of one");
+  auto two = read({{"WORLD_SIZE", "2"}, {"RANK", "1"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "29400"}});
+  Check(two.ok() && two->size == 2 && two->rank == 1 && two->local_rank == 1 && two->master_port == 29400,
+        "WORLD_SIZE 2, RANK 1 (LOCAL_RANK defaults to RANK)");
+  auto bad_rank = read({{"WORLD_SIZE", "2"}, {"RANK", "2"}, {"MASTER_PORT", "29400"}});
+  Check(!bad_rank.ok() && bad_rank.error().message == "RANK: expected an integer from 0 to 1, got '2'",
+        "RANK outside the world is bad input");
+  auto no_port = read({{"WORLD_SIZE", "2"}, {"RANK", "0"}});
+  Check(!no_port.ok() && no_port.error().message.rfind("MASTER_PORT: not set", 0) == 0, "MASTER_PORT is needed");
+  auto overflow = read({{"WORLD_SIZE", "99999999999999999999"}});
+  Check(!overflow.ok() && overflow.error().kind == ErrorKind::kBadInput, "an overflowing WORLD_SIZE is bad input");
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof a;
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+void TwoRanksSumBroadcastAndAgree() {
+  const int port = FreePort();
+  bool ok[2] = {false, false};
+  auto rank_body = [&](int rank) {
+    WorldEnvironment world;
+    world.rank = rank, world.size = 2, world.local_rank = rank, world.master_port = port;
+    auto group = DataParallelGroup::Join(world, torch::kCPU, 60);
+    if (!group.ok()) return;
+    torch::Tensor sum = torch::full({5}, static_cast<float>(rank + 1));
+    (*group)->SumInPlace(sum);
+    torch::Tensor from_zero = torch::full({3}, static_cast<double>(10 * rank + 7), torch::kFloat64);
+    (*group)->BroadcastInPlace(from_zero);
+    bool any = (*group)->Any(rank == 1), none = (*group)->Any(false);
+    (*group)->Barrier();
+    ok[rank] = sum.eq(3).all().item<bool>() && from_zero.eq(7).all().item<bool>() && any && !none;
+  };
+  std::thread other(rank_body, 1);
+  rank_body(0);
+  other.join();
+  Check(ok[0] && ok[1], "two ranks over Gloo: sum, rank 0's broadcast, any");
+  if (torch::cuda::is_available()) {
+    WorldEnvironment one;
+    auto group = DataParallelGroup::Join(one, torch::Device(torch::kCUDA, 0), 60);
+    Check(group.ok() && (*group)->size() == 1, "a world of one on CUDA");
+  }
+}
+
+void EvaluationTotalsPackAndAdd() {
+  EvalTotals a;
+  a.loss_sum = 2.5;
+  a.counts = ClassCounts(3);
+  a.counts.Add({0, 1, 2, 2}, {0, 2, 2, 1});
+  EvalTotals b = EvalTotals::Unpack(a.Pack() + a.Pack(), 3);
+  Check(b.loss_sum == 5.0 && b.counts.total() == 8 && b.counts.true_pos[2] == 2 && b.counts.predicted[2] == 4,
+        "evaluation totals pack, add and unpack");
+  EvalMetrics one = MetricsOf(a), doubled = MetricsOf(b);
+  Check(one.accuracy == 0.5 && doubled.accuracy == 0.5 && std::abs(one.f1 - doubled.f1) < 1e-15 &&
+            std::abs(doubled.loss - 5.0 / 8) < 1e-15,
+        "metrics of summed totals are the whole split's");
+}
+
+void FlatAdamWExchangesOneBuffer() {
+  torch::manual_seed(1);
+  torch::nn::Sequential net(torch::nn::Linear(4, 3), torch::nn::ReLU(), torch::nn::Linear(3, 2));
+  TrainingArguments args;
+  auto optimizer = MakeOptimizer(args, *net);
+  torch::nn::functional::cross_entropy(net->forward(torch::randn({5, 4})), torch::tensor({0, 1, 1, 0, 1})).backward();
+  int64_t parameters = 0;
+  for (const auto& p : net->parameters()) parameters += p.numel();
+  int64_t seen = -1;
+  double control = optimizer->ExchangeGradients([&](torch::Tensor& all) {
+    seen = all.numel();
+    all.mul_(2);  // as a sum over two identical ranks
+  }, 1.0);
+  Check(seen == parameters + 1 && control == 2.0, "FlatAdamW: every gradient and the control value in one tensor");
+  args.optim = "sgd";
+  auto sgd = MakeOptimizer(args, *net);
+  seen = -1;
+  control = sgd->ExchangeGradients([&](torch::Tensor& all) { seen = all.numel(); }, 0.0);
+  Check(seen == parameters + 1 && control == 0.0, "LibTorch's optimizers: gathered into one tensor");
+}
+
 }  // namespace knob
 
 int main() {
+  knob::ReadsTheWorldFromTorchrunsVariables();
+  knob::TwoRanksSumBroadcastAndAgree();
+  knob::EvaluationTotalsPackAndAdd();
+  knob::FlatAdamWExchangesOneBuffer();
   // The CPU takes the fused pass; CUDA (where there is one) the tensor operations.
   knob::SameStepsAsTorchAdamW(torch::kCPU);
   if (torch::cuda::is_available()) knob::SameStepsAsTorchAdamW(torch::Device(torch::kCUDA, 0));
@@ -175,7 +286,7 @@ int main() {
   knob::SameAsBatchNormReluPool(false, 5, 7);
   if (torch::cuda::is_available()) knob::SameAsBatchNormReluPool(true, 9, 14, torch::Device(torch::kCUDA, 0));
   std::printf(knob::failures ? "knob-train's Torch parts: %d checks failed\n"
-                             : "knob-train's Torch parts: FlatAdamW, FusedMlp and BatchNormReluPool agree with LibTorch%.0d\n",
+                             : "knob-train's Torch parts: FlatAdamW, FusedMlp, BatchNormReluPool and the data-parallel group agree with LibTorch%.0d\n",
               knob::failures);
   return knob::failures ? 1 : 0;
 }

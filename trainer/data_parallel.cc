@@ -1,0 +1,134 @@
+#include "trainer/data_parallel.h"
+
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/version.h>
+#ifdef KNOB_WITH_GLOO
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#endif
+#ifdef KNOB_WITH_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+
+namespace knob {
+namespace {
+
+// What ProcessGroupGloo and ProcessGroupNCCL derive from: c10d's Backend since
+// LibTorch 2.0, its ProcessGroup before.
+#if TORCH_VERSION_MAJOR >= 2
+using Collectives = c10d::Backend;
+#else
+using Collectives = c10d::ProcessGroup;
+#endif
+
+Result<int> ReadInt(const std::function<const char*(const char*)>& get, const char* name, int low, int high,
+                    std::optional<int> fallback) {
+  const char* text = get(name);
+  if (!text || !*text) {
+    if (fallback) return *fallback;
+    return Error::BadInput(std::string(name) + ": not set (a data-parallel run needs RANK, WORLD_SIZE, "
+                                               "MASTER_ADDR and MASTER_PORT, as torchrun and knob run set them)");
+  }
+  errno = 0;
+  char* end = nullptr;
+  long value = std::strtol(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || value < low || value > high)
+    return Error::BadInput(std::string(name) + ": expected an integer from " + std::to_string(low) + " to " +
+                           std::to_string(high) + ", got '" + std::string(text).substr(0, 40) + "'");
+  return static_cast<int>(value);
+}
+
+}  // namespace
+
+Result<WorldEnvironment> ReadWorldEnvironment(const std::function<const char*(const char*)>& get) {
+  WorldEnvironment world;
+  KNOB_ASSIGN_OR_RETURN(world.size, ReadInt(get, "WORLD_SIZE", 1, 65536, 1));
+  if (world.size == 1) return world;
+  KNOB_ASSIGN_OR_RETURN(world.rank, ReadInt(get, "RANK", 0, world.size - 1, std::nullopt));
+  KNOB_ASSIGN_OR_RETURN(world.local_rank, ReadInt(get, "LOCAL_RANK", 0, 65535, world.rank));
+  KNOB_ASSIGN_OR_RETURN(world.master_port, ReadInt(get, "MASTER_PORT", 1, 65535, std::nullopt));
+  const char* addr = get("MASTER_ADDR");
+  if (addr && *addr) world.master_addr = addr;
+  return world;
+}
+
+struct DataParallelGroup::Backend {
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<Collectives> group;
+  torch::Device device = torch::kCPU;
+};
+
+Result<std::unique_ptr<DataParallelGroup>> DataParallelGroup::Join(const WorldEnvironment& world, torch::Device device,
+                                                                   double timeout_seconds) {
+  if (world.size == 1) return std::unique_ptr<DataParallelGroup>(new DataParallelGroup(world, nullptr));
+  auto backend = std::make_unique<Backend>();
+  backend->device = device;
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
+  try {
+    c10d::TCPStoreOptions options;
+    options.port = static_cast<uint16_t>(world.master_port);
+    options.isServer = world.rank == 0;
+    options.numWorkers = world.size;
+    options.waitWorkers = true;
+    options.timeout = timeout;
+    backend->store = c10::make_intrusive<c10d::TCPStore>(world.master_addr, options);
+    if (device.is_cuda()) {
+#ifdef KNOB_WITH_NCCL
+      auto nccl = c10d::ProcessGroupNCCL::Options::create();
+      nccl->timeout = timeout;
+      backend->group = c10::make_intrusive<c10d::ProcessGroupNCCL>(backend->store, world.rank, world.size, nccl);
+#else
+      return Error::BadInput("a data-parallel CUDA run needs knob-train built with NCCL (KNOB_WITH_NCCL)");
+#endif
+    } else {
+#ifdef KNOB_WITH_GLOO
+      auto gloo = c10d::ProcessGroupGloo::Options::create();
+      gloo->timeout = timeout;
+      gloo->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(world.master_addr));
+      backend->group = c10::make_intrusive<c10d::ProcessGroupGloo>(backend->store, world.rank, world.size, gloo);
+#else
+      return Error::BadInput("a data-parallel CPU run needs knob-train built with Gloo (KNOB_WITH_GLOO)");
+#endif
+    }
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    return Error::Runtime("rank " + std::to_string(world.rank) + " of " + std::to_string(world.size) +
+                          " could not join the others at " + world.master_addr + ":" +
+                          std::to_string(world.master_port) + ": " + what.substr(0, what.find('\n')));
+  }
+  return std::unique_ptr<DataParallelGroup>(new DataParallelGroup(world, std::move(backend)));
+}
+
+DataParallelGroup::DataParallelGroup(WorldEnvironment world, std::unique_ptr<Backend> backend)
+    : world_(std::move(world)), backend_(std::move(backend)) {}
+
+DataParallelGroup::~DataParallelGroup() = default;
+
+void DataParallelGroup::SumInPlace(torch::Tensor& t) {
+  if (!backend_) return;
+  std::vector<torch::Tensor> tensors{t};
+  backend_->group->allreduce(tensors)->wait();
+}
+
+void DataParallelGroup::BroadcastInPlace(torch::Tensor& t) {
+  if (!backend_) return;
+  std::vector<torch::Tensor> tensors{t};
+  backend_->group->broadcast(tensors)->wait();
+}
+
+bool DataParallelGroup::Any(bool flag) {
+  if (!backend_) return flag;
+  torch::Tensor t = torch::full({1}, flag ? 1.0f : 0.0f, torch::TensorOptions().device(backend_->device));
+  SumInPlace(t);
+  return t.item<float>() > 0;
+}
+
+void DataParallelGroup::Barrier() {
+  if (!backend_) return;
+  backend_->group->barrier()->wait();
+}
+
+}  // namespace knob
