@@ -33,6 +33,7 @@ run() {
     -DZLIB_INCLUDE_DIR="$prefix/usr/include" \
     -DZLIB_LIBRARY="$(ls /usr/lib/x86_64-linux-gnu/libz.so.1 /lib/x86_64-linux-gnu/libz.so.1 2>/dev/null | head -1)" \
     > build-gpu.log
+  grep "knob-train: data parallel" build-gpu.log || echo "knob-train: no NCCL found: data parallel on CUDA is not built"
   cmake --build build-gpu -j "$(nproc)" >> build-gpu.log
   ./build-gpu/knob_train_tests
   local data

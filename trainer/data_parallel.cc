@@ -9,9 +9,14 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <thread>
 
 namespace knob {
 namespace {
@@ -41,6 +46,29 @@ Result<int> ReadInt(const std::function<const char*(const char*)>& get, const ch
   return static_cast<int>(value);
 }
 
+// Waits until something accepts connections at addr:port. c10d's TCPStore client
+// retries a refused connection only after a second: ranks started together with
+// rank 0 (as knob starts them) would each lose that second to rank 0's start-up.
+void WaitForListener(const std::string& addr, int port, double timeout_seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(addr.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return;
+  while (std::chrono::steady_clock::now() < deadline) {
+    bool accepted = false;
+    for (addrinfo* a = found; a && !accepted; a = a->ai_next) {
+      int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+      if (fd < 0) continue;
+      accepted = connect(fd, a->ai_addr, a->ai_addrlen) == 0;
+      close(fd);
+    }
+    if (accepted) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  freeaddrinfo(found);
+}
+
 }  // namespace
 
 Result<WorldEnvironment> ReadWorldEnvironment(const std::function<const char*(const char*)>& get) {
@@ -61,12 +89,23 @@ struct DataParallelGroup::Backend {
   torch::Device device = torch::kCPU;
 };
 
+bool DataParallelGroup::Available(torch::Device device) {
+#ifdef KNOB_WITH_NCCL
+  if (device.is_cuda()) return true;
+#endif
+#ifdef KNOB_WITH_GLOO
+  if (device.is_cpu()) return true;
+#endif
+  return false;
+}
+
 Result<std::unique_ptr<DataParallelGroup>> DataParallelGroup::Join(const WorldEnvironment& world, torch::Device device,
-                                                                   double timeout_seconds) {
-  if (world.size == 1) return std::unique_ptr<DataParallelGroup>(new DataParallelGroup(world, nullptr));
+                                                                   double timeout_seconds, bool even_alone) {
+  if (world.size == 1 && !even_alone) return std::unique_ptr<DataParallelGroup>(new DataParallelGroup(world, nullptr));
   auto backend = std::make_unique<Backend>();
   backend->device = device;
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
+  if (world.rank != 0) WaitForListener(world.master_addr, world.master_port, timeout_seconds);
   try {
     c10d::TCPStoreOptions options;
     options.port = static_cast<uint16_t>(world.master_port);

@@ -32,9 +32,12 @@ Result<WorldEnvironment> ReadWorldEnvironment(const std::function<const char*(co
 class DataParallelGroup {
  public:
   // Joins the others (waits for them up to `timeout_seconds`); a runtime error
-  // when the rendezvous fails.
+  // when the rendezvous fails. A world of one communicates only `even_alone`
+  // (a test of the backend on one device).
   static Result<std::unique_ptr<DataParallelGroup>> Join(const WorldEnvironment& world, torch::Device device,
-                                                         double timeout_seconds);
+                                                         double timeout_seconds, bool even_alone = false);
+  // Whether this build has the backend for `device`'s kind (Gloo: CPU, NCCL: CUDA).
+  static bool Available(torch::Device device);
   ~DataParallelGroup();
 
   int rank() const { return world_.rank; }

@@ -3,9 +3,13 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "base/clock.h"
 #include "launcher/run_test_support.h"
@@ -114,6 +118,31 @@ TEST_CASE("run: every rank of a trial gets rank 0's prune decisions, whichever r
     CHECK(rank0 == rank1);
     CHECK((rank0.find("prune") != std::string::npos) == (t.state == TrialState::kPruned));
   }
+}
+
+TEST_CASE("run: status shows a running trial of 2 processes as one trial on its slot") {
+  TempDir dir;
+  WriteFile(dir.File("s.yaml"), StudyYaml("status", 2, "--mode, hang, --release, " + dir.File("release")));
+  int pid = testing::StartKnob({"run", dir.File("s.yaml")}, dir.path().string());
+  REQUIRE(pid > 0);
+  nlohmann::json status;
+  for (int i = 0; i < 500; ++i) {  // bounded: until both slots run a trial
+    auto out = RunKnob({"status", "--storage", dir.File("d.db"), "--study", "status", "--format", "json"});
+    if (out.exit_code == 0) status = nlohmann::json::parse(out.out);
+    if (status.contains("running") && status["running"].size() == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(status["running"].size() == 2);
+  CHECK(status["counts"]["RUNNING"] == 2);  // two trials, four processes
+  std::set<std::string> slots;
+  for (const auto& r : status["running"]) slots.insert(r["slot"].get<std::string>());
+  CHECK(slots == std::set<std::string>{"cpu 0 x2 processes", "cpu 1 x2 processes"});
+  auto table = RunKnob({"status", "--storage", dir.File("d.db"), "--study", "status"});
+  CHECK(table.out.find("cpu 0 x2 processes") != std::string::npos);
+  WriteFile(dir.File("release"), "");
+  CHECK(testing::WaitFor(pid) == 0);
+  CHECK(Count(ReadStudy(dir.File("d.db"), "status"), TrialState::kComplete) == 2);
+  CHECK(ReadFile(dir.File("knob.err")).find("[cpu 0 x2 processes]") != std::string::npos);  // a finished trial's line
 }
 
 }  // namespace knob

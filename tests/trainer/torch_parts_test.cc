@@ -205,7 +205,32 @@ int FreePort() {
   return ntohs(a.sin_port);
 }
 
+void TwoCpuRanks();
+
 void TwoRanksSumBroadcastAndAgree() {
+  if (!DataParallelGroup::Available(torch::kCPU)) {
+    std::printf("no Gloo in this build: the CPU data-parallel check is skipped\n");
+  } else {
+    TwoCpuRanks();
+  }
+  if (torch::cuda::is_available() && DataParallelGroup::Available(torch::Device(torch::kCUDA, 0))) {
+    // NCCL on the one card: a world of one that still communicates.
+    WorldEnvironment one;
+    one.master_port = FreePort();
+    auto group = DataParallelGroup::Join(one, torch::Device(torch::kCUDA, 0), 60, /*even_alone=*/true);
+    Check(group.ok(), "NCCL: a world of one joins");
+    if (group.ok()) {
+      torch::Tensor t = torch::full({1000}, 2.5f, torch::Device(torch::kCUDA, 0));
+      (*group)->SumInPlace(t);
+      (*group)->BroadcastInPlace(t);
+      Check(t.eq(2.5f).all().item<bool>() && (*group)->Any(true) && !(*group)->Any(false),
+            "NCCL on one GPU: sum, broadcast and any of a world of one");
+      std::printf("NCCL: a world of one ran on %s\n", torch::Device(torch::kCUDA, 0).str().c_str());
+    }
+  }
+}
+
+void TwoCpuRanks() {
   const int port = FreePort();
   bool ok[2] = {false, false};
   auto rank_body = [&](int rank) {
@@ -225,11 +250,6 @@ void TwoRanksSumBroadcastAndAgree() {
   rank_body(0);
   other.join();
   Check(ok[0] && ok[1], "two ranks over Gloo: sum, rank 0's broadcast, any");
-  if (torch::cuda::is_available()) {
-    WorldEnvironment one;
-    auto group = DataParallelGroup::Join(one, torch::Device(torch::kCUDA, 0), 60);
-    Check(group.ok() && (*group)->size() == 1, "a world of one on CUDA");
-  }
 }
 
 void EvaluationTotalsPackAndAdd() {
