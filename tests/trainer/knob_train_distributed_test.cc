@@ -7,10 +7,6 @@
 
 #ifdef KNOB_TRAIN_BINARY
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <csignal>
 #include <fstream>
@@ -20,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "launcher/run_test_support.h"
+#include "free_port.h"
 #include "test_support.h"
 
 namespace knob {
@@ -41,18 +38,6 @@ const char* kResumable = R"({"learning_rate": 0.002, "max_steps": 60, "per_devic
   "model": {"type": "mlp", "hidden": [64], "dropout": 0.2},
   "dataset": {"name": "fashion-mnist", "augment": {"horizontal_flip": true, "max_shift": 1}}})";
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof a;
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 std::vector<std::string> RankEnv(int rank, int world, int port) {
   return {"OMP_NUM_THREADS=1",
           "OPENBLAS_NUM_THREADS=1",
@@ -73,7 +58,7 @@ std::vector<std::string> Train(const testing::TempDir& dir, const std::string& c
 
 // Runs `argv` as ranks 0 and 1 of one world; their results, by rank.
 std::vector<testing::ProcessResult> RunTwoRanks(const std::vector<std::string>& argv) {
-  const int port = FreePort();
+  const int port = testing::FreePort();
   std::vector<testing::ProcessResult> results(2);
   std::thread other([&] { results[1] = testing::RunProcess(argv, RankEnv(1, 2, port)); });
   results[0] = testing::RunProcess(argv, RankEnv(0, 2, port));
@@ -144,7 +129,7 @@ TEST_CASE("knob-train data parallel: a 2-rank run SIGKILLed at a random step res
   const int kill_after = std::uniform_int_distribution<int>(22, 55)(rng);  // past the first checkpoint (20)
   INFO("killed after step " << kill_after);
   {
-    const int port = FreePort();
+    const int port = testing::FreePort();
     auto argv = Train(dir, "r.json", "cut");
     testing::PipedProcess rank0(argv, RankEnv(0, 2, port)), rank1(argv, RankEnv(1, 2, port));
     while (auto line = rank0.ReadLine()) {

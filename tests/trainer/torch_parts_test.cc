@@ -8,16 +8,13 @@
 // is read from torchrun's variables, and evaluation totals survive packing. A
 // plain program (exit code 1 on a mismatch): doctest's assertions misbehave when
 // compiled with Torch's flags, and the main test binary stays free of Torch.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <thread>
 
+#include "free_port.h"
 #include "trainer/batch_norm_relu_pool.h"
 #include "trainer/data_parallel.h"
 #include "trainer/evaluation.h"
@@ -193,18 +190,6 @@ void ReadsTheWorldFromTorchrunsVariables() {
   Check(!overflow.ok() && overflow.error().kind == ErrorKind::kBadInput, "an overflowing WORLD_SIZE is bad input");
 }
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof a;
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 void TwoCpuRanks();
 
 void TwoRanksSumBroadcastAndAgree() {
@@ -216,7 +201,7 @@ void TwoRanksSumBroadcastAndAgree() {
   if (torch::cuda::is_available() && DataParallelGroup::Available(torch::Device(torch::kCUDA, 0))) {
     // NCCL on the one card: a world of one that still communicates.
     WorldEnvironment one;
-    one.master_port = FreePort();
+    one.master_port = testing::FreePort();
     auto group = DataParallelGroup::Join(one, torch::Device(torch::kCUDA, 0), 60, /*even_alone=*/true);
     Check(group.ok(), "NCCL: a world of one joins");
     if (group.ok()) {
@@ -231,7 +216,7 @@ void TwoRanksSumBroadcastAndAgree() {
 }
 
 void TwoCpuRanks() {
-  const int port = FreePort();
+  const int port = testing::FreePort();
   bool ok[2] = {false, false};
   auto rank_body = [&](int rank) {
     WorldEnvironment world;
