@@ -230,6 +230,12 @@ void Run::Log(nlohmann::json entry, int64_t step) {
 
 EvalMetrics Run::EvaluateSplit(const SplitTensors& split) {
   const int64_t n = split.x.size(0), rank = group_.rank(), world = group_.size();
+  // Batch norm's running statistics are each rank's own while training; every rank
+  // evaluates with rank 0's (those its checkpoints keep), as DDP's broadcast_buffers.
+  if (world > 1) {
+    torch::NoGradGuard no_grad;
+    for (auto buffer : net_->buffers()) group_.BroadcastInPlace(buffer);
+  }
   SplitTensors shard{split.x.slice(0, rank * n / world, (rank + 1) * n / world),
                      split.y.slice(0, rank * n / world, (rank + 1) * n / world)};
   EvalTotals totals = EvaluateTotals(net_, shard, a_.per_device_eval_batch_size, data_.num_classes, plan_.autocast);

@@ -388,7 +388,10 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
         end.pruned = end.pruned || message.pruned;
         t->outcome.metrics = message.metrics;
       }
-      if (message.type == TrainerMessage::Type::kFail && t->workers.size() > 1) StopTrial(t);
+      if (t->workers.size() > 1) {
+        ReleaseWaitingRanks(t);
+        if (message.type == TrainerMessage::Type::kFail) StopTrial(t);
+      }
       if (w->serves) EndServedTrial(w);
       return;
     case TrainerMessage::Type::kSuggest: {
@@ -440,7 +443,19 @@ void ProcessTrialRunner::AnswerLikeRankZero(const WorkerPtr& w, const RunningPtr
   if (w->stopping || t->outcome.end.pruned) return Send(w, DecisionLine(t->outcome.end.pruned && !w->stopping));
   auto decided = t->decisions.find(step);
   if (decided != t->decisions.end()) return Send(w, DecisionLine(decided->second));
+  if (t->rank0_status || t->got_result) return Send(w, DecisionLine(false));  // rank 0 decides no more
+  size_t waiting = 0;
+  for (const auto& [at, ranks] : t->waiting) waiting += ranks.size();
+  if (waiting >= limits_.max_unread_answers)
+    return BreakProtocol(w, "sent " + std::to_string(waiting) + " reports at steps rank 0 has not reported");
   t->waiting[step].push_back(w);
+}
+
+void ProcessTrialRunner::ReleaseWaitingRanks(const RunningPtr& t) {
+  for (const auto& [step, ranks] : t->waiting)
+    for (const WorkerPtr& other : ranks)
+      if (!other->exited) Send(other, DecisionLine(t->outcome.end.pruned && !other->stopping));
+  t->waiting.clear();
 }
 
 void ProcessTrialRunner::DecidedAtRankZero(const RunningPtr& t, int64_t step, bool prune) {
@@ -583,6 +598,7 @@ void ProcessTrialRunner::OnRankExit(const WorkerPtr& w, const RunningPtr& t, int
   }
   if (w->rank == 0) {
     t->rank0_status = wait_status;
+    ReleaseWaitingRanks(t);  // rank 0 reports no more: the others go on to their end
     // The others may finish by themselves a moment later; past the grace they are stopped.
     if (t->live > 0) {
       t->stop_timer.expires_after(Seconds(t->launch.stop_grace_seconds));

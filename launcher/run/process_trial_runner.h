@@ -65,6 +65,9 @@ class ProcessTrialRunner : public TrialRunner {
   // at that step, at once or when rank 0 has reported it.
   void AnswerLikeRankZero(const WorkerPtr& w, const RunningPtr& t, int64_t step);
   void DecidedAtRankZero(const RunningPtr& t, int64_t step, bool prune);
+  // Rank 0 has ended: reports still waiting for its decision are answered with
+  // the trial's (prune when it was pruned, else go on).
+  void ReleaseWaitingRanks(const RunningPtr& t);
   // The first rank to fail (crash, fail message, broken protocol) names the
   // trial's end; the other ranks are stopped.
   void RankFailed(const WorkerPtr& w, const RunningPtr& t);

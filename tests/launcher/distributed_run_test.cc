@@ -30,7 +30,8 @@ std::string StudyYaml(const std::string& name, int n_trials, const std::string& 
                       const std::string& more_trainer = "", const std::string& more = "") {
   return "study: " + name + "\nstorage: d.db\nn_trials: " + std::to_string(n_trials) +
          "\nmax_failures: 100\nsampler: {name: random, seed: 3}\nspace: {x: {type: float, low: 0, high: 1}}\n" + more +
-         "trainer:\n  command: " + Trainer(trainer_args) + "\n  processes: 2\n  stop_grace: 0.3s\n" + more_trainer +
+         "trainer:\n  command: " + Trainer(trainer_args) + "\n  processes: 2\n" +
+         (more_trainer.find("stop_grace") == std::string::npos ? "  stop_grace: 0.3s\n" : "") + more_trainer +
          "resources: {gpus: none, cpu_slots: 2}\n";
 }
 
@@ -72,6 +73,27 @@ TEST_CASE("run: a trial of 2 processes is one trial: its ranks, a port no overla
         CHECK(spans[i].port != spans[j].port);
       }
   CHECK(overlapping > 0);  // two slots did run at once
+}
+
+TEST_CASE("run: processes per_gpu: a rank per GPU of the slot, every rank seeing the slot's GPUs") {
+  TempDir dir;
+  WriteFile(dir.File("s.yaml"), "study: pergpu\nstorage: d.db\nn_trials: 6\nsampler: {name: random, seed: 3}\n"
+            "space: {x: {type: float, low: 0, high: 1}}\n"
+            "trainer:\n  command: " + Trainer("--mode, env") + "\n  processes: per_gpu\n"
+            "resources: {gpus: all, gpus_per_trial: 2}\n");
+  auto run = RunKnob({"run", dir.File("s.yaml")}, {"CUDA_VISIBLE_DEVICES=0,1,2,3"});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  StudySnapshot s = ReadStudy(dir.File("d.db"), "pergpu");
+  REQUIRE(Count(s, TrialState::kComplete) == 6);
+  std::set<std::string> seen;
+  for (const auto& t : s.trials) {
+    const auto& m = t.user_attrs["metrics"];
+    CHECK(m["world_size"] == "2");
+    seen.insert(m["cuda"].get<std::string>());
+    CHECK(t.system_attrs["knob:slot"]["processes"] == 2);
+  }
+  CHECK(seen == std::set<std::string>{"0,1", "2,3"});
 }
 
 TEST_CASE("run: one rank's crash ends its trial with that rank's reason; a rank that ignores SIGTERM is killed") {
@@ -117,6 +139,29 @@ TEST_CASE("run: every rank of a trial gets rank 0's prune decisions, whichever r
     CHECK(!rank0.empty());
     CHECK(rank0 == rank1);
     CHECK((rank0.find("prune") != std::string::npos) == (t.state == TrialState::kPruned));
+  }
+}
+
+TEST_CASE("run: a rank reporting steps rank 0 never reports is told to go on once rank 0 has its result") {
+  TempDir dir;
+  // Rank 0 sends its result at once; rank 1 reports 8 steps, each of which would
+  // wait for a decision of rank 0 for ever.
+  WriteFile(dir.File("s.yaml"), StudyYaml("release", 3, "--mode, value, --rank-mode, \"1:curve\", --steps, \"8\"",
+                                          "  timeout: 60s\n  stop_grace: 30s\n"));
+  auto run = RunKnob({"run", dir.File("s.yaml")});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  StudySnapshot s = ReadStudy(dir.File("d.db"), "release");
+  REQUIRE(Count(s, TrialState::kComplete) == 3);
+  for (const auto& t : s.trials) {
+    CHECK(*t.value == t.ParamsJson()["x"].get<double>());  // rank 0's result, not rank 1's curve
+    CHECK(t.intermediate_values.empty());                  // rank 1's reports are not the trial's
+    std::string curve = ReadFile(t.system_attrs["knob:trial_dir"].get<std::string>() + "/curve.rank1.txt");
+    CHECK(testing::LineCount(curve) == 8);
+    CHECK(curve.find("prune") == std::string::npos);
+    auto seconds = SecondsBetween(t.datetime_start, t.datetime_complete);
+    REQUIRE(seconds);
+    CHECK(*seconds < 10.0);  // rank 1 was not left waiting until stopped (30 s grace)
   }
 }
 
