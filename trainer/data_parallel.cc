@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <stdexcept>
 #include <thread>
 
 namespace knob {
@@ -146,16 +147,35 @@ DataParallelGroup::DataParallelGroup(WorldEnvironment world, std::unique_ptr<Bac
 
 DataParallelGroup::~DataParallelGroup() = default;
 
+// Runs one collective; c10d's failure (a rank that died closes its connections)
+// becomes one line that says which rank saw it and what it was doing.
+template <class Body>
+void DataParallelGroup::Collective(const char* what, Body body) {
+  try {
+    body();
+  } catch (const std::exception& e) {
+    std::string cause = e.what();
+    cause = cause.substr(0, cause.find('\n'));
+    if (size_t at = cause.rfind("] "); at != std::string::npos && cause[0] == '[') cause = cause.substr(at + 2);
+    throw std::runtime_error("rank " + std::to_string(world_.rank) + " of " + std::to_string(world_.size) + ": " +
+                             what + " failed, another rank has probably ended: " + cause);
+  }
+}
+
 void DataParallelGroup::SumInPlace(torch::Tensor& t) {
   if (!backend_) return;
-  std::vector<torch::Tensor> tensors{t};
-  backend_->group->allreduce(tensors)->wait();
+  Collective("a sum over the ranks", [&] {
+    std::vector<torch::Tensor> tensors{t};
+    backend_->group->allreduce(tensors)->wait();
+  });
 }
 
 void DataParallelGroup::BroadcastInPlace(torch::Tensor& t) {
   if (!backend_) return;
-  std::vector<torch::Tensor> tensors{t};
-  backend_->group->broadcast(tensors)->wait();
+  Collective("a broadcast from rank 0", [&] {
+    std::vector<torch::Tensor> tensors{t};
+    backend_->group->broadcast(tensors)->wait();
+  });
 }
 
 bool DataParallelGroup::Any(bool flag) {
@@ -167,7 +187,7 @@ bool DataParallelGroup::Any(bool flag) {
 
 void DataParallelGroup::Barrier() {
   if (!backend_) return;
-  backend_->group->barrier()->wait();
+  Collective("a barrier", [&] { backend_->group->barrier()->wait(); });
 }
 
 }  // namespace knob

@@ -44,6 +44,9 @@ class DataParallelGroup {
   int size() const { return world_.size; }
   bool is_main() const { return world_.rank == 0; }
 
+  // The collectives throw std::runtime_error (one line naming this rank) when
+  // another rank is gone: the training loop cannot go on, and knob-train's main
+  // turns it into its exit line.
   // Sums `t` over the ranks, in place (every rank gets the sum).
   void SumInPlace(torch::Tensor& t);
   // Every rank gets rank 0's values of `t`, in place.
@@ -56,6 +59,8 @@ class DataParallelGroup {
  private:
   struct Backend;
   DataParallelGroup(WorldEnvironment world, std::unique_ptr<Backend> backend);
+  template <class Body>
+  void Collective(const char* what, Body body);
   WorldEnvironment world_;
   std::unique_ptr<Backend> backend_;  // null for a group of one
 };
