@@ -80,7 +80,6 @@ struct ProcessTrialRunner::Running {
   TrialOutcome outcome;
   // Distributed trials.
   int port = 0;                    // its MASTER_PORT, held in ports_
-  int live = 0;                    // ranks not yet exited
   bool rank_failed = false;        // the end names a rank that failed
   std::optional<int> rank0_status;  // rank 0's wait status, once it exited
   std::map<int64_t, bool> decisions;                  // rank 0's, by step
@@ -231,7 +230,6 @@ Status ProcessTrialRunner::StartRanks(const RunningPtr& t) {
       return {};
     }
     Attach(*w, t);
-    t->live++;
     WatchChannel(*w);
   }
   return {};
@@ -588,7 +586,7 @@ void ProcessTrialRunner::OnExit(WorkerPtr w, int wait_status) {
 }
 
 void ProcessTrialRunner::OnRankExit(const WorkerPtr& w, const RunningPtr& t, int wait_status) {
-  t->live--;
+  const auto live = std::count_if(t->workers.begin(), t->workers.end(), [](const WorkerPtr& r) { return !r->exited; });
   TrialEnd& end = t->outcome.end;
   const bool clean = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
   // A rank that died by itself (not stopped by knob) before rank 0's result names the end.
@@ -600,14 +598,14 @@ void ProcessTrialRunner::OnRankExit(const WorkerPtr& w, const RunningPtr& t, int
     t->rank0_status = wait_status;
     ReleaseWaitingRanks(t);  // rank 0 reports no more: the others go on to their end
     // The others may finish by themselves a moment later; past the grace they are stopped.
-    if (t->live > 0) {
+    if (live > 0) {
       t->stop_timer.expires_after(Seconds(t->launch.stop_grace_seconds));
       t->stop_timer.async_wait([this, t](const boost::system::error_code& e) {
         if (!e && !t->finished) StopTrial(t);
       });
     }
   }
-  if (t->live > 0) return;
+  if (live > 0) return;
   EndTrial(t);
   if (!t->rank_failed) {
     end.wait_status = t->rank0_status.value_or(wait_status);
