@@ -29,17 +29,18 @@ grep -E "^__version__|^cuda" "$root/torch/version.py"
 # No Gloo headers in the wheel (nor on the CUDA machine): Debian's, made for its
 # LibTorch 1.13, are left out, so the build is the one the CUDA machine makes.
 # The card of GPU-BUILD.md (H100/H200: compute capability 9.0); no GPU here to detect.
+mkdir -p build-cuda-check
 export TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST:-9.0}
 cmake -S . -B build-cuda-check -G Ninja -DCMAKE_BUILD_TYPE=Release -DKNOB_TRAINER_ONLY=ON \
   -DCMAKE_PREFIX_PATH="$(pwd)/$root/torch/share/cmake" -DCUDAToolkit_ROOT="$cuda" \
   -DCMAKE_CUDA_COMPILER="$cuda/bin/nvcc" -DKNOB_GLOO=OFF \
   -DCMAKE_EXE_LINKER_FLAGS="-Wl,--allow-shlib-undefined -Wl,-rpath-link,$cuda/lib64" \
-  > build-cuda-check.log 2>&1 || { tail -30 build-cuda-check.log; exit 1; }
-grep -q "data parallel on CUDA over NCCL" build-cuda-check.log || {
-  echo "cuda_build_check: CMake did not find NCCL with a CUDA LibTorch" >&2; tail -30 build-cuda-check.log; exit 1; }
-grep "knob-train: data parallel" build-cuda-check.log
-cmake --build build-cuda-check --target knob-train knob_train_tests >> build-cuda-check.log 2>&1 || {
-  grep -E "error|Error" build-cuda-check.log | head -30; exit 1; }
+  > build-cuda-check/check.log 2>&1 || { tail -30 build-cuda-check/check.log; exit 1; }
+grep -q "data parallel on CUDA over NCCL" build-cuda-check/check.log || {
+  echo "cuda_build_check: CMake did not find NCCL with a CUDA LibTorch" >&2; tail -30 build-cuda-check/check.log; exit 1; }
+grep "knob-train: data parallel" build-cuda-check/check.log
+cmake --build build-cuda-check --target knob-train knob_train_tests >> build-cuda-check/check.log 2>&1 || {
+  grep -E "error|Error" build-cuda-check/check.log | head -30; exit 1; }
 nm -C build-cuda-check/knob-train > build-cuda-check/knob-train.symbols
 grep -q "ProcessGroupNCCL::ProcessGroupNCCL" build-cuda-check/knob-train.symbols || {
   echo "cuda_build_check: knob-train does not construct ProcessGroupNCCL" >&2; exit 1; }
