@@ -13,11 +13,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
+
+#include "base/input_reader.h"
 
 namespace knob {
 namespace {
@@ -30,6 +31,8 @@ using Collectives = c10d::Backend;
 using Collectives = c10d::ProcessGroup;
 #endif
 
+// An integer variable in [low, high] (the text read by base/input_reader's
+// ParseInteger), or `fallback` when it is unset.
 Result<int> ReadInt(const std::function<const char*(const char*)>& get, const char* name, int low, int high,
                     std::optional<int> fallback) {
   const char* text = get(name);
@@ -38,12 +41,10 @@ Result<int> ReadInt(const std::function<const char*(const char*)>& get, const ch
     return Error::BadInput(std::string(name) + ": not set (a data-parallel run needs RANK, WORLD_SIZE, "
                                                "MASTER_ADDR and MASTER_PORT, as torchrun and knob run set them)");
   }
-  errno = 0;
-  char* end = nullptr;
-  long value = std::strtol(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || value < low || value > high)
+  KNOB_ASSIGN_OR_RETURN(int64_t value, ParseInteger(name, text));
+  if (value < low || value > high)
     return Error::BadInput(std::string(name) + ": expected an integer from " + std::to_string(low) + " to " +
-                           std::to_string(high) + ", got '" + std::string(text).substr(0, 40) + "'");
+                           std::to_string(high) + ", got " + QuoteForMessage(text));
   return static_cast<int>(value);
 }
 
@@ -176,6 +177,10 @@ void DataParallelGroup::BroadcastInPlace(torch::Tensor& t) {
     std::vector<torch::Tensor> tensors{t};
     backend_->group->broadcast(tensors)->wait();
   });
+}
+
+void DataParallelGroup::BroadcastInPlace(std::vector<torch::Tensor> tensors) {
+  for (auto& t : tensors) BroadcastInPlace(t);
 }
 
 bool DataParallelGroup::Any(bool flag) {

@@ -51,6 +51,8 @@ class DataParallelGroup {
   void SumInPlace(torch::Tensor& t);
   // Every rank gets rank 0's values of `t`, in place.
   void BroadcastInPlace(torch::Tensor& t);
+  // Each of `tensors` (views of a model's parameters or buffers) in turn.
+  void BroadcastInPlace(std::vector<torch::Tensor> tensors);
   // Whether any rank's `flag` is set.
   bool Any(bool flag);
   // Returns once every rank has called it.

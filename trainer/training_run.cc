@@ -137,8 +137,8 @@ class Run {
     // Every rank starts from rank 0's weights (and buffers), as DDP does.
     {
       torch::NoGradGuard no_grad;
-      for (auto tensor : net_->parameters()) group_.BroadcastInPlace(tensor);
-      for (auto tensor : net_->buffers()) group_.BroadcastInPlace(tensor);
+      group_.BroadcastInPlace(net_->parameters());
+      group_.BroadcastInPlace(net_->buffers());
     }
     if (group_.is_main()) {
       KNOB_ASSIGN_OR_RETURN(events_, EventFileWriter::Create(a_.output_dir + "/runs"));
@@ -234,7 +234,7 @@ EvalMetrics Run::EvaluateSplit(const SplitTensors& split) {
   // evaluates with rank 0's (those its checkpoints keep), as DDP's broadcast_buffers.
   if (world > 1) {
     torch::NoGradGuard no_grad;
-    for (auto buffer : net_->buffers()) group_.BroadcastInPlace(buffer);
+    group_.BroadcastInPlace(net_->buffers());
   }
   SplitTensors shard{split.x.slice(0, rank * n / world, (rank + 1) * n / world),
                      split.y.slice(0, rank * n / world, (rank + 1) * n / world)};
