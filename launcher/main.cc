@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
   knob::AddRunCommand(app, status);
   knob::AddResumeCommand(app, status);
   knob::AddStatusCommand(app, status);
+  knob::AddImportanceCommand(app, status);
+  knob::AddDashboardCommand(app, status);
 
   try {
     app.parse(argc, argv);

@@ -159,7 +159,7 @@ Status RdbStorage::SetStudySystemAttr(int64_t study_id, const std::string& key, 
   return UpsertStudyAttr("study_system_attributes", study_id, key, value);
 }
 
-StudySnapshot RdbStorage::ReadSnapshot(int64_t study_id, std::optional<int> only_number,
+StudySnapshot RdbStorage::ReadSnapshot(int64_t study_id, std::optional<int> only_number, const TrialChanges* changes,
                                        const SnapshotParts& parts) {
   StudyRecord record = ReadStudyRecord(study_id);
   StudySnapshot snapshot{study_id, record.name, record.direction, {}, record.directions};
@@ -169,12 +169,30 @@ StudySnapshot RdbStorage::ReadSnapshot(int64_t study_id, std::optional<int> only
     if (!located.ok()) return snapshot;
     only_id = located->first;
   }
+  // Which trials: one by its id, the study's changed ones, or all the study's.
+  std::string which = "t.trial_id = ?";
+  std::vector<SqlValue> which_params{only_id ? *only_id : study_id};
+  if (!only_id) {
+    which = "t.study_id = ?";
+    if (changes) {
+      which += " AND (t.trial_id > ?";
+      which_params.push_back(changes->after_trial_id);
+      if (!changes->open_trial_ids.empty()) {
+        which += " OR t.trial_id IN (";
+        for (size_t i = 0; i < changes->open_trial_ids.size(); ++i) {
+          which += i == 0 ? "?" : ", ?";
+          which_params.push_back(changes->open_trial_ids[i]);
+        }
+        which += ")";
+      }
+      which += ")";
+    }
+  }
   std::unordered_map<int64_t, size_t> index_of;
-  std::string columns = parts.times ? "trial_id, number, state, datetime_start, datetime_complete"
-                                    : "trial_id, number, state";
-  session_->Query("SELECT " + columns + " FROM trials " +
-                      (only_id ? "WHERE trial_id = ?" : "WHERE study_id = ? ORDER BY number, trial_id"),
-                  {only_id ? *only_id : study_id}, [&](const SqlRow& row) {
+  std::string columns = parts.times ? "t.trial_id, t.number, t.state, t.datetime_start, t.datetime_complete"
+                                    : "t.trial_id, t.number, t.state";
+  session_->Query("SELECT " + columns + " FROM trials t WHERE " + which + " ORDER BY t.number, t.trial_id",
+                  which_params, [&](const SqlRow& row) {
     FrozenTrial& t = snapshot.trials.emplace_back();
     t.trial_id = row.Int(0);
     t.number = static_cast<int>(row.Int(1));
@@ -187,14 +205,14 @@ StudySnapshot RdbStorage::ReadSnapshot(int64_t study_id, std::optional<int> only
   });
   if (snapshot.trials.empty()) return snapshot;
   // Visits each row of a trial table with its trial: for one trial by the trial's id,
-  // for the whole study through a join (optionally only the rows `only_where` picks).
+  // for the study's (or its changed) trials through a join (optionally only the
+  // rows `only_where` picks).
   auto for_each_row = [&](const char* columns, const char* table, auto&& visit,
                           const char* only_where = nullptr) {
     std::string sql = std::string("SELECT x.trial_id, ") + columns + " FROM " + table + " x ";
-    sql += only_id ? "WHERE x.trial_id = ?"
-                   : "JOIN trials t ON x.trial_id = t.trial_id WHERE t.study_id = ?";
+    sql += only_id ? "WHERE x.trial_id = ?" : "JOIN trials t ON x.trial_id = t.trial_id WHERE " + which;
     if (only_where && !only_id) sql += std::string(" AND ") + only_where;
-    session_->Query(sql, {only_id ? *only_id : study_id}, [&](const SqlRow& row) {
+    session_->Query(sql, which_params, [&](const SqlRow& row) {
       auto index = index_of.find(row.Int(0));
       if (index != index_of.end()) visit(snapshot.trials[index->second], row);
     });
@@ -266,7 +284,7 @@ Result<FrozenTrial> RdbStorage::CreateTrial(int64_t study_id, const SnapshotPart
                                             const TrialPlanner& planner) {
   return Guarded([&]() -> Result<FrozenTrial> {
     WriteTransaction transaction(*session_, study_id);
-    StudySnapshot snapshot = ReadSnapshot(study_id, std::nullopt, parts);
+    StudySnapshot snapshot = ReadSnapshot(study_id, std::nullopt, nullptr, parts);
     KNOB_ASSIGN_OR_RETURN(TrialPlan plan, planner(snapshot));
     std::string now = NowText();
     FrozenTrial base;
@@ -277,7 +295,7 @@ Result<FrozenTrial> RdbStorage::CreateTrial(int64_t study_id, const SnapshotPart
         return Error::Runtime("planned WAITING trial " + std::to_string(*plan.waiting_number) +
                               " is not waiting");
       // The snapshot may lack parts of it; the trial handed back is whole.
-      base = ReadSnapshot(study_id, waiting->number, SnapshotParts::All()).trials.front();
+      base = ReadSnapshot(study_id, waiting->number, nullptr, SnapshotParts::All()).trials.front();
       session_->Exec("UPDATE trials SET state = 'RUNNING', datetime_start = ? WHERE trial_id = ?",
                      {now, base.trial_id});
     } else {
@@ -437,7 +455,7 @@ Result<StudySnapshot> RdbStorage::ReadStudy(int64_t study_id, const SnapshotPart
     // One read transaction, so that trials created meanwhile by other processes
     // appear in all of the snapshot's tables or in none.
     auto transaction = WriteTransaction::ForReading(*session_);
-    StudySnapshot snapshot = ReadSnapshot(study_id, std::nullopt, parts);
+    StudySnapshot snapshot = ReadSnapshot(study_id, std::nullopt, nullptr, parts);
     transaction.Commit();
     return snapshot;
   });
@@ -447,10 +465,19 @@ Result<FrozenTrial> RdbStorage::ReadTrial(int64_t study_id, int number) {
   // The same reading code as a snapshot, restricted to one number.
   return Guarded([&]() -> Result<FrozenTrial> {
     auto transaction = WriteTransaction::ForReading(*session_);
-    StudySnapshot snapshot = ReadSnapshot(study_id, number, SnapshotParts::All());
+    StudySnapshot snapshot = ReadSnapshot(study_id, number, nullptr, SnapshotParts::All());
     transaction.Commit();
     if (snapshot.trials.empty()) return UnknownTrialError(number);
     return std::move(snapshot.trials.front());
+  });
+}
+
+Result<StudySnapshot> RdbStorage::ReadChangedTrials(int64_t study_id, const TrialChanges& since) {
+  return Guarded([&]() -> Result<StudySnapshot> {
+    auto transaction = WriteTransaction::ForReading(*session_);
+    StudySnapshot snapshot = ReadSnapshot(study_id, std::nullopt, &since, SnapshotParts::All());
+    transaction.Commit();
+    return snapshot;
   });
 }
 

@@ -48,6 +48,7 @@ class RdbStorage : public Storage {
   Result<StudySnapshot> ReadStudy(int64_t study_id,
                                   const SnapshotParts& parts = SnapshotParts::All()) override;
   Result<FrozenTrial> ReadTrial(int64_t study_id, int number) override;
+  Result<StudySnapshot> ReadChangedTrials(int64_t study_id, const TrialChanges& since) override;
 
  protected:
   SqlSession& session() { return *session_; }
@@ -59,7 +60,7 @@ class RdbStorage : public Storage {
 
   StudyRecord ReadStudyRecord(int64_t study_id);
   // The whole study, or only the trial numbered `only_number`.
-  StudySnapshot ReadSnapshot(int64_t study_id, std::optional<int> only_number,
+  StudySnapshot ReadSnapshot(int64_t study_id, std::optional<int> only_number, const TrialChanges* changes,
                              const SnapshotParts& parts);
   // The trial's id and state, or an error for an unknown number.
   Result<std::pair<int64_t, TrialState>> LocateTrial(int64_t study_id, int number);

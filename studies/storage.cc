@@ -1,5 +1,7 @@
 #include "studies/storage.h"
 
+#include <algorithm>
+
 namespace knob {
 
 FrozenTrial ApplyPlan(FrozenTrial base, const TrialPlan& plan, const std::string& now) {
@@ -32,6 +34,17 @@ Result<std::vector<int>> Storage::StaleTrials(int64_t study_id, double grace_sec
   for (const auto& [number, age] : ages)
     if (age > grace_seconds) stale.push_back(number);
   return stale;
+}
+
+Result<StudySnapshot> Storage::ReadChangedTrials(int64_t study_id, const TrialChanges& since) {
+  KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, ReadStudy(study_id));
+  std::vector<FrozenTrial> changed;
+  for (auto& t : snapshot.trials)
+    if (t.trial_id > since.after_trial_id ||
+        std::find(since.open_trial_ids.begin(), since.open_trial_ids.end(), t.trial_id) != since.open_trial_ids.end())
+      changed.push_back(std::move(t));
+  snapshot.trials = std::move(changed);
+  return snapshot;
 }
 
 }  // namespace knob

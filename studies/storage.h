@@ -37,6 +37,14 @@ struct TrialPlan {
   bool heartbeat = false;  // record the trial's first heartbeat in the same transaction
 };
 
+// What a reader saw of a study at its last look, so that the next read brings only
+// what changed since: the trials created after `after_trial_id`, and those of
+// `open_trial_ids` (the ones it saw unfinished; finished trials never change).
+struct TrialChanges {
+  int64_t after_trial_id = -1;
+  std::vector<int64_t> open_trial_ids = {};
+};
+
 // Decides a new trial from the study as it is inside the transaction.
 using TrialPlanner = std::function<Result<TrialPlan>(const StudySnapshot&)>;
 
@@ -105,6 +113,9 @@ class Storage {
   virtual Result<StudySnapshot> ReadStudy(int64_t study_id,
                                           const SnapshotParts& parts = SnapshotParts::All()) = 0;
   virtual Result<FrozenTrial> ReadTrial(int64_t study_id, int number) = 0;
+  // The trials `since` names, whole, in one read transaction (a dashboard's poll).
+  // This default reads the whole study and keeps those.
+  virtual Result<StudySnapshot> ReadChangedTrials(int64_t study_id, const TrialChanges& since);
 };
 
 // The trial that `plan` makes of `base` (a WAITING trial, or a new one already

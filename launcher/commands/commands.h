@@ -22,6 +22,8 @@ void AddSetUserAttrCommand(CLI::App& app, Status& status);
 void AddTrialsCommand(CLI::App& app, Status& status);
 void AddBestTrialCommand(CLI::App& app, Status& status);
 void AddBestTrialsCommand(CLI::App& app, Status& status);
+void AddImportanceCommand(CLI::App& app, Status& status);
+void AddDashboardCommand(CLI::App& app, Status& status);
 
 void AddRunCommand(CLI::App& app, Status& status);
 void AddResumeCommand(CLI::App& app, Status& status);

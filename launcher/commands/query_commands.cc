@@ -1,8 +1,9 @@
-// trials, best-trial: read-only views of a study.
+// trials, best-trial, best-trials, importance: read-only views of a study.
 #include <memory>
 
 #include "launcher/commands/command_support.h"
 #include "launcher/commands/commands.h"
+#include "search/importance/fanova.h"
 
 namespace knob {
 namespace {
@@ -11,6 +12,7 @@ struct QueryOptions {
   StudyLocation location;
   std::string format;
   std::string state;
+  int objective = 0;
 };
 
 Status RunTrials(const QueryOptions& o) {
@@ -64,7 +66,36 @@ Status RunBestTrials(const QueryOptions& o) {
   return {};
 }
 
+Status RunImportance(const QueryOptions& o) {
+  KNOB_ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(o.format));
+  KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kRead));
+  if (o.objective < 0 || static_cast<size_t>(o.objective) >= opened.study->objectives())
+    return Error::BadInput("--objective must be 0 to " + std::to_string(opened.study->objectives() - 1) +
+                           " (study '" + opened.study->record().name + "' has " +
+                           std::to_string(opened.study->objectives()) + " objective(s)), got " +
+                           std::to_string(o.objective));
+  KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, opened.study->Snapshot());
+  ImportanceOptions options;
+  options.objective = o.objective;
+  KNOB_ASSIGN_OR_RETURN(auto importances, ParamImportances(snapshot, options));
+  std::vector<nlohmann::ordered_json> rows;
+  for (const auto& p : importances) rows.push_back({{"param", p.name}, {"importance", p.importance}});
+  Print(RenderRecords(rows, format));
+  return {};
+}
+
 }  // namespace
+
+void AddImportanceCommand(CLI::App& app, Status& status) {
+  auto o = std::make_shared<QueryOptions>();
+  auto* cmd = app.add_subcommand("importance",
+                                 "Rank the parameters by their share of the objective's variance (fANOVA, as "
+                                 "Optuna 3.1's get_param_importances)");
+  AddStudyOrFileOptions(cmd, o->location);
+  AddFormatOption(cmd, o->format, "table");
+  cmd->add_option("--objective", o->objective, "Which objective of a study with several (0-based)");
+  cmd->callback([o, &status] { status = RunImportance(*o); });
+}
 
 void AddBestTrialsCommand(CLI::App& app, Status& status) {
   auto o = std::make_shared<QueryOptions>();

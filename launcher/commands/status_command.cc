@@ -18,19 +18,10 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-// "gpu 0,1" or "cpu 3", from a trial's knob:slot attribute, as the run labels it.
-std::string SlotLabel(const nlohmann::json& slot) {
-  if (!slot.contains("index")) return "-";
-  const auto& processes = slot.value("processes", nlohmann::json(1));
-  return Slot{slot["index"].get<int>(), slot.value("gpus", std::vector<std::string>()),
-              processes.is_number_integer() ? processes.get<int>() : 1}
-      .Label();
-}
-
 Json RunningTrialRow(const FrozenTrial& t, const std::string& worker, const std::string& now) {
   Json row;
   row["number"] = t.number;
-  row["slot"] = SlotLabel(t.system_attrs.value("knob:slot", nlohmann::json::object()));
+  row["slot"] = SlotLabelOfAttr(t.system_attrs.value("knob:slot", nlohmann::json::object()));
   row["worker"] = worker;
   auto seconds = SecondsBetween(t.datetime_start, now);
   row["elapsed_s"] = seconds ? std::round(*seconds * 10) / 10 : 0.0;

@@ -5,6 +5,7 @@
 #include "base/json_text.h"
 #include "launcher/commands/command_support.h"
 #include "launcher/commands/commands.h"
+#include "launcher/dashboard/html_report.h"
 
 namespace knob {
 namespace {
@@ -88,13 +89,23 @@ Status RunTell(const TellOptions& o) {
 
 struct ReportOptions {
   StudyLocation location;
+  std::string output;  // -o: write the HTML report instead
   int trial = -1;
   int64_t step = -1;
   std::string value;
   std::string format;
 };
 
-Status RunReport(const ReportOptions& o) {
+Status RunReport(const ReportOptions& o, bool recording) {
+  if (!o.output.empty()) {
+    if (recording) return Error::BadInput("knob report takes -o (an HTML report) or --trial/--step/--value, not both");
+    KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kRead));
+    KNOB_RETURN_IF_ERROR(WriteHtmlReport(*opened.storage, opened.study->record(), o.output));
+    Print("report of study " + opened.study->record().name + " written to " + o.output + "\n");
+    return {};
+  }
+  if (o.trial < 0 || o.step < 0 || o.value.empty())
+    return Error::BadInput("knob report needs --trial, --step and --value (an intermediate value), or -o FILE (an HTML report)");
   KNOB_ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(o.format));
   KNOB_ASSIGN_OR_RETURN(double value, ParseValueArgument("--value", o.value));
   KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kWrite));
@@ -170,13 +181,18 @@ void AddTellCommand(CLI::App& app, Status& status) {
 
 void AddReportCommand(CLI::App& app, Status& status) {
   auto o = std::make_shared<ReportOptions>();
-  auto* cmd = app.add_subcommand("report", "Record an intermediate value of a running trial; prints whether the study's pruner stops it");
+  auto* cmd = app.add_subcommand("report",
+                                 "Record an intermediate value of a running trial (prints whether the study's pruner "
+                                 "stops it), or with -o write the study's dashboard as one HTML file");
   AddStudyOptions(cmd, o->location);
-  cmd->add_option("--trial", o->trial, "trial number")->required();
-  cmd->add_option("--step", o->step, "step (>= 0)")->required();
-  cmd->add_option("--value", o->value, "intermediate value")->required();
+  auto* trial = cmd->add_option("--trial", o->trial, "trial number");
+  auto* step = cmd->add_option("--step", o->step, "step (>= 0)");
+  auto* value = cmd->add_option("--value", o->value, "intermediate value");
+  cmd->add_option("-o,--output", o->output, "write a self-contained HTML report of the study to this file");
   AddFormatOption(cmd, o->format, "table");
-  cmd->callback([o, &status] { status = RunReport(*o); });
+  cmd->callback([o, &status, trial, step, value] {
+    status = RunReport(*o, trial->count() + step->count() + value->count() > 0);
+  });
 }
 
 void AddEnqueueCommand(CLI::App& app, Status& status) {

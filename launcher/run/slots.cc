@@ -53,6 +53,17 @@ std::string Slot::Label() const {
 
 std::string Slot::DeviceLabel() const { return gpus.empty() ? "cpu" : "gpu " + CudaVisibleDevices(); }
 
+std::string SlotLabelOfAttr(const nlohmann::json& slot) {
+  if (!slot.is_object() || !slot.contains("index") || !slot["index"].is_number_integer()) return "-";
+  const auto& gpus = slot.value("gpus", nlohmann::json::array());
+  const auto& processes = slot.value("processes", nlohmann::json(1));
+  Slot parsed{slot["index"].get<int>(), {}, processes.is_number_integer() ? processes.get<int>() : 1};
+  if (gpus.is_array())
+    for (const auto& g : gpus)
+      if (g.is_string()) parsed.gpus.push_back(g.get<std::string>());
+  return parsed.Label();
+}
+
 MachineResources DetectResources() {
   MachineResources machine;
   cpu_set_t set;

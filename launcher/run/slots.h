@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "base/result.h"
 #include "studies/study_file.h"
 
@@ -23,6 +25,10 @@ struct Slot {
   std::string Label() const;        // "gpu 0", "gpu 0,1", "cpu 3", "gpu 0,1 x2 processes"
   std::string DeviceLabel() const;  // what progress counts by: "gpu 0", "gpu 0,1" or "cpu"
 };
+
+// The label of the slot a trial's `knob:slot` system attribute records ("-" when
+// it is not one): how `knob status` and the dashboard name where a trial ran.
+std::string SlotLabelOfAttr(const nlohmann::json& slot);
 
 struct MachineResources {
   std::vector<std::string> gpus;  // ids as CUDA_VISIBLE_DEVICES names them

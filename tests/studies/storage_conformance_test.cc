@@ -181,6 +181,40 @@ TEST_CASE_TEMPLATE("storage: values, intermediate values and attributes round-tr
   CHECK(one->params.at("x").internal == 2);
 }
 
+TEST_CASE_TEMPLATE("storage: a reader's poll brings the trials created or changed since its cursor, whole", F,
+                   MemoryFixture, SqliteFixture, PostgresFixture) {
+  F f;
+  Storage& s = f.Get();
+  int64_t id = *s.CreateStudy("a", StudyDirection::kMinimize, nlohmann::json::object());
+  int64_t other = *s.CreateStudy("b", StudyDirection::kMinimize, nlohmann::json::object());
+  for (int i = 0; i < 4; ++i) REQUIRE(s.CreateTrial(id, SnapshotParts::All(), FixedPlanner(i)).ok());
+  REQUIRE(s.FinishTrial(id, 0, TrialState::kComplete, 1.0, nlohmann::json::object()).ok());
+  REQUIRE(s.FinishTrial(id, 1, TrialState::kComplete, 2.0, nlohmann::json::object()).ok());
+  auto first = s.ReadStudy(id);
+  REQUIRE(first.ok());
+  // The reader saw 4 trials, 2 and 3 still running.
+  TrialChanges cursor{first->trials[3].trial_id, {first->trials[2].trial_id, first->trials[3].trial_id}};
+  REQUIRE(s.SetIntermediateValue(id, 2, 7, 0.5).ok());
+  REQUIRE(s.FinishTrial(id, 3, TrialState::kPruned, 0.25, nlohmann::json::object()).ok());
+  REQUIRE(s.CreateTrial(id, SnapshotParts::All(), FixedPlanner(9)).ok());
+  REQUIRE(s.CreateTrial(other, SnapshotParts::All(), FixedPlanner(5)).ok());  // another study's: not brought
+
+  auto changed = s.ReadChangedTrials(id, cursor);
+  REQUIRE(changed.ok());
+  REQUIRE(changed->trials.size() == 3);
+  CHECK(changed->trials[0].number == 2);
+  CHECK(changed->trials[0].intermediate_values.at(7) == 0.5);
+  CHECK(changed->trials[0].params.at("x").internal == 2);
+  CHECK(changed->trials[1].number == 3);
+  CHECK(changed->trials[1].state == TrialState::kPruned);
+  CHECK(changed->trials[2].number == 4);
+  CHECK(changed->trials[2].params.at("x").internal == 9);
+  // Nothing open and nothing new: nothing.
+  auto none = s.ReadChangedTrials(id, TrialChanges{changed->trials[2].trial_id + 1000, {}});
+  REQUIRE(none.ok());
+  CHECK(none->trials.empty());
+}
+
 TEST_CASE_TEMPLATE("storage: a finished trial never changes", F, MemoryFixture, SqliteFixture, PostgresFixture) {
   F f;
   Storage& s = f.Get();
