@@ -20,6 +20,7 @@ if [[ " $* " != *" --no-peers "* ]]; then
     python3-torch python3-numpy                 # the Python training loop knob-train is measured against
     python3-sklearn python3-torchvision         # Optuna's own examples (shared/peer-examples), run under knob
     clang libclang-rt-14-dev                    # the fuzz targets (libFuzzer) and their sanitizers
+    chromium                                    # the dashboard's tests open it in a real browser
   )
 fi
 missing=()

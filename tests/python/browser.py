@@ -115,7 +115,7 @@ class Browser:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                value = self.evaluate(expression)
+                value = self.evaluate(f"!!({expression})")
             except RuntimeError:
                 value = None
             if value:
