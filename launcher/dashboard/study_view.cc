@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <regex>
 
 #include "base/input_reader.h"
@@ -170,11 +172,17 @@ Json TrialDetailJson(const FrozenTrial& trial) {
   Json files = Json::array();
   if (auto dir = trial.system_attrs.find("knob:trial_dir"); dir != trial.system_attrs.end() && dir->is_string()) {
     detail["trial_dir"] = *dir;
-    for (const char* name : {"trainer.log", "metrics.json", "params.json"}) {
-      struct stat st {};
-      if (::lstat((dir->get<std::string>() + "/" + name).c_str(), &st) == 0 && S_ISREG(st.st_mode))
-        files.push_back(name);
+    // The served names present as regular files (links are not offered), in order.
+    std::vector<std::string> present;
+    std::error_code ec;
+    std::filesystem::directory_iterator it(dir->get<std::string>(), ec), end;
+    for (int seen = 0; !ec && it != end && seen < 10000; it.increment(ec), ++seen) {
+      std::string name = it->path().filename().string();
+      if (IsServedTrialFile(name) && it->symlink_status(ec).type() == std::filesystem::file_type::regular)
+        present.push_back(name);
     }
+    std::sort(present.begin(), present.end());
+    for (const auto& name : present) files.push_back(name);
   }
   detail["files"] = files;
   return detail;

@@ -133,6 +133,9 @@ TEST_CASE("dashboard: a trial's detail, and the files of its folder it serves (a
   CHECK(detail["number"] == 0);
   CHECK(detail["user_attrs"]["note"] == kHostile);
   CHECK(detail["files"] == Json::array({"trainer.log"}));  // the link is not offered
+  std::ofstream(s.dir.File("trial-0/trainer.rank1.log")) << "rank one\n";
+  std::ofstream(s.dir.File("trial-0/notes.txt")) << "not served\n";
+  CHECK(Body(Get(routes, trial))["files"] == Json::array({"trainer.log", "trainer.rank1.log"}));
   Json log = Body(Get(routes, trial + "/files/trainer.log"));
   CHECK(log["text"] == "line one\n");
   CHECK(log["truncated"] == false);

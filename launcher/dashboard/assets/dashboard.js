@@ -523,11 +523,13 @@
     return el("div", { class: "controls" }, el("label", {}, "objective ", el("select", { id: "objective", on: { change: (e) => { model.objective = Number(e.target.value); loadImportance(); rerender(); } } },
       directions().map((d, i) => { const o = el("option", { value: i }, `${i} (${d})`); if (i === model.objective) o.selected = true; return o; }))));
   }
+  let renderMs = 0;  // what the last drawing of the study took
   function rerender() {
     if (route.page !== "study") return;
-    const scrollY = window.scrollY;
+    const scrollY = window.scrollY, started = performance.now();
     show(objectivePicker(), studyViews().map(([, view]) => view()));
     window.scrollTo(0, scrollY);
+    renderMs = performance.now() - started;
   }
   async function loadImportance() {
     const k = model.objective;
@@ -553,13 +555,17 @@
   let lastImportanceCount = 0;  // COMPLETE trials when importances were last computed
   function schedulePoll() {
     clearTimeout(pollTimer);
-    pollTimer = setTimeout(poll, POLL_MS);
+    // A big study takes long to draw: poll less often, so that the page never
+    // spends more than a tenth of the time drawing.
+    pollTimer = setTimeout(poll, Math.max(POLL_MS, 10 * renderMs));
   }
   async function poll() {
     if (route.page !== "study" || !model.cursor) return;
     try {
       const c = model.cursor;
-      const body = await api(`/api/studies/${model.id}?after=${c.after}&open=${c.open.slice(0, 1000).join(",")}`);
+      // The server takes at most 1000 open trials; past that, read the study whole.
+      const body = await api(c.open.length > 1000 ? `/api/studies/${model.id}`
+        : `/api/studies/${model.id}?after=${c.after}&open=${c.open.join(",")}`);
       if (route.page !== "study" || body.study.id !== model.id) return;
       if (mergeStudy(body)) {
         const complete = completeTrials().length;
