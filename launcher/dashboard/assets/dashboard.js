@@ -9,6 +9,8 @@
   const STATE_COLORS = { COMPLETE: "#1f77b4", PRUNED: "#ff7f0e", FAIL: "#d62728", RUNNING: "#2ca02c", WAITING: "#9e9e9e" };
   const POLL_MS = 2000;
   const TABLE_PAGE = 500;
+  const DRAW_LIMIT = 2000;  // marks per plot; a bigger study draws its best and an even spread
+  const LINE_LIMIT = 1000;  // lines per plot (intermediate values, parallel coordinates)
 
   // ---- where the data comes from: the server, or the report's embedded answers
   const reportNode = document.getElementById("knob-report");
@@ -164,6 +166,21 @@
   }
   const trialLink = (n) => `#/study/${model.id}/trial/${n}`;
 
+  // At most `limit` of `trials` (in their order): the best tenth of the limit by
+  // value, and the rest evenly spread over the list.
+  function drawable(trials, limit) {
+    if (trials.length <= limit) return trials;
+    const sign = minimizing() ? 1 : -1;
+    const ranked = trials.filter((t) => isFinite(valueOf(t))).sort((a, b) => sign * (valueOf(a) - valueOf(b)));
+    const keep = new Set(ranked.slice(0, Math.floor(limit / 10)));
+    const step = trials.length / (limit - keep.size);
+    for (let i = 0; i < trials.length && keep.size < limit; i += step) keep.add(trials[Math.floor(i)]);
+    return trials.filter((t) => keep.has(t));
+  }
+  function drawnNote(shown, total) {
+    return shown < total ? el("p", { class: "note drawn" }, `Drawing ${shown} of ${total} trials: the best and an even spread (the table has them all).`) : null;
+  }
+
   function section(name, heading, answers, ...content) {
     return el("section", { class: "view", "data-view": name }, el("h2", {}, heading), el("p", { class: "answers" }, answers), ...content);
   }
@@ -206,16 +223,23 @@
     const bestPoints = [];
     for (const t of done) {
       const v = valueOf(t);
-      if (best === null || (minimizing() ? v < best : v > best)) best = v;
-      bestPoints.push(`${x(t.number)},${y(best)}`);
-      root.appendChild(point(x(t.number), y(v), t, `trial ${t.number}: ${fmt(v)}`));
+      if (best === null || (minimizing() ? v < best : v > best)) {
+        if (best !== null) bestPoints.push(`${x(t.number)},${y(best)}`);  // a step, not a slope
+        best = v;
+        bestPoints.push(`${x(t.number)},${y(best)}`);
+      }
     }
-    if (bestPoints.length) root.insertBefore(svg("polyline", { class: "best", points: bestPoints.join(" ") }, title("best so far")), root.childNodes[1]);
-    return section("history", "Optimization history", "Is the study still improving? Each COMPLETE trial's value, and the best so far (red).", root);
+    if (done.length) bestPoints.push(`${x(done[done.length - 1].number)},${y(best)}`);
+    if (bestPoints.length) root.appendChild(svg("polyline", { class: "best", points: bestPoints.join(" ") }, title("best so far")));
+    const shown = drawable(done, DRAW_LIMIT);
+    for (const t of shown) root.appendChild(point(x(t.number), y(valueOf(t)), t, `trial ${t.number}: ${fmt(valueOf(t))}`));
+    return section("history", "Optimization history", "Is the study still improving? Each COMPLETE trial's value, and the best so far (red).",
+      drawnNote(shown.length, done.length), root);
   }
 
   function intermediateView() {
-    const withSteps = sortedTrials().filter((t) => t.intermediate.length);
+    const all = sortedTrials().filter((t) => t.intermediate.length);
+    const withSteps = drawable(all, LINE_LIMIT);
     const W = 900, H = 300;
     const steps = [], values = [];
     for (const t of withSteps) for (const [s, v] of t.intermediate) { steps.push(s); values.push(num(v)); }
@@ -233,7 +257,7 @@
         root.appendChild(svg("text", { class: "pruned-mark", x: x(last[0]) + 2, y: y(num(last[1])) - 2, fill: STATE_COLORS.PRUNED }, "✕"));
     }
     return section("intermediate", "Intermediate values", "How do trials learn, and where were they pruned? One line per trial (dashed: pruned, ✕ where it stopped).",
-      legend(), withSteps.length ? root : el("p", { class: "note" }, "No trial has reported an intermediate value."));
+      legend(), drawnNote(withSteps.length, all.length), withSteps.length ? root : el("p", { class: "note" }, "No trial has reported an intermediate value."));
   }
   function legend() {
     return el("div", { class: "legend" }, Object.entries(STATE_COLORS).map(([s, c]) => el("span", { style: null }, el("b", { class: "state-" + s }, "■ "), s)));
@@ -261,7 +285,8 @@
       root.appendChild(g);
     });
     const [lo, hi] = extent(done.map((t) => valueOf(t)));
-    for (const t of done) {
+    const shown = drawable(done, LINE_LIMIT);
+    for (const t of shown) {
       let path = "", open = false;
       axes.forEach((name, i) => {
         const p = i === 0 ? valueOf(t) : (name in t.params ? paramPosition(name, t.params[name]) : NaN);
@@ -275,11 +300,11 @@
       root.appendChild(svg("path", { class: "line", d: path.trim(), stroke: colorRamp(rel), "stroke-opacity": 0.7, "data-trial": t.number }, title(`trial ${t.number}: ${fmt(valueOf(t))}`)));
     }
     return section("parallel", "Parallel coordinates", "Which combinations of values give good trials? One line per COMPLETE trial, coloured by its value (dark: better).",
-      names.length ? root : el("p", { class: "note" }, "No parameters."));
+      drawnNote(shown.length, done.length), names.length ? root : el("p", { class: "note" }, "No parameters."));
   }
 
   function sliceView() {
-    const done = completeTrials();
+    const all = completeTrials(), done = drawable(all, DRAW_LIMIT);
     const y = scale(extent(done.map((t) => valueOf(t))), [220 - MARGIN.bottom, MARGIN.top], false);
     const plots = paramNames().map((name) => {
       const W = 300, H = 220;
@@ -294,7 +319,7 @@
       return root;
     });
     return section("slice", "Slice plots", "How does the value depend on each parameter alone? One plot per parameter, one point per COMPLETE trial that has it.",
-      el("div", { class: "grid" }, plots));
+      drawnNote(done.length, all.length), el("div", { class: "grid" }, plots));
   }
 
   const contourChoice = { x: null, y: null };
@@ -311,7 +336,7 @@
     const x = paramScale(nx, [MARGIN.left, W - MARGIN.right]), y = paramScale(ny, [H - MARGIN.bottom, MARGIN.top]);
     const dx = distributionOf(nx), dy = distributionOf(ny);
     const root = frame(W, H, x, y, nx, ny, dx.type === "categorical" ? dx.choices.map(fmt) : null);
-    const pts = completeTrials().filter((t) => nx in t.params && ny in t.params)
+    const pts = drawable(completeTrials(), DRAW_LIMIT).filter((t) => nx in t.params && ny in t.params)
       .map((t) => ({ t, px: x(paramPosition(nx, t.params[nx])), py: y(paramPosition(ny, t.params[ny])), v: valueOf(t) }))
       .filter((p) => isFinite(p.px) && isFinite(p.py));
     const [lo, hi] = extent(pts.map((p) => p.v));
@@ -367,7 +392,8 @@
   }
 
   function timelineView() {
-    const runs = sortedTrials().filter((t) => t.start);
+    const started = sortedTrials().filter((t) => t.start);
+    const runs = started.slice(-3 * DRAW_LIMIT / 2);  // the newest
     const now = Date.now();
     const starts = runs.map((t) => parseTime(t.start)), ends = runs.map((t) => (t.complete ? parseTime(t.complete) : Math.max(parseTime(t.start), now)));
     const lanes = Array.from(new Set(runs.map((t) => (t.worker ? t.worker + " " : "") + (t.slot || "-")))).sort();
@@ -387,7 +413,8 @@
       r.addEventListener("click", () => { location.hash = trialLink(t.number); });
       root.appendChild(r);
     });
-    return section("timeline", "Timeline", "Were the slots kept busy? Each trial from start to end, one lane per worker and slot; gaps are idle slots.", legend(), root);
+    return section("timeline", "Timeline", "Were the slots kept busy? Each trial from start to end, one lane per worker and slot; gaps are idle slots.", legend(),
+      runs.length < started.length ? el("p", { class: "note drawn" }, `The newest ${runs.length} of ${started.length} trials.`) : null, root);
   }
 
   function workersView() {
@@ -470,7 +497,8 @@
     const x = scale(extent(done.map((t) => num(t.values[0]))), [MARGIN.left, W - MARGIN.right], false);
     const y = scale(extent(done.map((t) => num(t.values[1]))), [H - MARGIN.bottom, MARGIN.top], false);
     const root = frame(W, H, x, y, `objective 0 (${dirs[0]})`, `objective 1 (${dirs[1]})`);
-    for (const t of done) root.appendChild(point(x(num(t.values[0])), y(num(t.values[1])), t, `trial ${t.number}: ${t.values.map((v) => fmt(num(v))).join(", ")}${front.has(t.number) ? " (front)" : ""}`,
+    const shown = done.length > DRAW_LIMIT ? done.filter((t, i) => front.has(t.number) || i % Math.ceil(done.length / DRAW_LIMIT) === 0) : done;
+    for (const t of shown) root.appendChild(point(x(num(t.values[0])), y(num(t.values[1])), t, `trial ${t.number}: ${t.values.map((v) => fmt(num(v))).join(", ")}${front.has(t.number) ? " (front)" : ""}`,
       { fill: front.has(t.number) ? "#c62828" : "#90a4ae" }));
     return section("pareto", "Pareto front", "Which trials trade the objectives off best? Objectives 0 and 1; red trials are on the front.", root);
   }
@@ -556,8 +584,8 @@
   function schedulePoll() {
     clearTimeout(pollTimer);
     // A big study takes long to draw: poll less often, so that the page never
-    // spends more than a tenth of the time drawing.
-    pollTimer = setTimeout(poll, Math.max(POLL_MS, 10 * renderMs));
+    // spends more than a twentieth of the time drawing.
+    pollTimer = setTimeout(poll, Math.max(POLL_MS, 20 * renderMs));
   }
   async function poll() {
     if (route.page !== "study" || !model.cursor) return;
