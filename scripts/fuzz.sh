@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_study_file fuzz_space_json fuzz_trainer_message fuzz_cli_json fuzz_train_config)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_study_file fuzz_space_json fuzz_trainer_message fuzz_cli_json fuzz_train_config
+                                   fuzz_dashboard_request)
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DKNOB_FUZZ=ON -DKNOB_BUILD_TESTS=OFF -DKNOB_BUILD_BENCH=OFF >/dev/null
 cmake --build build-fuzz --target "${targets[@]}"

@@ -96,16 +96,17 @@ struct ReportOptions {
   std::string format;
 };
 
-Status RunReport(const ReportOptions& o, bool recording) {
+// `given`: how many of --trial, --step and --value the command line has.
+Status RunReport(const ReportOptions& o, int given) {
   if (!o.output.empty()) {
-    if (recording) return Error::BadInput("knob report takes -o (an HTML report) or --trial/--step/--value, not both");
+    if (given > 0) return Error::BadInput("report takes -o (an HTML report) or --trial/--step/--value, not both");
     KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kRead));
     KNOB_RETURN_IF_ERROR(WriteHtmlReport(*opened.storage, opened.study->record(), o.output));
     Print("report of study " + opened.study->record().name + " written to " + o.output + "\n");
     return {};
   }
-  if (o.trial < 0 || o.step < 0 || o.value.empty())
-    return Error::BadInput("knob report needs --trial, --step and --value (an intermediate value), or -o FILE (an HTML report)");
+  if (given < 3)
+    return Error::BadInput("report needs --trial, --step and --value (an intermediate value), or -o FILE (an HTML report)");
   KNOB_ASSIGN_OR_RETURN(OutputFormat format, ParseOutputFormat(o.format));
   KNOB_ASSIGN_OR_RETURN(double value, ParseValueArgument("--value", o.value));
   KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kWrite));
@@ -191,7 +192,7 @@ void AddReportCommand(CLI::App& app, Status& status) {
   cmd->add_option("-o,--output", o->output, "write a self-contained HTML report of the study to this file");
   AddFormatOption(cmd, o->format, "table");
   cmd->callback([o, &status, trial, step, value] {
-    status = RunReport(*o, trial->count() + step->count() + value->count() > 0);
+    status = RunReport(*o, static_cast<int>((trial->count() > 0) + (step->count() > 0) + (value->count() > 0)));
   });
 }
 

@@ -1,6 +1,7 @@
 #include "launcher/dashboard/html_report.h"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "base/text_file.h"
 #include "launcher/dashboard/dashboard_assets.h"
@@ -90,6 +91,12 @@ Result<std::string> RenderHtmlReport(Storage& storage, const StudyRecord& study)
 }
 
 Status WriteHtmlReport(Storage& storage, const StudyRecord& study, const std::string& path) {
+  std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (path.empty() || path.back() == '/' || std::filesystem::is_directory(path, ec))
+    return Error::BadInput("-o must name a file, got '" + path + "'");
+  if (!folder.empty() && !std::filesystem::is_directory(folder, ec))
+    return Error::BadInput("-o: folder '" + folder.string() + "' does not exist");
   KNOB_ASSIGN_OR_RETURN(std::string page, RenderHtmlReport(storage, study));
   std::string temporary = path + ".tmp";
   KNOB_RETURN_IF_ERROR(WriteTextFile(temporary, page));

@@ -45,20 +45,7 @@ std::optional<std::string> DecodeUrlPart(std::string_view text, bool query) {
   return out;
 }
 
-struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
-  State(asio::io_context& io, HttpHandler handler) : acceptor(io), handler(std::move(handler)) {}
-  tcp::acceptor acceptor;
-  HttpHandler handler;
-  size_t connections = 0;
-  bool stopped = false;
-
-  void Accept();
-};
-
-namespace {
-
-// Parses the request target into path and query; false when it is malformed.
-bool ParseTarget(std::string_view target, HttpRequest& request) {
+bool ParseRequestTarget(std::string_view target, HttpRequest& request) {
   size_t question = target.find('?');
   auto path = DecodeUrlPart(target.substr(0, question), false);
   if (!path || path->empty() || (*path)[0] != '/') return false;
@@ -78,6 +65,18 @@ bool ParseTarget(std::string_view target, HttpRequest& request) {
   }
   return true;
 }
+
+struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
+  State(asio::io_context& io, HttpHandler handler) : acceptor(io), handler(std::move(handler)) {}
+  tcp::acceptor acceptor;
+  HttpHandler handler;
+  size_t connections = 0;
+  bool stopped = false;
+
+  void Accept();
+};
+
+namespace {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -116,7 +115,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     HttpRequest request;
     request.method = std::string(message.method_string());
     auto target = message.target();
-    if (!ParseTarget(std::string_view(target.data(), target.size()), request)) {
+    if (!ParseRequestTarget(std::string_view(target.data(), target.size()), request)) {
       Reply(http::status::bad_request, "text/plain", "bad request: the URL is malformed\n", keep_alive);
       return;
     }

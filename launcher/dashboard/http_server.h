@@ -40,6 +40,10 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 // escape is malformed or the result is not UTF-8.
 std::optional<std::string> DecodeUrlPart(std::string_view text, bool query);
 
+// Splits a request target ("/a%20b?x=1&y") into the request's decoded path and
+// query; false when it is malformed.
+bool ParseRequestTarget(std::string_view target, HttpRequest& request);
+
 class HttpServer {
  public:
   // Listens on host:port (port 0: one the kernel picks). Bad input when the

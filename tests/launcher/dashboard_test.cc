@@ -230,7 +230,10 @@ TEST_CASE("dashboard: the report holds hostile text only as escaped data, and op
   CHECK(std::filesystem::file_size(out.File("r.html")) == page->size());
   CHECK_FALSE(std::filesystem::exists(out.File("r.html.tmp")));
   auto refused = WriteHtmlReport(*s.storage, *record, out.File("missing/dir/r.html"));
-  CHECK_FALSE(refused.ok());
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().kind == ErrorKind::kBadInput);
+  CHECK(refused.error().message == "-o: folder '" + out.File("missing/dir") + "' does not exist");
+  CHECK(WriteHtmlReport(*s.storage, *record, out.path().string()).error().kind == ErrorKind::kBadInput);
   CHECK_FALSE(std::filesystem::exists(out.File("missing")));
 }
 
