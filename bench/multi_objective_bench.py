@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Several objectives: hypervolume of knob's samplers against Optuna 3.1's, same run.
 
-Usage: multi_objective_bench.py BUILD_DIR [--seeds 3] [--budgets 100,300] [--problems zdt1,...]
+Usage: multi_objective_bench.py BUILD_DIR [--seeds 3] [--budgets 100,300] [--problems zdt1,...] [--jobs 2]
 
 Problems (minimised; `n` variables in [0, 1]): ZDT1, ZDT2, ZDT3 (2 objectives, n=10),
 DTLZ1 (3 objectives, n=7), DTLZ2 (3 objectives, n=12) and C2-DTLZ2 (DTLZ2 with Deb's
@@ -12,8 +12,17 @@ tpe (multi-objective: ranked by front and crowding distance), nsga2 and random; 
 computed by Optuna's own WFG, against the reference point stated per problem, with
 objectives as they are (no normalisation). Prints each sampler's median over seeds,
 and knob's default over the better of Optuna's two.
+
+Runs go `--jobs` at a time. A seeded Optuna run is a pure function of its seed, and
+Optuna 3.1's multi-objective TPE takes about 18 minutes for one 300-trial run of a
+3-objective problem on a 2-core VM, so each Optuna history is kept in
+BUILD_DIR/mo-bench-cache/ (named by Optuna's version, sampler, problem, seed and
+length) and read back by later runs; delete the folder to run Optuna again. knob's
+runs are never cached.
 """
 import argparse
+import concurrent.futures
+import functools
 import json
 import math
 import os
@@ -153,6 +162,18 @@ def run_optuna(kind, problem, seed, trials):
     return history
 
 
+def run_optuna_cached(cache, kind, problem, seed, trials):
+    path = os.path.join(cache, "optuna%s-%s-%s-%d-%d.json" % (optuna.__version__, kind, problem, seed, trials))
+    if os.path.exists(path):
+        with open(path) as f:
+            return [tuple(entry) for entry in json.load(f)]
+    history = run_optuna(kind, problem, seed, trials)
+    with open(path + ".tmp", "w") as f:
+        json.dump(history, f)
+    os.replace(path + ".tmp", path)
+    return history
+
+
 def volume_after(history, budget, reference):
     points = [v for v, c in history[:budget] if not c or all(x <= 0 for x in c)]
     return hypervolume(points, reference)
@@ -164,15 +185,22 @@ def main():
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--budgets", default="100,300")
     parser.add_argument("--problems", default=",".join(PROBLEMS))
+    parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
     knob = os.path.abspath(os.path.join(args.build, "knob"))
     budgets = [int(b) for b in args.budgets.split(",")]
     folder = tempfile.mkdtemp(prefix="knob-mo-bench-")
-    samplers = [("knob tpe", lambda p, s, t: run_knob(knob, "tpe", p, s, t, folder)),
-                ("knob nsga2", lambda p, s, t: run_knob(knob, "nsga2", p, s, t, folder)),
-                ("knob random", lambda p, s, t: run_knob(knob, "random", p, s, t, folder)),
-                ("optuna nsga2", lambda p, s, t: run_optuna("nsga2", p, s, t)),
-                ("optuna motpe", lambda p, s, t: run_optuna("tpe", p, s, t))]
+    cache = os.path.join(os.path.abspath(args.build), "mo-bench-cache")
+    os.makedirs(cache, exist_ok=True)
+    samplers = [("knob tpe", functools.partial(run_knob, knob, "tpe", folder=folder)),
+                ("knob nsga2", functools.partial(run_knob, knob, "nsga2", folder=folder)),
+                ("knob random", functools.partial(run_knob, knob, "random", folder=folder)),
+                ("optuna nsga2", functools.partial(run_optuna_cached, cache, "nsga2")),
+                ("optuna motpe", functools.partial(run_optuna_cached, cache, "tpe"))]
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs)
+    # Every run of every problem, started at once; the table is printed as problems finish.
+    runs = {(problem, seed, name): pool.submit(run, problem, seed, max(budgets))
+            for problem in args.problems.split(",") for seed in range(args.seeds) for name, run in samplers}
     print("median hypervolume over %d seeds (reference point per problem; higher is better)" % args.seeds)
     header = ("%-9s %6s" % ("problem", "trials") + "".join("%14s" % name for name, _ in samplers) +
               "  %s/best optuna" % DEFAULT)
@@ -183,7 +211,7 @@ def main():
         volumes = {name: {b: [] for b in budgets} for name, _ in samplers}
         for seed in range(args.seeds):
             for name, run in samplers:
-                history = run(problem, seed, max(budgets))
+                history = runs[(problem, seed, name)].result()
                 for b in budgets:
                     volumes[name][b].append(volume_after(history, b, reference))
         for b in budgets:

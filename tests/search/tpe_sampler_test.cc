@@ -136,12 +136,15 @@ TEST_CASE("ranking: complete by value, then pruned by progress, then running") {
   add(TrialState::kRunning, std::nullopt, {});               // 4
   add(TrialState::kFail, std::nullopt, {});                  // 5: ignored
   add(TrialState::kPruned, std::nullopt, {});                // 6
-  auto ranked = RankTrials(s, true);
+  auto ranked = RankTrials(s, true, [](int n) { return n / 2; });
   std::vector<int> order;
   for (const auto* t : ranked.ranked) order.push_back(t->number);
   CHECK(order == std::vector<int>{2, 0, 3, 1, 6, 4});
   CHECK(ranked.n_finished == 5);
-  CHECK(RankTrials(s, false).ranked.size() == 5);
+  CHECK(ranked.n_below == 2);
+  CHECK(ranked.below_weights.empty());
+  CHECK(RankTrials(s, false, [](int) { return 99; }).ranked.size() == 5);
+  CHECK(RankTrials(s, false, [](int) { return 99; }).n_below == 5);
 }
 
 }  // namespace knob

@@ -36,9 +36,11 @@ Result<RelativeSample> TpeSampler::SampleRelative(const StudySnapshot& study, in
                                                   const InternalParams& fixed) const {
   RelativeSample sample;
   if (relative_space.empty()) return sample;
-  RankedTrials ranking = RankTrials(study, options_.constant_liar);
+  RankedTrials ranking =
+      RankTrials(study, options_.constant_liar, [this](int n) { return options_.NumberBelow(n); });
   TpeHistory history;
-  history.n_below = std::min<size_t>(options_.NumberBelow(ranking.n_finished), ranking.n_finished);
+  history.n_below = ranking.n_below;
+  history.below_weights = ranking.below_weights;
   for (const auto& [name, distribution] : relative_space) {
     history.names.push_back(name);
     history.dims.push_back(TpeDimension::Of(distribution));
@@ -133,15 +135,18 @@ void TpeSampler::SampleGroup(const TpeHistory& history, const std::vector<size_t
                               [&](size_t j) { return std::isnan(history.at(r, j)); });
     if (whole) (r < history.n_below ? below : above).push_back(r);
   }
-  auto fit = [&](std::vector<size_t>& rows) {
+  auto fit = [&](std::vector<size_t>& rows, bool good_side) {
     std::sort(rows.begin(), rows.end(),
               [&](size_t a, size_t b) { return history.numbers[a] < history.numbers[b]; });
     std::vector<std::vector<double>> columns(group.size(), std::vector<double>(rows.size()));
     for (size_t d = 0; d < group.size(); ++d)
       for (size_t i = 0; i < rows.size(); ++i) columns[d][i] = history.at(rows[i], group[d]);
-    return ParzenEstimator(dims, columns, options_.ObservationWeights(rows.size()), options_.parzen);
+    std::vector<double> weights = options_.ObservationWeights(rows.size());
+    if (good_side && !history.below_weights.empty())
+      for (size_t i = 0; i < rows.size(); ++i) weights[i] = history.below_weights[rows[i]];
+    return ParzenEstimator(dims, columns, weights, options_.parzen);
   };
-  ParzenEstimator good = fit(below), bad = fit(above);
+  ParzenEstimator good = fit(below, true), bad = fit(above, false);
 
   auto candidates = good.Sample(rng, options_.n_ei_candidates, options_.n_mixed_candidates);
   for (size_t d = 0; d < group.size(); ++d) {

@@ -26,6 +26,7 @@ struct TpeHistory {
   std::vector<std::vector<double>> columns;  // one per name, one value per row
   std::vector<int> numbers;                   // trial number of each row
   size_t n_below = 0;                         // the first n_below rows are the good side
+  std::vector<double> below_weights = {};     // several objectives: each good row's weight
 
   double at(size_t row, size_t column) const { return columns[column][row]; }
 };

@@ -1,11 +1,14 @@
 // Which trials TPE learns from and in what order: finished trials ranked best
 // first (COMPLETE by value, feasible before infeasible; then PRUNED, those that got
 // further first and by their last value; then PRUNED without reports), running
-// trials last when the constant liar is on. Several objectives rank by
-// non-dominated front and crowding distance (Optuna's multi-objective TPE). The
-// first `n_below` ranked trials form the "good" side.
+// trials last when the constant liar is on. The first `n_below` ranked trials
+// form the "good" side. Several objectives split as Optuna 3.1's multi-objective
+// TPE does: whole non-dominated fronts while they fit, then the front that does
+// not fit by greedy hypervolume subset selection; the good side's trials are
+// weighted by their hypervolume contributions.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "search/trial.h"
@@ -15,8 +18,14 @@ namespace knob {
 struct RankedTrials {
   std::vector<const FrozenTrial*> ranked;  // best first; running trials (liar) at the end
   int n_finished = 0;                      // COMPLETE + PRUNED
+  size_t n_below = 0;                      // the good side: ranked[0, n_below)
+  // Several objectives: the weight of each of ranked[0, n_below) (empty: TPE's
+  // usual weights by age).
+  std::vector<double> below_weights = {};
 };
 
-RankedTrials RankTrials(const StudySnapshot& study, bool constant_liar);
+// `number_below` maps the number of finished trials to the good side's size (gamma).
+RankedTrials RankTrials(const StudySnapshot& study, bool constant_liar,
+                        const std::function<int(int)>& number_below);
 
 }  // namespace knob
