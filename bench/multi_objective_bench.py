@@ -117,12 +117,13 @@ def hypervolume(points, reference):
     return float(WFG().compute(np.array(inside), np.array(reference)))
 
 
-def run_knob(knob, sampler, problem, seed, trials, folder):
+def run_knob(knob, sampler, problem, seed, trials, folder, options=None):
     function, n, m, _ = PROBLEMS[problem]
-    db = os.path.join(folder, "%s-%s-%d.db" % (problem, sampler, seed))
+    db = os.path.join(folder, "%s-%s-%d-%d.db" % (problem, sampler, seed, abs(hash(json.dumps(options))) % 10**6))
     space = {"x%02d" % i: {"type": "float", "low": 0, "high": 1} for i in range(n)}
     subprocess.run([knob, "create-study", "--storage", db, "--study", "s", "--directions", ",".join(["minimize"] * m),
-                    "--sampler", sampler, "--sampler-options", json.dumps({"seed": seed}), "--space", json.dumps(space)],
+                    "--sampler", sampler, "--sampler-options", json.dumps(dict(options or {}, seed=seed)),
+                    "--space", json.dumps(space)],
                    check=True, capture_output=True)
     history = []
     for _ in range(trials):
@@ -186,17 +187,23 @@ def main():
     parser.add_argument("--budgets", default="100,300")
     parser.add_argument("--problems", default=",".join(PROBLEMS))
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--tpe-options", default="{}", help="extra options of knob's tpe (JSON), to compare settings")
+    parser.add_argument("--samplers", default="", help="only these columns (comma-separated names)")
     args = parser.parse_args()
     knob = os.path.abspath(os.path.join(args.build, "knob"))
     budgets = [int(b) for b in args.budgets.split(",")]
     folder = tempfile.mkdtemp(prefix="knob-mo-bench-")
     cache = os.path.join(os.path.abspath(args.build), "mo-bench-cache")
     os.makedirs(cache, exist_ok=True)
-    samplers = [("knob tpe", functools.partial(run_knob, knob, "tpe", folder=folder)),
+    samplers = [("knob tpe", functools.partial(run_knob, knob, "tpe", folder=folder,
+                                               options=json.loads(args.tpe_options))),
                 ("knob nsga2", functools.partial(run_knob, knob, "nsga2", folder=folder)),
                 ("knob random", functools.partial(run_knob, knob, "random", folder=folder)),
                 ("optuna nsga2", functools.partial(run_optuna_cached, cache, "nsga2")),
                 ("optuna motpe", functools.partial(run_optuna_cached, cache, "tpe"))]
+    if args.samplers:
+        keep = set(args.samplers.split(",")) | {DEFAULT, "optuna nsga2", "optuna motpe"}
+        samplers = [(name, run) for name, run in samplers if name in keep]
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs)
     # Every run of every problem, started at once; the table is printed as problems finish.
     runs = {(problem, seed, name): pool.submit(run, problem, seed, max(budgets))

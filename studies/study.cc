@@ -40,8 +40,6 @@ Status Study::Validate(const StudyConfig& config) {
   if (config.directions.size() > 1 && config.pruner.name != "nop")
     return Error::BadInput("pruner: a study of " + std::to_string(config.directions.size()) +
                            " objectives cannot prune (as in Optuna); leave the pruner out or use nop");
-  if (config.directions.size() > 1 && config.sampler.name == "tpe" && config.sampler.options.value("multivariate", false))
-    return Error::BadInput("tpe sampler: multivariate is for one objective");
   if (config.directions.size() <= 1 && config.sampler.name == "nsga2")
     return Error::BadInput("sampler: nsga2 is for studies of several objectives (directions: [...])");
   if (!config.directions.empty() && config.directions[0] != config.direction)

@@ -124,6 +124,16 @@ TEST_CASE("multi-objective TPE's good side: whole fronts, then hypervolume subse
   CHECK(wide.n_below == 8);
   CHECK(wide.ranked[7]->number == 7);
   CHECK(wide.below_weights[7] == doctest::Approx(1e-12));
+
+  // Nothing feasible yet: the least violating trials, with TPE's usual weights.
+  StudySnapshot none = s;
+  for (auto& t : none.trials)
+    if (t.state == TrialState::kComplete) t.system_attrs["constraints"] = {1.0 + t.number};
+  auto infeasible = RankTrials(none, false, [](int) { return 3; });
+  REQUIRE(infeasible.n_below == 3);
+  CHECK(infeasible.below_weights.empty());
+  CHECK(infeasible.ranked[0]->number == 0);
+  CHECK(infeasible.ranked[2]->number == 2);
 }
 
 }  // namespace knob

@@ -172,3 +172,45 @@ TEST_CASE("remembering finished trials between asks changes no suggestion") {
 }
 
 }  // namespace knob
+
+namespace knob {
+
+TEST_CASE("TPE draws parameters jointly for one objective and each alone for several, unless told") {
+  // The same history asked with the option unset and with each explicit value:
+  // unset must match multivariate=false for two objectives, true for one.
+  auto params_after = [](std::vector<StudyDirection> directions, nlohmann::json options) {
+    MemoryStorage storage;
+    options["seed"] = 3;
+    options["n_startup_trials"] = 5;
+    StudyConfig config{"s", directions.front(), {"tpe", options}, Space2d()};
+    config.directions = directions;
+    config.pruner = PrunerSpec{"nop", nlohmann::json::object()};
+    auto created = Study::Create(storage, config);
+    std::string why = created.ok() ? std::string() : created.error().message;
+    INFO(why);
+    REQUIRE(created.ok());
+    Study study = std::move(created).value();
+    nlohmann::json last;
+    for (int i = 0; i < 25; ++i) {
+      auto t = study.Ask();
+      REQUIRE(t.ok());
+      double v = Sphere(*t);
+      TellRequest tell;
+      if (directions.size() > 1) tell.values = {v, t->params.at("x").internal * t->params.at("y").internal};
+      else tell.value = v;
+      REQUIRE(study.Tell(t->number, tell).ok());
+      last = t->ParamsJson();
+    }
+    return last;
+  };
+  std::vector<StudyDirection> two{StudyDirection::kMinimize, StudyDirection::kMinimize};
+  std::vector<StudyDirection> one{StudyDirection::kMinimize};
+  auto joint = params_after(two, {{"multivariate", true}}), alone = params_after(two, {{"multivariate", false}});
+  CHECK(joint != alone);
+  CHECK(params_after(two, nlohmann::json::object()) == alone);
+  auto joint1 = params_after(one, {{"multivariate", true}}), alone1 = params_after(one, {{"multivariate", false}});
+  CHECK(joint1 != alone1);
+  CHECK(params_after(one, nlohmann::json::object()) == joint1);
+}
+
+}  // namespace knob

@@ -50,7 +50,11 @@ Result<TpeOptions> ParseTpeOptions(const nlohmann::json& options) {
       {std::pair{"neighbor", TpeBandwidth::kNeighbor}, std::pair{"scott", TpeBandwidth::kScott}},
       &o.parzen.bandwidth));
   KNOB_RETURN_IF_ERROR(read.Number("bandwidth_factor", 0.0, &o.parzen.bandwidth_factor));
-  KNOB_RETURN_IF_ERROR(read.Bool("multivariate", &o.multivariate));
+  if (options.contains("multivariate")) {
+    bool multivariate = true;
+    KNOB_RETURN_IF_ERROR(read.Bool("multivariate", &multivariate));
+    o.multivariate = multivariate;
+  }
   KNOB_RETURN_IF_ERROR(read.Bool("group", &o.group));
   KNOB_RETURN_IF_ERROR(read.Bool("constant_liar", &o.constant_liar));
   return o;

@@ -88,7 +88,7 @@ Result<RelativeSample> TpeSampler::SampleRelative(const StudySnapshot& study, in
 
   // The groups drawn jointly.
   std::vector<std::vector<size_t>> groups;
-  if (!options_.multivariate) {
+  if (!options_.multivariate.value_or(!study.IsMultiObjective())) {
     for (size_t j = 0; j < columns; ++j) groups.push_back({j});
   } else {
     std::vector<std::set<std::string>> sets;

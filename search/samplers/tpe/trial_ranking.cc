@@ -78,7 +78,14 @@ RankedTrials RankSeveral(const StudySnapshot& study, bool constant_liar, const s
     for (double c : contributions) result.below_weights.push_back(std::clamp(c / most, 0.0, 1.0));
   }
   result.ranked.insert(result.ranked.end(), infeasible.begin(), infeasible.begin() + extra);
-  result.below_weights.resize(result.ranked.size(), kEps);  // infeasible ones weigh almost nothing
+  if (below_losses.empty()) {
+    // No feasible trial yet: the least violating ones guide the search with TPE's
+    // usual weights. (Optuna gives them a weight of almost 0, which leaves the good
+    // side to the prior alone; on C2-DTLZ2 that never found a feasible point.)
+    result.below_weights.clear();
+  } else {
+    result.below_weights.resize(result.ranked.size(), kEps);  // infeasible ones weigh almost nothing
+  }
   result.n_below = result.ranked.size();
   for (const auto& front : fronts) {
     std::vector<const FrozenTrial*> rest;
