@@ -2,7 +2,7 @@
 """`knob importance` against Optuna 3.1's `get_param_importances` (fANOVA) on the same studies.
 
 Usage: importance_interop_test.py PATH/TO/knob
-Optuna 3.1 writes each study (random sampler, 200 trials) into SQLite; knob reads
+Optuna 3.1 writes each study (random sampler, 120 trials) into SQLite; knob reads
 the file. Stated tolerance: every parameter's importance within 0.1 of Optuna's
 (averaged over Optuna's seeds 0-2, since one forest varies by about that much),
 and the same order for every pair of parameters whose Optuna importances differ
@@ -59,7 +59,7 @@ def compare(name, objective):
     folder = tempfile.mkdtemp(prefix="knob-importance-")
     storage = "sqlite:///" + os.path.join(folder, "s.db")
     study = optuna.create_study(study_name=name, storage=storage, sampler=optuna.samplers.RandomSampler(seed=1))
-    study.optimize(objective, n_trials=200)
+    study.optimize(objective, n_trials=120)
     runs = [optuna.importance.get_param_importances(
         study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=s)) for s in range(3)]
     theirs = {p: sum(r[p] for r in runs) / len(runs) for p in runs[0]}

@@ -181,7 +181,7 @@ TEST_CASE_TEMPLATE("storage: values, intermediate values and attributes round-tr
   CHECK(one->params.at("x").internal == 2);
 }
 
-TEST_CASE_TEMPLATE("storage: a reader's poll brings the trials created or changed since its cursor, whole", F,
+TEST_CASE_TEMPLATE("storage: a poll brings the trials created or changed since the last one, whole", F,
                    MemoryFixture, SqliteFixture, PostgresFixture) {
   F f;
   Storage& s = f.Get();
