@@ -70,13 +70,18 @@ Result<std::string> RenderHtmlReport(Storage& storage, const StudyRecord& study)
   KNOB_RETURN_IF_ERROR(ask(base));
   for (size_t objective = 0; objective < std::max<size_t>(1, study.directions.size()); ++objective)
     KNOB_RETURN_IF_ERROR(ask(base + "/importance", {{"objective", std::to_string(objective)}}));
-  const Json list = answers[base].value("trials", Json::array());
-  for (size_t i = 0; i < list.size(); ++i) {
-    std::string trial = base + "/trials/" + std::to_string(list[i]["number"].get<int>());
-    KNOB_RETURN_IF_ERROR(ask(trial));
-    if (static_cast<int>(list.size() - i) > kTrialsWithLogs || !answers.contains(trial)) continue;
-    for (const auto& file : answers[trial].value("files", Json::array()))
-      if (file.is_string()) KNOB_RETURN_IF_ERROR(ask(trial + "/files/" + file.get<std::string>()));
+  // Every trial's detail and files, answered as the routes answer them
+  // (study_view.h), from one read of the study rather than a request each.
+  KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, storage.ReadStudy(study.study_id));
+  for (size_t i = 0; i < snapshot.trials.size(); ++i) {
+    const FrozenTrial& t = snapshot.trials[i];
+    std::string trial = base + "/trials/" + std::to_string(t.number);
+    Json detail = TrialDetailJson(t);
+    if (snapshot.trials.size() - i <= static_cast<size_t>(kTrialsWithLogs))
+      for (const auto& file : detail["files"])
+        if (auto tail = TrialFileTail(t, file.get<std::string>(), kReportTailBytes); tail.ok())
+          answers[trial + "/files/" + file.get<std::string>()] = *tail;
+    answers[trial] = std::move(detail);
   }
   std::string page(DashboardAsset("index.html"));
   bool inlined =
