@@ -9,6 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev doctest-dev
   libboost-dev libcli11-dev libyaml-cpp-dev zlib1g-dev libpq-dev sqlite3 python3
+  libeigen3-dev liblbfgspp-dev  # the GP sampler
   dataset-fashion-mnist     # the real data knob-train and its tests use
   libopenblas0-pthread      # the BLAS LibTorch calls (not the 7x slower reference BLAS)
 )

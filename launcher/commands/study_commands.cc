@@ -32,7 +32,7 @@ Result<StudyConfig> ConfigFrom(const CreateStudyOptions& o) {
     config.direction = config.directions[0];
   }
   bool several = config.directions.size() > 1;
-  config.sampler.name = !o.sampler.empty() ? o.sampler : "tpe";
+  config.sampler.name = !o.sampler.empty() ? o.sampler : "auto";
   if (!o.sampler_options.empty()) {
     KNOB_ASSIGN_OR_RETURN(config.sampler.options,
                           ParseJsonArgument("--sampler-options", o.sampler_options));
@@ -109,7 +109,7 @@ void AddCreateStudyCommand(CLI::App& app, Status& status) {
   AddStudyOptions(cmd, o->location);
   cmd->add_option("--direction", o->direction, "minimize (default) or maximize");
   cmd->add_option("--directions", o->directions, "one per objective, e.g. minimize,maximize (a multi-objective study)");
-  cmd->add_option("--sampler", o->sampler, "tpe (default), random, grid; nsga2 (several objectives)");
+  cmd->add_option("--sampler", o->sampler, "auto (default: gp or tpe per ask), tpe, gp, random, grid, nsga2 (several objectives)");
   cmd->add_option("--sampler-options", o->sampler_options,
                   "sampler options as JSON or @file, e.g. {\"seed\": 1}");
   cmd->add_option("--pruner", o->pruner,

@@ -14,7 +14,7 @@
 namespace knob {
 
 struct SamplerSpec {
-  std::string name = "tpe";
+  std::string name = "auto";
   nlohmann::json options = nlohmann::json::object();
 };
 

@@ -107,12 +107,16 @@ TEST_CASE("a study made with knob commands: ask, tell, enqueue, attributes, quer
   CHECK(twin["params"] == first["params"]);
 }
 
-TEST_CASE("a seeded TPE study suggests the same in separate processes and files") {
+TEST_CASE("a seeded TPE, GP or auto study suggests the same in separate processes and files") {
+  std::string sampler;
+  SUBCASE("tpe") { sampler = "tpe"; }
+  SUBCASE("gp") { sampler = "gp"; }
+  SUBCASE("auto") { sampler = "auto"; }
   testing::TempDir dir;
   std::vector<std::string> runs[2];
   for (int r = 0; r < 2; ++r) {
-    std::string db = dir.File("tpe" + std::to_string(r) + ".db");
-    REQUIRE(RunKnob({"create-study", "--storage", db, "--study", "t", "--sampler", "tpe",
+    std::string db = dir.File(sampler + std::to_string(r) + ".db");
+    REQUIRE(RunKnob({"create-study", "--storage", db, "--study", "t", "--sampler", sampler,
                      "--sampler-options", R"({"seed": 11, "n_startup_trials": 4})", "--space", kSpace})
                 .exit_code == 0);
     for (int i = 0; i < 10; ++i) {

@@ -1,5 +1,5 @@
 // The rules every sampler keeps, one TEST_CASE_TEMPLATE over each of them (random,
-// tpe with its defaults and with multivariate + group, grid), run as a study runs
+// tpe with its defaults and with multivariate + group, gp, auto, grid), run as a study runs
 // them (Study over an in-memory storage): every value inside its distribution,
 // on its step, integral where it must be, log ranges positive, conditional
 // parameters present exactly when active, and a seeded study the same in two
@@ -51,6 +51,16 @@ struct TpeMultivariateCase {
   static const char* Space() { return kMixedSpace; }
   static constexpr int kTrials = 40;
 };
+struct GpCase {
+  static SamplerSpec Spec(int seed) { return {"gp", {{"seed", seed}, {"n_startup_trials", 8}}}; }
+  static const char* Space() { return kMixedSpace; }
+  static constexpr int kTrials = 30;
+};
+struct AutoCase {
+  static SamplerSpec Spec(int seed) { return {"auto", {{"seed", seed}, {"n_startup_trials", 8}}}; }
+  static const char* Space() { return kMixedSpace; }
+  static constexpr int kTrials = 30;
+};
 struct GridCase {
   static SamplerSpec Spec(int seed) { return {"grid", {{"seed", seed}}}; }
   static const char* Space() { return kGridSpace; }
@@ -97,7 +107,7 @@ std::vector<nlohmann::json> RunStudy(int seed, int trials, SearchSpace* space_ou
 }  // namespace
 
 TEST_CASE_TEMPLATE("sampler conformance: bounds, steps, log, ints, categoricals, conditionals", Case, RandomCase,
-                   TpeCase, TpeMultivariateCase, GridCase) {
+                   TpeCase, TpeMultivariateCase, GpCase, AutoCase, GridCase) {
   SearchSpace space;
   auto all = RunStudy<Case>(11, Case::kTrials, &space);
   REQUIRE(all.size() >= 10);
@@ -125,7 +135,7 @@ TEST_CASE_TEMPLATE("sampler conformance: bounds, steps, log, ints, categoricals,
 }
 
 TEST_CASE_TEMPLATE("sampler conformance: a seeded study is the same in two runs, another seed differs", Case,
-                   RandomCase, TpeCase, TpeMultivariateCase, GridCase) {
+                   RandomCase, TpeCase, TpeMultivariateCase, GpCase, AutoCase, GridCase) {
   auto a = RunStudy<Case>(5, Case::kTrials), b = RunStudy<Case>(5, Case::kTrials);
   CHECK(a == b);
   auto c = RunStudy<Case>(6, Case::kTrials);

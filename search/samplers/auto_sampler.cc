@@ -1,0 +1,92 @@
+#include "search/samplers/auto_sampler.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "base/json_text.h"
+#include "search/option_reader.h"
+
+namespace knob {
+namespace {
+
+int CountComplete(const StudySnapshot& study) {
+  return static_cast<int>(std::count_if(study.trials.begin(), study.trials.end(), [](const FrozenTrial& t) {
+    return t.state == TrialState::kComplete && t.value && std::isfinite(*t.value);
+  }));
+}
+
+// Whether complete trials hold different sets of parameters (a define-by-run
+// space that branches), which the GP would only fit on their common part, or
+// parameters outside `space` (each suggestion of a define-by-run trial alone).
+bool ParamSetsDiffer(const StudySnapshot& study, const SearchSpace& space) {
+  const FrozenTrial* first = nullptr;
+  for (const auto& t : study.trials) {
+    if (t.state != TrialState::kComplete) continue;
+    // A parameter outside the space: the space is one suggestion of a define-by-run trial.
+    for (const auto& [name, param] : t.params)
+      if (!space.count(name)) return true;
+    if (!first) {
+      first = &t;
+      continue;
+    }
+    if (t.params.size() != first->params.size()) return true;
+    for (auto a = t.params.begin(), b = first->params.begin(); a != t.params.end(); ++a, ++b)
+      if (a->first != b->first || !(a->second.distribution == b->second.distribution)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<AutoOptions> ParseAutoOptions(const nlohmann::json& options) {
+  OptionReader read("auto sampler", options);
+  KNOB_RETURN_IF_ERROR(read.CheckKnown({"seed", "n_startup_trials", "gp_max_trials"}));
+  AutoOptions o;
+  if (auto it = options.find("seed"); it != options.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 0)
+      return Error::BadInput("auto sampler: seed must be a non-negative integer, got " + DumpJson(*it));
+    o.seed = it->get<uint64_t>();
+  }
+  KNOB_RETURN_IF_ERROR(read.Int("n_startup_trials", 0, &o.n_startup_trials));
+  KNOB_RETURN_IF_ERROR(read.Int("gp_max_trials", 0, &o.gp_max_trials));
+  return o;
+}
+
+std::string AutoChoice(const AutoOptions& options, const StudySnapshot& study, const SearchSpace& space) {
+  int complete = CountComplete(study);
+  if (complete < std::max(options.n_startup_trials, 1)) return "random";
+  if (study.IsMultiObjective() || !space.conditions.empty() || ParamSetsDiffer(study, space)) return "tpe";
+  if (complete > options.gp_max_trials) return "tpe";
+  return "gp";
+}
+
+const Sampler& AutoSampler::Delegate(const StudySnapshot& study) const {
+  return AutoChoice(options_, study, space_) == "gp" ? *gp_ : *tpe_;
+}
+
+SnapshotParts AutoSampler::PartsNeeded() const {
+  SnapshotParts parts = SnapshotParts::All();
+  parts.user_attrs = false;
+  parts.times = false;
+  return parts;
+}
+
+SearchSpace AutoSampler::InferRelativeSearchSpace(const StudySnapshot& study, const SearchSpace& space) const {
+  return Delegate(study).InferRelativeSearchSpace(study, space);
+}
+
+Result<RelativeSample> AutoSampler::SampleRelative(const StudySnapshot& study, int trial_number,
+                                                   const SearchSpace& relative_space,
+                                                   const InternalParams& fixed) const {
+  KNOB_ASSIGN_OR_RETURN(RelativeSample sample,
+                        Delegate(study).SampleRelative(study, trial_number, relative_space, fixed));
+  sample.system_attrs[kAutoSamplerAttr] = AutoChoice(options_, study, space_);
+  return sample;
+}
+
+Result<double> AutoSampler::SampleIndependent(const StudySnapshot& study, int trial_number,
+                                              const std::string& name, const Distribution& distribution) const {
+  return Delegate(study).SampleIndependent(study, trial_number, name, distribution);
+}
+
+}  // namespace knob

@@ -1,0 +1,178 @@
+#include "search/samplers/gp/acquisition.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include <LBFGSB.h>
+
+#include "search/samplers/gp/log_ei.h"
+
+namespace knob {
+namespace {
+
+constexpr double kMinVariance = 1e-20;
+
+// The root > 1 of x^(d+1) = x + 1 (Roberts' generalised golden ratio).
+double GeneralisedGoldenRatio(size_t d) {
+  double x = 2;
+  for (int i = 0; i < 50; ++i) x = std::pow(1 + x, 1.0 / (d + 1));
+  return x;
+}
+
+double LogEiAt(double mean, double var, double best, double* dlog_dmean, double* dlog_dvar) {
+  double sigma = std::sqrt(std::max(var, kMinVariance));
+  double z = (best - mean) / sigma;
+  double dh;
+  double value = std::log(sigma) + LogH(z, &dh);
+  if (dlog_dmean) {
+    // d/dmean: dh * (-1 / sigma); d/dvar: (1 - dh z) / (2 var).
+    *dlog_dmean = -dh / sigma;
+    *dlog_dvar = var > kMinVariance ? (1 - dh * z) / (2 * var) : 0;
+  }
+  return value;
+}
+
+bool IsScanned(const GpDim& dim, const AcquisitionOptions& options) {
+  return dim.kind == GpDimKind::kCategorical ||
+         (dim.kind == GpDimKind::kDiscrete && dim.grid <= options.max_scan_values);
+}
+
+Eigen::VectorXd SnapAll(const std::vector<GpDim>& dims, Eigen::VectorXd x) {
+  for (size_t d = 0; d < dims.size(); ++d) x[d] = dims[d].Snap(x[d]);
+  return x;
+}
+
+double ValueAt(const GaussianProcess& gp, const Eigen::VectorXd& x, double best) {
+  return LogExpectedImprovement(gp, x.transpose(), best)[0];
+}
+
+// L-BFGS-B over the coordinates that are not scanned, the others held; returns the
+// snapped result's value (and the point in x) when it improves on `value`.
+double ContinuousStep(const GaussianProcess& gp, const std::vector<GpDim>& dims, double best,
+                      const AcquisitionOptions& options, Eigen::VectorXd* x, double value) {
+  std::vector<Eigen::Index> free;
+  for (size_t d = 0; d < dims.size(); ++d)
+    if (!IsScanned(dims[d], options)) free.push_back(static_cast<Eigen::Index>(d));
+  if (free.empty()) return value;
+  const Eigen::Index m = static_cast<Eigen::Index>(free.size());
+  Eigen::VectorXd point = *x;
+  auto objective = [&](const Eigen::VectorXd& u, Eigen::VectorXd& gradient) {
+    for (Eigen::Index i = 0; i < m; ++i) point[free[i]] = u[i];
+    double mean, var;
+    Eigen::VectorXd dmean, dvar;
+    gp.PredictWithGradient(point, &mean, &var, &dmean, &dvar);
+    double dm, dv;
+    double v = LogEiAt(mean, var, best, &dm, &dv);
+    gradient.resize(m);
+    for (Eigen::Index i = 0; i < m; ++i) gradient[i] = -(dm * dmean[free[i]] + dv * dvar[free[i]]);
+    if (!std::isfinite(v) || !gradient.allFinite()) {
+      gradient.setZero();
+      return std::numeric_limits<double>::max();
+    }
+    return -v;
+  };
+  Eigen::VectorXd u(m);
+  for (Eigen::Index i = 0; i < m; ++i) u[i] = (*x)[free[i]];
+  Eigen::VectorXd lb = Eigen::VectorXd::Zero(m), ub = Eigen::VectorXd::Ones(m);
+  LBFGSpp::LBFGSBParam<double> param;
+  param.max_iterations = 30;
+  param.epsilon = 1e-6;
+  param.max_linesearch = 20;
+  LBFGSpp::LBFGSBSolver<double> solver(param);
+  double fx;
+  try {
+    solver.minimize(objective, u, fx, lb, ub);
+  } catch (const std::exception&) {
+    // A failed line search leaves u at the last point the solver accepted.
+  }
+  Eigen::VectorXd candidate = *x;
+  for (Eigen::Index i = 0; i < m; ++i) candidate[free[i]] = u[i];
+  candidate = SnapAll(dims, candidate);
+  double candidate_value = ValueAt(gp, candidate, best);
+  if (candidate_value > value) {
+    *x = candidate;
+    return candidate_value;
+  }
+  return value;
+}
+
+// Tries every value of each scanned coordinate in turn, keeping the best.
+double ScanStep(const GaussianProcess& gp, const std::vector<GpDim>& dims, double best,
+                const AcquisitionOptions& options, Eigen::VectorXd* x, double value) {
+  for (size_t d = 0; d < dims.size(); ++d) {
+    if (!IsScanned(dims[d], options)) continue;
+    Eigen::MatrixXd points(dims[d].grid, x->size());
+    for (int i = 0; i < dims[d].grid; ++i) {
+      points.row(i) = x->transpose();
+      points(i, d) = dims[d].GridPoint(i);
+    }
+    Eigen::VectorXd values = LogExpectedImprovement(gp, points, best);
+    Eigen::Index arg;
+    double top = values.maxCoeff(&arg);
+    if (top > value) {
+      value = top;
+      *x = points.row(arg).transpose();
+    }
+  }
+  return value;
+}
+
+}  // namespace
+
+Eigen::VectorXd LogExpectedImprovement(const GaussianProcess& gp, const Eigen::MatrixXd& points, double best) {
+  Eigen::VectorXd mean, var;
+  gp.Predict(points, &mean, &var);
+  Eigen::VectorXd out(points.rows());
+  for (Eigen::Index i = 0; i < points.rows(); ++i) out[i] = LogEiAt(mean[i], var[i], best, nullptr, nullptr);
+  return out;
+}
+
+Eigen::MatrixXd QuasiRandomPoints(const std::vector<GpDim>& dims, int n, Rng& rng) {
+  const size_t d = dims.size();
+  double phi = GeneralisedGoldenRatio(d);
+  Eigen::VectorXd alpha(d), shift(d);
+  for (size_t k = 0; k < d; ++k) {
+    alpha[k] = std::fmod(std::pow(1 / phi, k + 1), 1.0);
+    shift[k] = Uniform01(rng);
+  }
+  Eigen::MatrixXd points(n, d);
+  for (int i = 0; i < n; ++i) {
+    for (size_t k = 0; k < d; ++k) {
+      double u = std::fmod(shift[k] + (i + 1) * alpha[k], 1.0);
+      if (dims[k].kind == GpDimKind::kCategorical) u = std::min(std::floor(u * dims[k].grid), dims[k].grid - 1.0);
+      points(i, k) = dims[k].Snap(u);
+    }
+  }
+  return points;
+}
+
+Eigen::VectorXd MaximizeLogEi(const GaussianProcess& gp, const std::vector<GpDim>& dims, double best,
+                              const Eigen::VectorXd& incumbent, const AcquisitionOptions& options, Rng& rng) {
+  Eigen::MatrixXd candidates = QuasiRandomPoints(dims, std::max(options.n_candidates, 1), rng);
+  Eigen::VectorXd values = LogExpectedImprovement(gp, candidates, best);
+  std::vector<Eigen::Index> order(values.size());
+  std::iota(order.begin(), order.end(), 0);
+  size_t starts = std::min<size_t>(options.n_local_searches, order.size());
+  std::partial_sort(order.begin(), order.begin() + starts, order.end(),
+                    [&](Eigen::Index a, Eigen::Index b) { return values[a] > values[b]; });
+
+  std::vector<Eigen::VectorXd> origins = {SnapAll(dims, incumbent)};
+  for (size_t i = 0; i < starts; ++i) origins.push_back(candidates.row(order[i]).transpose());
+  Eigen::VectorXd best_point = origins[1 < origins.size() ? 1 : 0];
+  double best_value = -std::numeric_limits<double>::infinity();
+  for (Eigen::VectorXd x : origins) {
+    double value = ValueAt(gp, x, best);
+    for (int round = 0; round < 4; ++round) {
+      double before = value;
+      value = ContinuousStep(gp, dims, best, options, &x, value);
+      value = ScanStep(gp, dims, best, options, &x, value);
+      if (!(value > before + 1e-9 * std::abs(before))) break;
+    }
+    if (value > best_value) best_value = value, best_point = x;
+  }
+  return best_point;
+}
+
+}  // namespace knob

@@ -1,0 +1,29 @@
+#include "search/samplers/gp/gp_options.h"
+
+#include "base/json_text.h"
+#include "search/option_reader.h"
+
+namespace knob {
+
+Result<GpOptions> ParseGpOptions(const nlohmann::json& options) {
+  OptionReader read("gp sampler", options);
+  KNOB_RETURN_IF_ERROR(read.CheckKnown({"seed", "n_startup_trials", "n_candidates", "n_local_searches",
+                                        "max_points", "deterministic_objective", "warm_start"}));
+  GpOptions o;
+  if (auto it = options.find("seed"); it != options.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 0)
+      return Error::BadInput("gp sampler: seed must be a non-negative integer, got " + DumpJson(*it));
+    o.seed = it->get<uint64_t>();
+  }
+  KNOB_RETURN_IF_ERROR(read.Int("n_startup_trials", 0, &o.n_startup_trials));
+  KNOB_RETURN_IF_ERROR(read.Int("n_candidates", 1, &o.n_candidates));
+  KNOB_RETURN_IF_ERROR(read.Int("n_local_searches", 0, &o.n_local_searches));
+  KNOB_RETURN_IF_ERROR(read.Int("max_points", 2, &o.max_points));
+  if (o.n_candidates > 1000000) return read.Invalid("n_candidates", "must be at most 1000000");
+  if (o.max_points > 100000) return read.Invalid("max_points", "must be at most 100000");
+  KNOB_RETURN_IF_ERROR(read.Bool("deterministic_objective", &o.deterministic_objective));
+  KNOB_RETURN_IF_ERROR(read.Bool("warm_start", &o.warm_start));
+  return o;
+}
+
+}  // namespace knob

@@ -1,0 +1,165 @@
+#include "search/samplers/gp/gp_sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "search/pareto.h"
+#include "search/samplers/gp/acquisition.h"
+#include "search/samplers/gp/gaussian_process.h"
+#include "search/samplers/gp/gp_space.h"
+#include "search/samplers/uniform.h"
+
+namespace knob {
+namespace {
+
+bool IsUsable(const FrozenTrial& t) {
+  return t.state == TrialState::kComplete && t.value && std::isfinite(*t.value);
+}
+
+int CountUsable(const StudySnapshot& study) {
+  return static_cast<int>(std::count_if(study.trials.begin(), study.trials.end(), IsUsable));
+}
+
+// Whether the trial has every parameter of `space` with the same distribution.
+bool HasAll(const FrozenTrial& t, const SearchSpace& space) {
+  for (const auto& [name, distribution] : space) {
+    auto p = t.params.find(name);
+    if (p == t.params.end() || !(p->second.distribution == distribution)) return false;
+  }
+  return true;
+}
+
+Eigen::VectorXd UnitPoint(const FrozenTrial& t, const std::vector<GpDim>& dims) {
+  Eigen::VectorXd x(dims.size());
+  for (size_t d = 0; d < dims.size(); ++d) x[d] = dims[d].ToUnit(t.params.at(dims[d].name).internal);
+  return x;
+}
+
+// The kernel the newest trial recorded for this many coordinates, if any.
+std::optional<KernelParams> RecordedKernel(const StudySnapshot& study, size_t n_dims, double min_noise) {
+  for (auto t = study.trials.rbegin(); t != study.trials.rend(); ++t) {
+    auto it = t->system_attrs.find(kGpKernelAttr);
+    if (it == t->system_attrs.end() || !it->is_array() || it->size() != n_dims + 2) continue;
+    Eigen::VectorXd raw(n_dims + 2);
+    bool ok = true;
+    for (size_t i = 0; i < n_dims + 2; ++i) {
+      ok = ok && (*it)[i].is_number() && std::isfinite((*it)[i].get<double>());
+      if (ok) raw[i] = (*it)[i].get<double>();
+    }
+    if (ok) return ParamsOf(raw, min_noise);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+SearchSpace GpSampler::InferRelativeSearchSpace(const StudySnapshot& study, const SearchSpace& space) const {
+  if (CountUsable(study) < std::max(options_.n_startup_trials, 1)) return {};
+  // The parameters every complete trial has, with the space's distribution.
+  SearchSpace relative;
+  for (const auto& [name, distribution] : space)
+    if (!IsSingleValued(distribution)) relative[name] = distribution;
+  for (const auto& t : study.trials) {
+    if (!IsUsable(t)) continue;
+    for (auto it = relative.begin(); it != relative.end();) {
+      auto p = t.params.find(it->first);
+      if (p == t.params.end() || !(p->second.distribution == it->second)) it = relative.erase(it);
+      else ++it;
+    }
+  }
+  return relative;
+}
+
+Result<RelativeSample> GpSampler::SampleRelative(const StudySnapshot& study, int trial_number,
+                                                 const SearchSpace& relative_space,
+                                                 const InternalParams&) const {
+  RelativeSample sample;
+  if (relative_space.empty()) return sample;
+  if (study.IsMultiObjective())
+    return Error::BadInput("gp sampler: a study of several objectives needs tpe or nsga2");
+  std::vector<GpDim> dims = GpDimsOf(relative_space);
+  MaternKernel kernel;
+  for (const auto& dim : dims) kernel.categorical.push_back(dim.kind == GpDimKind::kCategorical);
+
+  // Complete trials, minimised; an infeasible one counts as the worst value seen.
+  double sign = study.direction == StudyDirection::kMaximize ? -1 : 1;
+  std::vector<const FrozenTrial*> observed;
+  std::vector<double> values;
+  double worst = -INFINITY;
+  for (const auto& t : study.trials) {
+    if (!IsUsable(t) || !HasAll(t, relative_space)) continue;
+    observed.push_back(&t);
+    values.push_back(sign * *t.value);
+    worst = std::max(worst, values.back());
+  }
+  for (size_t i = 0; i < observed.size(); ++i)
+    if (!IsFeasible(*observed[i])) values[i] = worst;
+  if (observed.empty()) return sample;
+
+  // Past max_points: the best half and the most recent others.
+  std::vector<size_t> keep(observed.size());
+  std::iota(keep.begin(), keep.end(), 0);
+  if (keep.size() > static_cast<size_t>(options_.max_points)) {
+    size_t n_best = options_.max_points / 2;
+    std::vector<size_t> by_value = keep;
+    std::stable_sort(by_value.begin(), by_value.end(), [&](size_t a, size_t b) { return values[a] < values[b]; });
+    std::vector<bool> taken(observed.size(), false);
+    for (size_t i = 0; i < n_best; ++i) taken[by_value[i]] = true;
+    size_t left = options_.max_points - n_best;
+    for (size_t i = observed.size(); i-- > 0 && left > 0;)
+      if (!taken[i]) taken[i] = true, --left;
+    keep.clear();
+    for (size_t i = 0; i < observed.size(); ++i)
+      if (taken[i]) keep.push_back(i);
+  }
+
+  const Eigen::Index n = static_cast<Eigen::Index>(keep.size());
+  Eigen::MatrixXd x(n, dims.size());
+  Eigen::VectorXd y(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    x.row(i) = UnitPoint(*observed[keep[i]], dims).transpose();
+    y[i] = values[keep[i]];
+  }
+  double mean = y.mean();
+  double sd = std::sqrt((y.array() - mean).square().mean());
+  y = (y.array() - mean) / std::max(sd, 1e-10);
+
+  GpFitOptions fit_options;
+  fit_options.fit_noise = !options_.deterministic_objective;
+  std::optional<KernelParams> start;
+  if (options_.warm_start) start = RecordedKernel(study, dims.size(), fit_options.min_noise_var);
+  GaussianProcess gp = GaussianProcess::Fit(kernel, x, y, start, fit_options);
+
+  // Running trials with the whole space: believed to score the mean.
+  std::vector<Eigen::VectorXd> running;
+  for (const auto& t : study.trials)
+    if (t.state == TrialState::kRunning && t.number != trial_number && HasAll(t, relative_space))
+      running.push_back(UnitPoint(t, dims));
+  Eigen::MatrixXd believed(running.size(), dims.size());
+  for (size_t i = 0; i < running.size(); ++i) believed.row(i) = running[i].transpose();
+  GaussianProcess model = gp.Believing(believed);
+
+  Eigen::Index incumbent;
+  double best = y.minCoeff(&incumbent);
+  AcquisitionOptions acquisition;
+  acquisition.n_candidates = options_.n_candidates;
+  acquisition.n_local_searches = options_.n_local_searches;
+  Rng rng = MakeRng(options_.seed, trial_number, "gp");
+  Eigen::VectorXd point = MaximizeLogEi(model, dims, best, x.row(incumbent).transpose(), acquisition, rng);
+  for (size_t d = 0; d < dims.size(); ++d) sample.params[dims[d].name] = dims[d].FromUnit(point[d]);
+
+  if (options_.warm_start) {
+    Eigen::VectorXd raw = RawOf(gp.params(), fit_options.min_noise_var);
+    sample.system_attrs[kGpKernelAttr] = std::vector<double>(raw.data(), raw.data() + raw.size());
+  }
+  return sample;
+}
+
+Result<double> GpSampler::SampleIndependent(const StudySnapshot&, int trial_number, const std::string& name,
+                                            const Distribution& distribution) const {
+  Rng rng = MakeRng(options_.seed, trial_number, name);
+  return SampleUniform(distribution, rng);
+}
+
+}  // namespace knob

@@ -1,0 +1,356 @@
+// The Gaussian-process sampler's math (search/samplers/gp): kernel values and
+// gradients against finite differences, log EI against the direct formula and a
+// long-double evaluation far below the incumbent, the posterior on a small case
+// computed by hand; and the sampler as a study runs it: parameters in bounds and
+// on their steps, parallel asks apart, duplicated points, the auto sampler's picks.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <random>
+#include <set>
+
+#include "search/samplers/auto_sampler.h"
+#include "search/samplers/gp/acquisition.h"
+#include "search/samplers/gp/gaussian_process.h"
+#include "search/samplers/gp/gp_space.h"
+#include "search/samplers/gp/log_ei.h"
+#include "search/samplers/gp/matern_kernel.h"
+#include "studies/memory_storage.h"
+#include "studies/study.h"
+
+namespace knob {
+namespace {
+
+Eigen::MatrixXd RandomPoints(int n, int d, std::mt19937_64& rng, const std::vector<bool>& categorical) {
+  std::uniform_real_distribution<double> u(0, 1);
+  Eigen::MatrixXd x(n, d);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < d; ++j) x(i, j) = categorical[j] ? std::floor(u(rng) * 3) : u(rng);
+  return x;
+}
+
+const char* kMixedSpace = R"({
+  "lr":      {"type": "float", "low": 1e-5, "high": 1e-1, "log": true},
+  "dropout": {"type": "float", "low": 0.0, "high": 0.5, "step": 0.05},
+  "layers":  {"type": "int", "low": 1, "high": 4},
+  "batch":   {"type": "int", "low": 16, "high": 512, "log": true},
+  "units":   {"type": "int", "low": 8, "high": 1024, "step": 8},
+  "x":       {"type": "float", "low": -3, "high": 3},
+  "opt":     {"type": "categorical", "choices": ["adamw", "sgd", "adam"]}
+})";
+
+double MixedObjective(const nlohmann::json& p) {
+  double v = std::pow(std::log10(p["lr"].get<double>()) + 3, 2) + std::pow(p["dropout"].get<double>() - 0.2, 2) +
+             0.1 * std::abs(p["layers"].get<int>() - 3) + std::pow(std::log2(p["batch"].get<double>()) - 7, 2) / 10 +
+             std::pow(p["units"].get<double>() / 1024 - 0.5, 2) + std::pow(p["x"].get<double>() - 1, 2);
+  if (p["opt"] != "adam") v += 0.5;
+  return v;
+}
+
+Study MakeStudy(MemoryStorage& storage, SamplerSpec spec, const char* space_text = kMixedSpace) {
+  StudyConfig config;
+  config.name = "gp";
+  config.sampler = std::move(spec);
+  auto space = ParseSearchSpaceText(space_text);
+  REQUIRE(space.ok());
+  config.space = *space;
+  auto study = Study::Create(storage, config);
+  REQUIRE(study.ok());
+  return std::move(*study);
+}
+
+void TellValue(Study& study, int number, double value) {
+  TellRequest tell;
+  tell.value = value;
+  REQUIRE(study.Tell(number, tell).ok());
+}
+
+}  // namespace
+
+TEST_CASE("gp: the Matern-5/2 kernel's values and its Hamming term for categoricals") {
+  CHECK(MaternKernel::Shape(0) == doctest::Approx(1.0));
+  // r = 1: (1 + sqrt 5 + 5/3) exp(-sqrt 5), written out.
+  CHECK(MaternKernel::Shape(1) == doctest::Approx((1 + 2.2360679775 + 5.0 / 3) * 0.10687792566));
+  double previous = 1;
+  for (double r2 = 0.01; r2 < 20; r2 *= 1.5) {
+    CHECK(MaternKernel::Shape(r2) < previous);  // decreasing in distance
+    previous = MaternKernel::Shape(r2);
+    double h = 1e-6 * r2;
+    double numeric = (MaternKernel::Shape(r2 + h) - MaternKernel::Shape(r2 - h)) / (2 * h);
+    CHECK(MaternKernel::ShapeDerivative(r2) == doctest::Approx(numeric).epsilon(1e-6));
+  }
+  CHECK(MaternKernel::ShapeDerivative(0) == doctest::Approx(-5.0 / 6));
+  MaternKernel kernel{{false, true}};
+  Eigen::VectorXd lambda(2);
+  lambda << 4, 0.5;
+  double a[] = {0.1, 2}, b[] = {0.4, 2}, c[] = {0.4, 1};
+  CHECK(kernel.SquaredDistance(lambda, a, b) == doctest::Approx(4 * 0.09));
+  CHECK(kernel.SquaredDistance(lambda, a, c) == doctest::Approx(4 * 0.09 + 0.5));  // choices differ: 1
+}
+
+TEST_CASE("gp: the log posterior's gradient matches finite differences") {
+  std::mt19937_64 rng(3);
+  std::vector<bool> categorical = {false, false, true, false};
+  MaternKernel kernel{categorical};
+  Eigen::MatrixXd x = RandomPoints(25, 4, rng, categorical);
+  Eigen::VectorXd y(25);
+  for (int i = 0; i < 25; ++i) y[i] = std::sin(5 * x(i, 0)) + x(i, 1) * x(i, 2) - x(i, 3);
+  y = (y.array() - y.mean()) / std::sqrt((y.array() - y.mean()).square().mean());
+  for (int trial = 0; trial < 4; ++trial) {
+    Eigen::VectorXd raw(6);
+    std::normal_distribution<double> normal(0, 1);
+    for (int i = 0; i < 6; ++i) raw[i] = normal(rng);
+    raw[5] -= 4;  // a small noise, as fitted
+    Eigen::VectorXd gradient;
+    double f = NegLogPosterior(kernel, x, y, raw, 1e-6, &gradient);
+    REQUIRE(std::isfinite(f));
+    for (int i = 0; i < 6; ++i) {
+      Eigen::VectorXd up = raw, down = raw;
+      double h = 1e-5;
+      up[i] += h, down[i] -= h;
+      double numeric = (NegLogPosterior(kernel, x, y, up, 1e-6, nullptr) -
+                        NegLogPosterior(kernel, x, y, down, 1e-6, nullptr)) / (2 * h);
+      INFO("parameter ", i);
+      CHECK(gradient[i] == doctest::Approx(numeric).epsilon(1e-4).scale(1));
+    }
+  }
+}
+
+TEST_CASE("gp: the fit raises the posterior and finds the relevant coordinate") {
+  std::mt19937_64 rng(5);
+  std::vector<bool> categorical = {false, false, false};
+  MaternKernel kernel{categorical};
+  Eigen::MatrixXd x = RandomPoints(40, 3, rng, categorical);
+  Eigen::VectorXd y(40);
+  for (int i = 0; i < 40; ++i) y[i] = std::sin(6 * x(i, 1));  // only coordinate 1 matters
+  y = (y.array() - y.mean()) / std::sqrt((y.array() - y.mean()).square().mean());
+  KernelParams start{Eigen::VectorXd::Ones(3), 1.0, 1e-2};
+  double before = NegLogPosterior(kernel, x, y, RawOf(start, 1e-6), 1e-6, nullptr);
+  GaussianProcess gp = GaussianProcess::Fit(kernel, x, y, std::nullopt, {});
+  double after = NegLogPosterior(kernel, x, y, RawOf(gp.params(), 1e-6), 1e-6, nullptr);
+  CHECK(after < before - 10);
+  const Eigen::VectorXd& lambda = gp.params().inverse_squared_lengthscales;
+  CHECK(lambda[1] > 10 * lambda[0]);
+  CHECK(lambda[1] > 10 * lambda[2]);
+}
+
+TEST_CASE("gp: the posterior on two points, computed by hand") {
+  // Points 0 and 0.5 in one coordinate, values 1 and -1; lambda 4, scale 2, noise 0.01.
+  MaternKernel kernel{{false}};
+  Eigen::MatrixXd x(2, 1);
+  x << 0, 0.5;
+  Eigen::VectorXd y(2);
+  y << 1, -1;
+  KernelParams p{Eigen::VectorXd::Constant(1, 4.0), 2.0, 0.01};
+  GaussianProcess gp(kernel, x, y, p);
+  auto k = [](double a, double b) { return 2 * MaternKernel::Shape(4 * (a - b) * (a - b)); };
+  double k00 = k(0, 0) + 0.01, k01 = k(0, 0.5), k11 = k(0.5, 0.5) + 0.01;
+  double det = k00 * k11 - k01 * k01;
+  double i00 = k11 / det, i01 = -k01 / det, i11 = k00 / det;  // the 2x2 inverse
+  for (double at : {0.0, 0.2, 0.5, 0.9}) {
+    double a = k(at, 0), b = k(at, 0.5);
+    double mean = a * (i00 * 1 + i01 * -1) + b * (i01 * 1 + i11 * -1);
+    double var = 2 - (a * a * i00 + 2 * a * b * i01 + b * b * i11);
+    Eigen::VectorXd m, v;
+    gp.Predict(Eigen::MatrixXd::Constant(1, 1, at), &m, &v);
+    CHECK(m[0] == doctest::Approx(mean).epsilon(1e-10));
+    CHECK(v[0] == doctest::Approx(var).epsilon(1e-9));
+    double m1, v1;
+    Eigen::VectorXd dm, dv;
+    gp.PredictWithGradient(Eigen::VectorXd::Constant(1, at), &m1, &v1, &dm, &dv);
+    CHECK(m1 == doctest::Approx(mean).epsilon(1e-10));
+    CHECK(v1 == doctest::Approx(var).epsilon(1e-9));
+  }
+}
+
+TEST_CASE("gp: the posterior's gradients by the point match finite differences") {
+  std::mt19937_64 rng(9);
+  std::vector<bool> categorical = {false, true, false};
+  MaternKernel kernel{categorical};
+  Eigen::MatrixXd x = RandomPoints(30, 3, rng, categorical);
+  Eigen::VectorXd y = Eigen::VectorXd::NullaryExpr(30, [&](Eigen::Index i) { return std::cos(4 * x(i, 0)) + x(i, 2); });
+  KernelParams p{Eigen::Vector3d(3, 0.7, 5), 1.3, 1e-4};
+  GaussianProcess gp(kernel, x, y, p);
+  for (int trial = 0; trial < 5; ++trial) {
+    Eigen::VectorXd point = RandomPoints(1, 3, rng, categorical).row(0).transpose();
+    double mean, var;
+    Eigen::VectorXd dmean, dvar;
+    gp.PredictWithGradient(point, &mean, &var, &dmean, &dvar);
+    for (int c : {0, 2}) {
+      double h = 1e-6;
+      Eigen::MatrixXd pts(2, 3);
+      pts.row(0) = point.transpose(), pts.row(1) = point.transpose();
+      pts(0, c) += h, pts(1, c) -= h;
+      Eigen::VectorXd m, v;
+      gp.Predict(pts, &m, &v);
+      CHECK(dmean[c] == doctest::Approx((m[0] - m[1]) / (2 * h)).epsilon(1e-5).scale(1));
+      CHECK(dvar[c] == doctest::Approx((v[0] - v[1]) / (2 * h)).epsilon(1e-4).scale(1));
+    }
+    CHECK(dmean[1] == 0);  // categorical: no gradient
+  }
+}
+
+TEST_CASE("gp: log EI against the direct formula, and far below the incumbent against long double") {
+  for (double z = -0.99; z <= 6; z += 0.37) {
+    double cdf = 0.5 * std::erfc(-z / std::sqrt(2.0));
+    double pdf = std::exp(-z * z / 2) / std::sqrt(2 * M_PI);
+    CHECK(LogH(z) == doctest::Approx(std::log(z * cdf + pdf)).epsilon(1e-12));
+  }
+  // Long double evaluates z Phi(z) + phi(z) directly down to z = -140 (exp(-9800) is
+  // representable there), with its 64-bit mantissa absorbing the cancellation.
+  for (long double z : {-1.5L, -3.0L, -8.0L, -20.0L, -24.9L, -25.1L, -30.0L, -100.0L, -140.0L}) {
+    long double cdf = 0.5L * erfcl(-z / sqrtl(2.0L));
+    long double pdf = expl(-z * z / 2) / sqrtl(2 * M_PI);
+    long double direct = logl(z * cdf + pdf);
+    INFO("z = ", static_cast<double>(z));
+    CHECK(LogH(static_cast<double>(z)) == doctest::Approx(static_cast<double>(direct)).epsilon(1e-9));
+  }
+  // Beyond: the asymptotic form log phi(z) - 2 log|z| + log(1 - 3/z^2 + 15/z^4).
+  for (double z : {-1e4, -1e6, -1e8}) {
+    double asymptotic = -z * z / 2 - 0.5 * std::log(2 * M_PI) - 2 * std::log(-z) + std::log1p(-3 / (z * z));
+    CHECK(LogH(z) == doctest::Approx(asymptotic).epsilon(1e-12));
+    CHECK(std::isfinite(LogH(z)));
+  }
+  // The derivative, across the branches, by finite differences.
+  for (double z : {-200.0, -26.0, -25.0, -24.0, -5.0, -1.01, -0.99, 0.0, 3.0}) {
+    double d;
+    LogH(z, &d);
+    double h = 1e-5 * std::max(1.0, std::abs(z));
+    double numeric = (LogH(z + h) - LogH(z - h)) / (2 * h);
+    INFO("z = ", z);
+    CHECK(d == doctest::Approx(numeric).epsilon(1e-5));
+  }
+}
+
+TEST_CASE("gp: the unit scaling keeps every kind in bounds and on its steps") {
+  auto space = ParseSearchSpaceText(kMixedSpace);
+  REQUIRE(space.ok());
+  std::vector<GpDim> dims = GpDimsOf(*space);
+  std::mt19937_64 rng(1);
+  std::uniform_real_distribution<double> u(-0.2, 1.2);
+  for (const auto& dim : dims) {
+    for (int i = 0; i < 200; ++i) {
+      double unit = dim.kind == GpDimKind::kCategorical ? std::floor(u(rng) * dim.grid) : u(rng);
+      double internal = dim.FromUnit(unit);
+      INFO(dim.name, " from ", unit, " = ", internal);
+      CHECK(ToInternal(dim.name, dim.distribution, ToExternal(dim.distribution, internal)).ok());
+      CHECK(dim.FromUnit(dim.ToUnit(internal)) == doctest::Approx(internal));  // a fixed point
+    }
+  }
+}
+
+TEST_CASE("gp: a study's suggestions stay in bounds, and it beats random search on a smooth mixed objective") {
+  double best[2] = {INFINITY, INFINITY};
+  for (int s = 0; s < 2; ++s) {
+    MemoryStorage storage;
+    Study study = MakeStudy(storage, s == 0 ? SamplerSpec{"gp", {{"seed", 4}}} : SamplerSpec{"random", {{"seed", 4}}});
+    auto space = ParseSearchSpaceText(kMixedSpace);
+    for (int i = 0; i < 40; ++i) {
+      auto trial = study.Ask();
+      REQUIRE(trial.ok());
+      nlohmann::json p = trial->ParamsJson();
+      for (const auto& [name, value] : p.items()) CHECK(ToInternal(name, space->at(name), value).ok());
+      double v = MixedObjective(p);
+      best[s] = std::min(best[s], v);
+      TellValue(study, trial->number, v);
+    }
+  }
+  CHECK(best[0] < best[1]);
+}
+
+TEST_CASE("gp: four parallel asks are clearly different points") {
+  MemoryStorage storage;
+  Study study = MakeStudy(storage, {"gp", {{"seed", 2}}});
+  for (int i = 0; i < 15; ++i) {
+    auto trial = study.Ask();
+    REQUIRE(trial.ok());
+    TellValue(study, trial->number, MixedObjective(trial->ParamsJson()));
+  }
+  auto space = ParseSearchSpaceText(kMixedSpace);
+  std::vector<GpDim> dims = GpDimsOf(*space);
+  std::vector<Eigen::VectorXd> points;
+  for (int i = 0; i < 4; ++i) {
+    auto trial = study.Ask();  // none told: each sees the others running
+    REQUIRE(trial.ok());
+    Eigen::VectorXd x(dims.size());
+    for (size_t d = 0; d < dims.size(); ++d) x[d] = dims[d].ToUnit(trial->params.at(dims[d].name).internal);
+    points.push_back(x);
+  }
+  for (size_t a = 0; a < points.size(); ++a)
+    for (size_t b = a + 1; b < points.size(); ++b) CHECK((points[a] - points[b]).norm() > 0.05);
+}
+
+TEST_CASE("gp: duplicated points and constant values do not crash the fit") {
+  const char* space = R"({"x": {"type": "float", "low": 0, "high": 1}, "k": {"type": "int", "low": 1, "high": 2}})";
+  for (bool deterministic : {false, true}) {
+    MemoryStorage fresh;
+    Study study = MakeStudy(fresh, {"gp", {{"seed", 1}, {"n_startup_trials", 3}, {"deterministic_objective", deterministic}}}, space);
+    // Ten trials at one point (enqueued), half with one value and half another, then constants.
+    for (int i = 0; i < 10; ++i) {
+      REQUIRE(study.Enqueue({{"x", 0.5}, {"k", 1}}).ok());
+      auto trial = study.Ask();
+      REQUIRE(trial.ok());
+      TellValue(study, trial->number, i % 2 ? 1.0 : 2.0);
+    }
+    for (int i = 0; i < 5; ++i) {
+      auto trial = study.Ask();
+      REQUIRE(trial.ok());
+      double x = trial->params.at("x").internal;
+      CHECK(x >= 0);
+      CHECK(x <= 1);
+      TellValue(study, trial->number, 3.0);
+    }
+  }
+  // The fit itself on 20 copies of one point with one value.
+  MaternKernel kernel{{false, false}};
+  Eigen::MatrixXd x = Eigen::MatrixXd::Constant(20, 2, 0.3);
+  Eigen::VectorXd y = Eigen::VectorXd::Zero(20);
+  GpFitOptions options;
+  options.fit_noise = false;
+  GaussianProcess gp = GaussianProcess::Fit(kernel, x, y, std::nullopt, options);
+  Eigen::VectorXd m, v;
+  gp.Predict(Eigen::MatrixXd::Constant(1, 2, 0.7), &m, &v);
+  CHECK(std::isfinite(m[0]));
+  CHECK(std::isfinite(v[0]));
+}
+
+TEST_CASE("auto: random first, gp for one objective over a plain space, tpe for conditional or several") {
+  auto plain = ParseSearchSpaceText(kMixedSpace);
+  auto conditional = ParseSearchSpaceText(R"({"opt": {"type": "categorical", "choices": ["a", "b"]},
+      "m": {"type": "float", "low": 0, "high": 1, "when": {"opt": "b"}}})");
+  REQUIRE(plain.ok());
+  REQUIRE(conditional.ok());
+  AutoOptions options;
+  StudySnapshot study;
+  CHECK(AutoChoice(options, study, *plain) == "random");
+  for (int i = 0; i < 12; ++i) {
+    FrozenTrial t;
+    t.number = i;
+    t.state = TrialState::kComplete;
+    t.value = i;
+    t.params["x"] = TrialParam{plain->at("x"), 0.1 * i};
+    study.trials.push_back(t);
+  }
+  CHECK(AutoChoice(options, study, *plain) == "gp");
+  CHECK(AutoChoice(options, study, *conditional) == "tpe");
+  options.gp_max_trials = 11;
+  CHECK(AutoChoice(options, study, *plain) == "tpe");
+  options.gp_max_trials = 300;
+  study.directions = {StudyDirection::kMinimize, StudyDirection::kMaximize};
+  CHECK(AutoChoice(options, study, *plain) == "tpe");
+
+  // As a study runs it: every trial records its pick.
+  MemoryStorage storage;
+  Study run = MakeStudy(storage, {"auto", {{"seed", 3}}});
+  for (int i = 0; i < 13; ++i) {
+    auto trial = run.Ask();
+    REQUIRE(trial.ok());
+    TellValue(run, trial->number, MixedObjective(trial->ParamsJson()));
+  }
+  auto snapshot = run.Snapshot();
+  REQUIRE(snapshot.ok());
+  for (const auto& t : snapshot->trials)
+    CHECK(t.system_attrs.value(kAutoSamplerAttr, "") == (t.number < 10 ? "random" : "gp"));
+}
+
+}  // namespace knob
