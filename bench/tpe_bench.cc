@@ -1,7 +1,10 @@
 // knob's side of the TPE benchmarks (bench/tpe_quality.py and bench/tpe_speed.py
 // drive it and measure Optuna in the same run).
 //
-//   knob_tpe_bench quality SAMPLER_JSON SEEDS TRIALS   -> one JSON line per (function, seed)
+//   knob_tpe_bench quality SAMPLER_JSON SEEDS TRIALS [NAMES]
+//                                                     -> one JSON line per (function, seed);
+//                                                        NAMES (comma-separated) picks the functions,
+//                                                        else the original sixteen (no "family")
 //   knob_tpe_bench speed SAMPLER_JSON N REPS SPACE_JSON -> in-process ask latency at N trials
 //   knob_tpe_bench fill DB N SPACE_JSON                 -> a TPE study "s" in SQLite file DB
 //                                                          with N finished random trials
@@ -32,9 +35,13 @@ SamplerSpec SpecWithSeed(const nlohmann::json& sampler, int seed) {
   return spec;
 }
 
-int Quality(const nlohmann::json& sampler, int seeds, int trials) {
+int Quality(const nlohmann::json& sampler, int seeds, int trials, const std::string& names) {
   for (int f = 0; f < knob_objective_count(); ++f) {
     auto info = nlohmann::json::parse(knob_objective_info(f));
+    std::string name = info["name"].get<std::string>();
+    bool picked = names.empty() ? !info.contains("family")
+                                : ("," + names + ",").find("," + name + ",") != std::string::npos;
+    if (!picked) continue;
     // Conditional parameters become knob's "when" conditions.
     nlohmann::json space_json = info["space"];
     const nlohmann::json conditional = info.value("conditional", nlohmann::json::object());
@@ -144,14 +151,14 @@ int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "fill" && argc == 5)
     return knob::Fill(argv[2], std::atoi(argv[3]), nlohmann::json::parse(argv[4]));
-  if (!((mode == "quality" && argc == 5) || (mode == "speed" && argc == 6))) {
-    std::fprintf(stderr, "usage: knob_tpe_bench quality SAMPLER_JSON SEEDS TRIALS\n"
+  if (!((mode == "quality" && (argc == 5 || argc == 6)) || (mode == "speed" && argc == 6))) {
+    std::fprintf(stderr, "usage: knob_tpe_bench quality SAMPLER_JSON SEEDS TRIALS [NAMES]\n"
                          "       knob_tpe_bench speed SAMPLER_JSON N REPS SPACE_JSON\n"
                          "       knob_tpe_bench fill DB N SPACE_JSON\n");
     return 2;
   }
   auto sampler = nlohmann::json::parse(argv[2]);
   int a = std::atoi(argv[3]), b = std::atoi(argv[4]);
-  if (mode == "quality") return knob::Quality(sampler, a, b);
+  if (mode == "quality") return knob::Quality(sampler, a, b, argc == 6 ? argv[5] : "");
   return knob::Speed(sampler, nlohmann::json::parse(argv[5]), a, b);
 }

@@ -1,5 +1,7 @@
 #include "objectives.h"
 
+#include <cstdlib>
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -8,13 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "objective_set.h"
+
 namespace {
 
-struct Objective {
-  const char* info;  // JSON, see objectives.h
-  std::function<double(const double*)> f;
-  double noise = 0;  // standard deviation of additive noise
-};
+using knob_bench::Objective;
 
 double Branin(double x1, double x2) {
   const double pi = M_PI;
@@ -89,8 +89,8 @@ double CategoryInteraction(int a, int b) {
 
 int Idx(double v) { return static_cast<int>(std::lround(v)); }
 
-const std::vector<Objective>& Objectives() {
-  static const std::vector<Objective> all = {
+std::vector<Objective> OriginalObjectives() {
+  return {
       {R"({"name": "branin", "optimum": 0.39788735772973816, "holdout": false,
            "space": {"x1": {"type": "float", "low": -5, "high": 10}, "x2": {"type": "float", "low": 0, "high": 15}}})",
        [](const double* x) { return Branin(x[0], x[1]); }},
@@ -226,6 +226,20 @@ const std::vector<Objective>& Objectives() {
          return g * g + 0.2 * b * b + 0.15 * l * l + act[Idx(x[0])] + 0.1 * std::fabs(g * b);
        }},
   };
+}
+
+// The original sixteen (families "synthetic" and "proxy", as bench/sampler_quality.py
+// names them), then the newer sets.
+const std::vector<Objective>& Objectives() {
+  static const std::vector<Objective> all = [] {
+    std::vector<Objective> objectives = OriginalObjectives();
+    for (auto set : {knob_bench::BbobObjectives(), knob_bench::MixedProxyObjectives()})
+      objectives.insert(objectives.end(), set.begin(), set.end());
+    const char* tables = std::getenv("KNOB_HPO_TABLES");
+    auto loaded = knob_bench::TableObjectives(tables ? tables : "");
+    objectives.insert(objectives.end(), loaded.begin(), loaded.end());
+    return objectives;
+  }();
   return all;
 }
 
@@ -235,7 +249,7 @@ extern "C" {
 
 int knob_objective_count() { return static_cast<int>(Objectives().size()); }
 
-const char* knob_objective_info(int index) { return Objectives().at(index).info; }
+const char* knob_objective_info(int index) { return Objectives().at(index).info.c_str(); }
 
 double knob_objective_eval(int index, const double* x, int n, long noise_seed) {
   const Objective& o = Objectives().at(index);

@@ -11,6 +11,7 @@
 #include "launcher/run/slots.h"
 #include "launcher/run/worker_identity.h"
 #include "search/pareto.h"
+#include "search/samplers/auto_sampler.h"
 #include "studies/study_file.h"
 
 namespace knob {
@@ -31,7 +32,26 @@ Json RunningTrialRow(const FrozenTrial& t, const std::string& worker, const std:
   return row;
 }
 
-Json StudyStatus(const StudyRecord& record, const StudySnapshot& snapshot,
+// The study's sampler and, for auto, what it picked: how many trials each and the last.
+Json SamplerStatus(const std::string& name, const StudySnapshot& snapshot) {
+  Json sampler;
+  sampler["name"] = name;
+  Json picks = Json::object();
+  std::string last;
+  for (const auto& t : snapshot.trials) {
+    auto pick = t.system_attrs.find(kAutoSamplerAttr);
+    if (pick == t.system_attrs.end() || !pick->is_string()) continue;
+    last = pick->get<std::string>();
+    picks[last] = picks.value(last, 0) + 1;
+  }
+  if (!picks.empty()) {
+    sampler["picks"] = picks;
+    sampler["last_pick"] = last;
+  }
+  return sampler;
+}
+
+Json StudyStatus(const StudyRecord& record, const std::string& sampler_name, const StudySnapshot& snapshot,
                  const std::map<int, double>& heartbeat_ages) {
   Json status;
   status["study"] = record.name;
@@ -69,6 +89,7 @@ Json StudyStatus(const StudyRecord& record, const StudySnapshot& snapshot,
     running.push_back(RunningTrialRow(t, worker, now));
   }
   status["counts"] = counts;
+  status["sampler"] = SamplerStatus(sampler_name, snapshot);
   status["best"] = nullptr;
   if (snapshot.IsMultiObjective()) {
     // Several objectives: the Pareto front instead of one best trial.
@@ -96,6 +117,15 @@ std::string StatusText(const Json& status) {
   for (const auto& [state, n] : counts.items())
     tally += (tally.empty() ? "" : ", ") + std::to_string(n.get<int>()) + " " + state;
   text += "trials: " + tally + "\n";
+  const Json& sampler = status["sampler"];
+  text += "sampler: " + sampler["name"].get<std::string>();
+  if (sampler.contains("picks")) {
+    std::string picks;
+    for (const auto& [name, n] : sampler["picks"].items())
+      picks += (picks.empty() ? "" : ", ") + name + " " + std::to_string(n.get<int>());
+    text += " (last ask: " + sampler["last_pick"].get<std::string>() + "; " + picks + ")";
+  }
+  text += "\n";
   const Json& best = status["best"];
   if (status.contains("front")) {
     std::string numbers;
@@ -132,7 +162,7 @@ Status RunStatus(const StatusOptions& o) {
   KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kRead));
   KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, opened.study->Snapshot());
   KNOB_ASSIGN_OR_RETURN(auto ages, opened.storage->HeartbeatAges(opened.study->record().study_id));
-  Json status = StudyStatus(opened.study->record(), snapshot, ages);
+  Json status = StudyStatus(opened.study->record(), opened.study->sampler_spec().name, snapshot, ages);
   Print(format == OutputFormat::kTable ? StatusText(status) : DumpJson(status) + "\n");
   return {};
 }

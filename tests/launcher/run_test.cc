@@ -213,7 +213,7 @@ TEST_CASE("run: a 40-trial study of a Python objective in 4 slots; best-trial ag
   TempDir dir;
   std::string examples = std::string(KNOB_SOURCE_DIR) + "/examples/python";
   WriteFile(dir.File("study.yaml"), "study: py\nstorage: py.db\nn_trials: 40\n"
-            "sampler: {name: tpe, seed: 3}\npruner: {name: median, n_startup_trials: 5}\n"
+            "sampler: {name: auto, seed: 3}\npruner: {name: median, n_startup_trials: 5}\n"
             "space:\n  lr: {type: float, low: 1.0e-5, high: 1.0e-1, log: true}\n"
             "  depth: {type: int, low: 1, high: 6}\n  activation: {type: categorical, choices: [relu, gelu]}\n"
             "trainer:\n  command: [/usr/bin/python3, " + examples + "/learning_curve.py]\n"
@@ -247,7 +247,15 @@ TEST_CASE("run: a 40-trial study of a Python objective in 4 slots; best-trial ag
   CHECK(nlohmann::json::parse(by_file.out) == json);
   auto status = RunKnob({"status", dir.File("study.yaml"), "--format", "json"});
   REQUIRE(status.exit_code == 0);
-  CHECK(nlohmann::json::parse(status.out)["counts"]["COMPLETE"].get<int>() >= 1);
+  auto status_json = nlohmann::json::parse(status.out);
+  CHECK(status_json["counts"]["COMPLETE"].get<int>() >= 1);
+  // auto picked random for the first 10 trials and gp after (one objective, a plain space).
+  CHECK(status_json["sampler"]["name"] == "auto");
+  CHECK(status_json["sampler"]["picks"]["random"].get<int>() >= 10);
+  CHECK(status_json["sampler"]["picks"]["random"].get<int>() + status_json["sampler"]["picks"]["gp"].get<int>() == 40);
+  CHECK(status_json["sampler"]["last_pick"] == "gp");
+  auto status_text = RunKnob({"status", dir.File("study.yaml")});
+  CHECK(status_text.out.find("sampler: auto (last ask: gp; random 1") != std::string::npos);
   auto trials = RunKnob({"trials", dir.File("study.yaml"), "--format", "csv"});
   CHECK(testing::LineCount(trials.out) == 41);  // a header and 40 trials
   // --set overrides any key of the file: here the budget and the sampler's seed.

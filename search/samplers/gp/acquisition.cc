@@ -77,8 +77,8 @@ double ContinuousStep(const GaussianProcess& gp, const std::vector<GpDim>& dims,
   for (Eigen::Index i = 0; i < m; ++i) u[i] = (*x)[free[i]];
   Eigen::VectorXd lb = Eigen::VectorXd::Zero(m), ub = Eigen::VectorXd::Ones(m);
   LBFGSpp::LBFGSBParam<double> param;
-  param.max_iterations = 30;
-  param.epsilon = 1e-6;
+  param.max_iterations = 20;
+  param.epsilon = 1e-5;
   param.max_linesearch = 20;
   LBFGSpp::LBFGSBSolver<double> solver(param);
   double fx;
@@ -164,7 +164,7 @@ Eigen::VectorXd MaximizeLogEi(const GaussianProcess& gp, const std::vector<GpDim
   double best_value = -std::numeric_limits<double>::infinity();
   for (Eigen::VectorXd x : origins) {
     double value = ValueAt(gp, x, best);
-    for (int round = 0; round < 4; ++round) {
+    for (int round = 0; round < 3; ++round) {
       double before = value;
       value = ContinuousStep(gp, dims, best, options, &x, value);
       value = ScanStep(gp, dims, best, options, &x, value);

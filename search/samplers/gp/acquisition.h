@@ -18,8 +18,8 @@
 namespace knob {
 
 struct AcquisitionOptions {
-  int n_candidates = 1024;
-  int n_local_searches = 4;  // from the best candidates, besides the incumbent
+  int n_candidates = 512;
+  int n_local_searches = 3;  // from the best candidates, besides the incumbent
   int max_scan_values = 64;  // a discrete coordinate with more values is searched as continuous
 };
 

@@ -75,41 +75,48 @@ KernelParams ParamsOf(const Eigen::VectorXd& raw, double min_noise_var) {
   return p;
 }
 
-double NegLogPosterior(const MaternKernel& kernel, const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
-                       const Eigen::VectorXd& raw, double min_noise_var, Eigen::VectorXd* gradient) {
-  KernelParams p = ParamsOf(raw, min_noise_var);
-  const Eigen::Index n = x.rows(), d = x.cols();
-  Eigen::LLT<Eigen::MatrixXd> llt;
-  Factorize(TrainCovariance(kernel, p, x), p.scale, &llt);
-  Eigen::VectorXd alpha = llt.solve(y);
-  double log_det = 2 * llt.matrixLLT().diagonal().array().log().sum();
-  double log_likelihood = -0.5 * y.dot(alpha) - 0.5 * log_det - 0.5 * n * std::log(2 * M_PI);
-  Eigen::VectorXd raw_gradient = Eigen::VectorXd::Zero(d + 2);
-  double value = log_likelihood + LogPrior(p, min_noise_var, gradient ? &raw_gradient : nullptr);
-  if (gradient) {
-    // dL/dtheta = 1/2 tr((alpha alpha^T - K^-1) dK/dtheta).
-    Eigen::MatrixXd w = alpha * alpha.transpose() - llt.solve(Eigen::MatrixXd::Identity(n, n));
-    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rx = x;
-    Eigen::VectorXd lambda_terms = Eigen::VectorXd::Zero(d);
-    double scale_term = 0;
-    for (Eigen::Index i = 0; i < n; ++i) {
-      for (Eigen::Index j = 0; j <= i; ++j) {
-        double weight = i == j ? 0.5 : 1.0;  // the symmetric pair counted once
-        const double* a = rx.row(i).data();
-        const double* b = rx.row(j).data();
-        double r2 = kernel.SquaredDistance(p.inverse_squared_lengthscales, a, b);
-        scale_term += weight * w(i, j) * p.scale * MaternKernel::Shape(r2);
-        if (i == j) continue;
-        double common = weight * w(i, j) * p.scale * MaternKernel::ShapeDerivative(r2);
-        for (Eigen::Index k = 0; k < d; ++k) {
-          double delta = kernel.categorical[k] ? (a[k] != b[k] ? 1.0 : 0.0) : a[k] - b[k];
-          lambda_terms[k] += common * p.inverse_squared_lengthscales[k] * delta * delta;
-        }
+NegLogPosterior::NegLogPosterior(const MaternKernel& kernel, const Eigen::MatrixXd& x, Eigen::VectorXd y,
+                                 double min_noise_var)
+    : y_(std::move(y)), min_noise_var_(min_noise_var) {
+  const Eigen::Index n = x.rows();
+  for (Eigen::Index k = 0; k < x.cols(); ++k) {
+    Eigen::MatrixXd delta(n, n);
+    for (Eigen::Index j = 0; j < n; ++j)
+      for (Eigen::Index i = 0; i < n; ++i) {
+        double d = kernel.categorical[k] ? (x(i, k) != x(j, k) ? 1.0 : 0.0) : x(i, k) - x(j, k);
+        delta(i, j) = d * d;
       }
-    }
-    raw_gradient.head(d) += lambda_terms;  // 2 * (1/2) for the pairs i > j
-    raw_gradient[d] += scale_term;
-    raw_gradient[d + 1] += 0.5 * w.trace() * (p.noise_var - min_noise_var);
+    deltas_.push_back(std::move(delta));
+  }
+}
+
+double NegLogPosterior::operator()(const Eigen::VectorXd& raw, Eigen::VectorXd* gradient) const {
+  KernelParams p = ParamsOf(raw, min_noise_var_);
+  const Eigen::Index n = y_.size(), d = static_cast<Eigen::Index>(deltas_.size());
+  Eigen::ArrayXXd r2 = Eigen::ArrayXXd::Zero(n, n);
+  for (Eigen::Index k = 0; k < d; ++k) r2 += p.inverse_squared_lengthscales[k] * deltas_[k].array();
+  Eigen::ArrayXXd s = (5 * r2).sqrt();
+  Eigen::ArrayXXd e = (-s).exp();
+  Eigen::MatrixXd cov = (p.scale * (1 + s + 5.0 / 3.0 * r2) * e).matrix();
+  cov.diagonal().array() += p.noise_var;
+  Eigen::LLT<Eigen::MatrixXd> llt;
+  Factorize(cov, p.scale, &llt);
+  Eigen::VectorXd alpha = llt.solve(y_);
+  double log_det = 2 * llt.matrixLLT().diagonal().array().log().sum();
+  double log_likelihood = -0.5 * y_.dot(alpha) - 0.5 * log_det - 0.5 * n * std::log(2 * M_PI);
+  Eigen::VectorXd raw_gradient = Eigen::VectorXd::Zero(d + 2);
+  double value = log_likelihood + LogPrior(p, min_noise_var_, gradient ? &raw_gradient : nullptr);
+  if (gradient) {
+    // dL/dtheta = 1/2 sum_ij W_ij dK_ij/dtheta, W = alpha alpha^T - K^-1.
+    Eigen::MatrixXd w = alpha * alpha.transpose() - llt.solve(Eigen::MatrixXd::Identity(n, n));
+    // dK/dlog lambda_k = scale m'(r2) lambda_k delta_k; m'(r2) = -5/6 (1 + s) e.
+    Eigen::ArrayXXd w_shape = w.array() * (p.scale * -5.0 / 6.0 * (1 + s) * e);
+    for (Eigen::Index k = 0; k < d; ++k)
+      raw_gradient[k] += 0.5 * p.inverse_squared_lengthscales[k] * (w_shape * deltas_[k].array()).sum();
+    // dK/dlog scale = K - noise I.
+    double noise_trace = w.trace() * p.noise_var;
+    raw_gradient[d] += 0.5 * ((w.array() * cov.array()).sum() - noise_trace);
+    raw_gradient[d + 1] += 0.5 * w.trace() * (p.noise_var - min_noise_var_);
     *gradient = -raw_gradient;
   }
   return -value;
@@ -131,15 +138,29 @@ GaussianProcess GaussianProcess::Fit(MaternKernel kernel, Eigen::MatrixXd x, Eig
   lb[d + 1] = kLogNoiseLow, ub[d + 1] = options.fit_noise ? kLogNoiseHigh : kLogNoiseLow;
 
   KernelParams initial{Eigen::VectorXd::Ones(d), 1.0, 1e-2};
-  if (start && start->inverse_squared_lengthscales.size() == d) initial = *start;
+  bool warm = start && start->inverse_squared_lengthscales.size() == d;
+  if (warm) initial = *start;
   Eigen::VectorXd raw = RawOf(initial, options.min_noise_var).cwiseMax(lb).cwiseMin(ub);
 
   // The best point the solver visited: it throws when a line search fails, and
   // what it reached by then is still an improvement.
   Eigen::VectorXd best = raw;
   double best_value = std::numeric_limits<double>::infinity();
+  Eigen::MatrixXd fit_x = x;
+  Eigen::VectorXd fit_y = y;
+  if (x.rows() > options.max_fit_points && options.max_fit_points > 0) {
+    const Eigen::Index m = options.max_fit_points;
+    fit_x.resize(m, d);
+    fit_y.resize(m);
+    for (Eigen::Index i = 0; i < m; ++i) {
+      Eigen::Index row = i * x.rows() / m;
+      fit_x.row(i) = x.row(row);
+      fit_y[i] = y[row];
+    }
+  }
+  NegLogPosterior negative_log_posterior(kernel, fit_x, fit_y, options.min_noise_var);
   auto objective = [&](const Eigen::VectorXd& r, Eigen::VectorXd& gradient) {
-    double value = NegLogPosterior(kernel, x, y, r, options.min_noise_var, &gradient);
+    double value = negative_log_posterior(r, &gradient);
     if (!std::isfinite(value) || !gradient.allFinite()) {
       gradient.setZero();
       return std::numeric_limits<double>::max();
@@ -148,8 +169,9 @@ GaussianProcess GaussianProcess::Fit(MaternKernel kernel, Eigen::MatrixXd x, Eig
     return value;
   };
   LBFGSpp::LBFGSBParam<double> param;
-  param.max_iterations = options.max_iterations;
-  param.epsilon = 1e-5;
+  param.max_iterations = warm ? options.max_warm_iterations : options.max_iterations;
+  param.epsilon = options.gradient_tolerance;
+  param.epsilon_rel = 0;
   param.max_linesearch = 20;
   LBFGSpp::LBFGSBSolver<double> solver(param);
   double fx;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include <Eigen/Dense>
 
@@ -17,15 +18,31 @@ namespace knob {
 
 struct GpFitOptions {
   double min_noise_var = 1e-6;
-  int max_iterations = 50;
+  int max_iterations = 50;  // from the default start
+  // From a previous fit: the optimum moves little between asks, and what one ask
+  // leaves unfinished the next continues, so few iterations suffice.
+  int max_warm_iterations = 8;
+  double gradient_tolerance = 1e-2;  // on the largest projected gradient entry, as Optuna's gtol
+  // The kernel is fitted to at most this many of the points, evenly spaced through
+  // them (the posterior then uses all): the fit's cost stays bounded.
+  int max_fit_points = 100;
   bool fit_noise = true;  // false: the noise stays at its minimum (a deterministic objective)
 };
 
 // The negative log posterior of the kernel parameters `raw` (log lambda_1..d,
 // log scale, log(noise_var - min_noise_var)) given points `x` (rows) and values
-// `y`, and its gradient with respect to `raw` (when `gradient` is not null).
-double NegLogPosterior(const MaternKernel& kernel, const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
-                       const Eigen::VectorXd& raw, double min_noise_var, Eigen::VectorXd* gradient);
+// `y`, and its gradient with respect to `raw` (when `gradient` is not null). The
+// pairwise squared differences per coordinate are computed once, at construction.
+class NegLogPosterior {
+ public:
+  NegLogPosterior(const MaternKernel& kernel, const Eigen::MatrixXd& x, Eigen::VectorXd y, double min_noise_var);
+  double operator()(const Eigen::VectorXd& raw, Eigen::VectorXd* gradient) const;
+
+ private:
+  std::vector<Eigen::MatrixXd> deltas_;  // per coordinate: (x_i - x_j)^2, or 0/1 when categorical
+  Eigen::VectorXd y_;
+  double min_noise_var_;
+};
 Eigen::VectorXd RawOf(const KernelParams& params, double min_noise_var);
 KernelParams ParamsOf(const Eigen::VectorXd& raw, double min_noise_var);
 

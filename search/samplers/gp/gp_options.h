@@ -14,8 +14,8 @@ namespace knob {
 struct GpOptions {
   std::optional<uint64_t> seed;
   int n_startup_trials = 10;  // random trials before the first fit
-  int n_candidates = 1024;    // quasi-random points the acquisition is first evaluated at
-  int n_local_searches = 4;   // local searches from the best of them (and the incumbent)
+  int n_candidates = 512;     // quasi-random points the acquisition is first evaluated at
+  int n_local_searches = 3;   // local searches from the best of them (and the incumbent)
   // Past this many finished trials the process is fitted to a subset: the best
   // half of it and the most recent others, so an ask's cost stays bounded.
   int max_points = 300;

@@ -1,0 +1,24 @@
+// One benchmark objective as the shared library holds it (see objectives.h), and
+// the sets beyond the original sixteen: BBOB-like continuous functions, mixed and
+// conditional training-space proxies, and lookups in the real HPO tables of
+// shared/hpo-tables (loaded when KNOB_HPO_TABLES names their folder).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace knob_bench {
+
+struct Objective {
+  std::string info;  // JSON, see objectives.h; new sets carry a "family"
+  std::function<double(const double*)> f;
+  double noise = 0;  // standard deviation of additive noise
+};
+
+std::vector<Objective> BbobObjectives();
+std::vector<Objective> MixedProxyObjectives();
+// Empty when `folder` is empty or unreadable (the message goes to stderr).
+std::vector<Objective> TableObjectives(const std::string& folder);
+
+}  // namespace knob_bench
