@@ -199,6 +199,9 @@ def main():
     parser.add_argument("--tables", default=os.path.join(HERE, "..", "..", "shared", "hpo-tables"))
     parser.add_argument("--knob-samplers", default="random,tpe,gp,auto")
     parser.add_argument("--no-peers", action="store_true", help="knob only (tuning)")
+    parser.add_argument("--peers", default="tpe31,tpe5,gp5", help="which Optuna samplers (tuning)")
+    parser.add_argument("--tpe-options", default="{}", help="options of knob's tpe (tuning)")
+    parser.add_argument("--json", help="also write every problem's regrets and ratios to this file")
     args = parser.parse_args()
     build = os.path.abspath(args.build)
     os.environ["KNOB_HPO_TABLES"] = os.path.abspath(args.tables)
@@ -211,10 +214,12 @@ def main():
 
     started = time.time()
     knob_samplers = args.knob_samplers.split(",")
+    main = "auto" if "auto" in knob_samplers else knob_samplers[-1]  # the sampler the ratio columns judge
     knob = {}
     pending = {}
     for s in knob_samplers:  # two at a time: one per core
-        pending[s] = run_knob(build, {"name": s}, args.seeds, args.trials, names)
+        options = json.loads(args.tpe_options) if s == "tpe" else {}
+        pending[s] = run_knob(build, {"name": s, "options": options}, args.seeds, args.trials, names)
         if len(pending) >= workers:
             for k, proc in pending.items():
                 knob[k] = collect_knob(proc)
@@ -227,6 +232,8 @@ def main():
     if not args.no_peers:
         cache = os.path.join(build, "sampler-bench-cache")
         for kind, seeds in (("tpe31", args.seeds), ("tpe5", args.seeds), ("gp5", args.gp_seeds)):
+            if kind not in args.peers.split(","):
+                continue
             jobs = [(build, kind, i, s, args.trials) for i in picked for s in range(seeds)]
             peers[kind] = run_peers(build, kind, jobs, cache, workers)
     baselines = {}
@@ -239,7 +246,7 @@ def main():
           f"ratio floor 1% of knob random's")
     columns = [f"knob {s}" for s in knob_samplers] + (["o3.1 tpe", "o5 tpe", "o5 gp"] if peers else [])
     print(f"{'problem':26} {'family':11} " + " ".join(f"{c:>10}" for c in columns) +
-          (f" {'auto/o3.1':>9} {'auto/best':>9}" if peers else ""))
+          (f" {main + '/o3.1':>9} {main + '/best':>9}" if peers else ""))
     rows = []
     for i in picked:
         info = infos[i]
@@ -252,12 +259,14 @@ def main():
                 regret[label] = statistics.median(b for b, _ in peers[kind][name].values()) - optimum
         floor = max(SOLVED_SHARE * regret.get("knob random", 0), 1e-12)
         ratio = lambda a, b: max(regret[a], floor) / max(regret[b], floor)
-        row = {"problem": name, "family": fam, "regret": regret}
+        conditional = "conditional" in info or any("when" in spec for spec in info["space"].values())
+        row = {"problem": name, "family": fam, "regret": regret, "conditional": conditional}
         line = f"{name:26} {fam:11} " + " ".join(f"{regret.get(c, float('nan')):10.4g}" for c in columns)
         if peers:
-            best_peer = min(("o3.1 tpe", "o5 tpe", "o5 gp"), key=lambda c: max(regret[c], floor))
-            row["auto/o3.1"] = ratio("knob auto", "o3.1 tpe")
-            row["auto/best"] = ratio("knob auto", best_peer)
+            best_peer = min((c for c in ("o3.1 tpe", "o5 tpe", "o5 gp") if c in regret),
+                            key=lambda c: max(regret[c], floor))
+            row["auto/o3.1"] = ratio(f"knob {main}", "o3.1 tpe")
+            row["auto/best"] = ratio(f"knob {main}", best_peer)
             for s in knob_samplers:
                 row[f"{s}/o3.1"] = ratio(f"knob {s}", "o3.1 tpe")
                 row[f"{s}/best"] = ratio(f"knob {s}", best_peer)
@@ -268,6 +277,9 @@ def main():
                 for k in ("tpe", "tpe5", "gp5") if f"{name}/{k}" in baselines) + ")"
         print(line)
         rows.append(row)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
     if not peers:
         return
     print()
@@ -282,16 +294,27 @@ def main():
         worst = max(part, key=lambda r: r["auto/o3.1"])
         print(f"{label:32} n={len(part):2}  geometric means vs o3.1 tpe / vs best Optuna: {summary}; "
               f"auto's worst vs o3.1: {worst['problem']} {worst['auto/o3.1']:.3f}")
-    # Leave one family out: for each family, the sampler (tpe or gp) best on all the
-    # others is what a rule fitted without that family would pick; its ratio there.
-    print("\nleave one family out (knob tpe or gp, picked on the other families, per kind of space):")
-    families = sorted({r["family"] for r in rows})
-    for fam in families:
+    # Leave one family out. A rule names the sampler for plain spaces and the one for
+    # conditional spaces (tpe or gp); for each family, the rule best on all the others
+    # (geometric mean against the best Optuna sampler) is what a rule fitted without
+    # that family would be: its figure there is the held-out estimate.
+    if not {"tpe", "gp"} <= set(knob_samplers):
+        return
+    print("\nleave one family out: the rule (plain space -> sampler, conditional -> sampler) best on the "
+          "other families, and its figure against the best Optuna sampler on the family left out:")
+    rules = [(plain, cond) for plain in ("tpe", "gp") for cond in ("tpe", "gp")]
+    rule_ratio = lambda rule, r: r[f"{rule[1] if r['conditional'] else rule[0]}/best"]
+    held_out = []
+    for fam in sorted({r["family"] for r in rows}):
         rest = [r for r in rows if r["family"] != fam]
         here = [r for r in rows if r["family"] == fam]
-        pick = min(("tpe", "gp"), key=lambda s: geo([r[f"{s}/best"] for r in rest]))
-        print(f"  {fam:12} picked {pick:4} on the rest: vs best Optuna {geo([r[f'{pick}/best'] for r in here]):.3f}, "
-              f"auto {geo([r['auto/best'] for r in here]):.3f}")
+        rule = min(rules, key=lambda rule: geo([rule_ratio(rule, r) for r in rest]))
+        held_out += [rule_ratio(rule, r) for r in here]
+        print(f"  {fam:12} rule plain->{rule[0]}, conditional->{rule[1]}: "
+              f"{geo([rule_ratio(rule, r) for r in here]):.3f} (auto {geo([r['auto/best'] for r in here]):.3f})")
+    best_rule = min(rules, key=lambda rule: geo([rule_ratio(rule, r) for r in rows]))
+    print(f"  over all held-out families: {geo(held_out):.3f}; the rule best on every family: "
+          f"plain->{best_rule[0]}, conditional->{best_rule[1]}")
     print(f"\nknob's runs took {knob_seconds:.0f} s")
 
 

@@ -76,7 +76,7 @@ TEST_CASE("bad search spaces and study options create nothing") {
        "parameter 'x': 'size' is not a known key"},
       {space(R"({"x": {"type": "int", "low": 0)"), "--space: malformed JSON at byte 31: {\"x\": {\"type\": \"int\", \"low\": 0"},
       {{"create-study", "--storage", "DB", "--study", "n", "--sampler", "cmaes"},
-       "unknown sampler 'cmaes'; choose random, grid, tpe or nsga2"},
+       "unknown sampler 'cmaes'; choose auto, random, grid, tpe, gp or nsga2"},
       {{"create-study", "--storage", "DB", "--study", "n", "--sampler", "tpe", "--sampler-options",
         R"({"gamma": 2})"},
        "tpe sampler: option 'gamma' must be at most 1"},
@@ -92,7 +92,7 @@ TEST_CASE("bad search spaces and study options create nothing") {
        "grid sampler: float parameter 'x' needs a step or explicit values (--sampler-options "
        "'{\"values\": {\"x\": [...]}}')"},
       {{"create-study", "--storage", "DB", "--study", "n", "--sampler-options", R"({"seed": -1})"},
-       "tpe sampler: seed must be a non-negative integer, got -1"},
+       "auto sampler: seed must be a non-negative integer, got -1"},
       {{"create-study", "--storage", "DB", "--study", "n", "--direction", "up"},
        "direction must be minimize or maximize, got 'up'"},
       {{"create-study", "--storage", "DB", "--study", "n", "--space", "@/nonexistent/space.json"},

@@ -98,7 +98,7 @@ TEST_CASE("a study made with knob commands: ask, tell, enqueue, attributes, quer
 
   auto table = RunKnob({"studies", "--storage", db});
   REQUIRE(table.exit_code == 0);
-  CHECK(table.out.find("| demo | maximize  |        3 |          7 | tpe     |") != std::string::npos);
+  CHECK(table.out.find("| demo | maximize  |        3 |          7 | auto    |") != std::string::npos);
 
   // Same seed, same history, same suggestion: a second study asks the same first point.
   REQUIRE(RunKnob({"create-study", "--storage", db, "--study", "twin", "--space", kSpace,

@@ -102,14 +102,14 @@ TEST_CASE("gp: the log posterior's gradient matches finite differences") {
     for (int i = 0; i < 6; ++i) raw[i] = normal(rng);
     raw[5] -= 4;  // a small noise, as fitted
     Eigen::VectorXd gradient;
-    double f = NegLogPosterior(kernel, x, y, raw, 1e-6, &gradient);
+    NegLogPosterior posterior(kernel, x, y, 1e-6);
+    double f = posterior(raw, &gradient);
     REQUIRE(std::isfinite(f));
     for (int i = 0; i < 6; ++i) {
       Eigen::VectorXd up = raw, down = raw;
       double h = 1e-5;
       up[i] += h, down[i] -= h;
-      double numeric = (NegLogPosterior(kernel, x, y, up, 1e-6, nullptr) -
-                        NegLogPosterior(kernel, x, y, down, 1e-6, nullptr)) / (2 * h);
+      double numeric = (posterior(up, nullptr) - posterior(down, nullptr)) / (2 * h);
       INFO("parameter ", i);
       CHECK(gradient[i] == doctest::Approx(numeric).epsilon(1e-4).scale(1));
     }
@@ -125,9 +125,10 @@ TEST_CASE("gp: the fit raises the posterior and finds the relevant coordinate") 
   for (int i = 0; i < 40; ++i) y[i] = std::sin(6 * x(i, 1));  // only coordinate 1 matters
   y = (y.array() - y.mean()) / std::sqrt((y.array() - y.mean()).square().mean());
   KernelParams start{Eigen::VectorXd::Ones(3), 1.0, 1e-2};
-  double before = NegLogPosterior(kernel, x, y, RawOf(start, 1e-6), 1e-6, nullptr);
+  NegLogPosterior posterior(kernel, x, y, 1e-6);
+  double before = posterior(RawOf(start, 1e-6), nullptr);
   GaussianProcess gp = GaussianProcess::Fit(kernel, x, y, std::nullopt, {});
-  double after = NegLogPosterior(kernel, x, y, RawOf(gp.params(), 1e-6), 1e-6, nullptr);
+  double after = posterior(RawOf(gp.params(), 1e-6), nullptr);
   CHECK(after < before - 10);
   const Eigen::VectorXd& lambda = gp.params().inverse_squared_lengthscales;
   CHECK(lambda[1] > 10 * lambda[0]);

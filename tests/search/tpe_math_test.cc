@@ -50,8 +50,10 @@ TEST_CASE("observation weights ramp like Optuna's default_weights") {
   CHECK(options.ObservationWeights(24) == std::vector<double>(24, 1.0));
   options.weights = TpeWeights::kUniform;
   CHECK(options.ObservationWeights(30) == std::vector<double>(30, 1.0));
+  CHECK(options.NumberBelow(100) == 10);  // unset: 0.1 for one objective
+  CHECK(options.NumberBelow(100, true) == 20);  // 0.2 for several
   options.gamma = 0.1;
-  CHECK(options.NumberBelow(100) == 10);
+  CHECK(options.NumberBelow(100, true) == 10);
   CHECK(options.NumberBelow(1000) == 25);
   CHECK(options.NumberBelow(7) == 1);
 }

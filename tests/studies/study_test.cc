@@ -216,7 +216,7 @@ TEST_CASE("study config is checked before anything is written") {
   StudyConfig config = Config(StudyDirection::kMinimize);
   config.sampler = {"cmaes", nlohmann::json::object()};
   CHECK(Study::Create(storage, config).error().message ==
-        "unknown sampler 'cmaes'; choose random, grid, tpe or nsga2");
+        "unknown sampler 'cmaes'; choose auto, random, grid, tpe, gp or nsga2");
   config.sampler = {"random", {{"seeed", 1}}};
   CHECK(Study::Create(storage, config).error().message == "random sampler: unknown option 'seeed'");
   config.sampler = {"grid", nlohmann::json::object()};

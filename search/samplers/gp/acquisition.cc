@@ -39,8 +39,10 @@ bool IsScanned(const GpDim& dim, const AcquisitionOptions& options) {
          (dim.kind == GpDimKind::kDiscrete && dim.grid <= options.max_scan_values);
 }
 
-Eigen::VectorXd SnapAll(const std::vector<GpDim>& dims, Eigen::VectorXd x) {
+// Snapped to the parameters' values, then projected as the design holds points.
+Eigen::VectorXd SnapAll(const std::vector<GpDim>& dims, Eigen::VectorXd x, const PointProjection& project) {
   for (size_t d = 0; d < dims.size(); ++d) x[d] = dims[d].Snap(x[d]);
+  if (project) project(x);
   return x;
 }
 
@@ -51,7 +53,8 @@ double ValueAt(const GaussianProcess& gp, const Eigen::VectorXd& x, double best)
 // L-BFGS-B over the coordinates that are not scanned, the others held; returns the
 // snapped result's value (and the point in x) when it improves on `value`.
 double ContinuousStep(const GaussianProcess& gp, const std::vector<GpDim>& dims, double best,
-                      const AcquisitionOptions& options, Eigen::VectorXd* x, double value) {
+                      const AcquisitionOptions& options, const PointProjection& project, Eigen::VectorXd* x,
+                      double value) {
   std::vector<Eigen::Index> free;
   for (size_t d = 0; d < dims.size(); ++d)
     if (!IsScanned(dims[d], options)) free.push_back(static_cast<Eigen::Index>(d));
@@ -74,7 +77,7 @@ double ContinuousStep(const GaussianProcess& gp, const std::vector<GpDim>& dims,
     return -v;
   };
   Eigen::VectorXd u(m);
-  for (Eigen::Index i = 0; i < m; ++i) u[i] = (*x)[free[i]];
+  for (Eigen::Index i = 0; i < m; ++i) u[i] = std::clamp((*x)[free[i]], 0.0, 1.0);
   Eigen::VectorXd lb = Eigen::VectorXd::Zero(m), ub = Eigen::VectorXd::Ones(m);
   LBFGSpp::LBFGSBParam<double> param;
   param.max_iterations = 20;
@@ -89,7 +92,7 @@ double ContinuousStep(const GaussianProcess& gp, const std::vector<GpDim>& dims,
   }
   Eigen::VectorXd candidate = *x;
   for (Eigen::Index i = 0; i < m; ++i) candidate[free[i]] = u[i];
-  candidate = SnapAll(dims, candidate);
+  candidate = SnapAll(dims, candidate, project);
   double candidate_value = ValueAt(gp, candidate, best);
   if (candidate_value > value) {
     *x = candidate;
@@ -100,13 +103,16 @@ double ContinuousStep(const GaussianProcess& gp, const std::vector<GpDim>& dims,
 
 // Tries every value of each scanned coordinate in turn, keeping the best.
 double ScanStep(const GaussianProcess& gp, const std::vector<GpDim>& dims, double best,
-                const AcquisitionOptions& options, Eigen::VectorXd* x, double value) {
+                const AcquisitionOptions& options, const PointProjection& project, Eigen::VectorXd* x,
+                double value) {
   for (size_t d = 0; d < dims.size(); ++d) {
     if (!IsScanned(dims[d], options)) continue;
     Eigen::MatrixXd points(dims[d].grid, x->size());
     for (int i = 0; i < dims[d].grid; ++i) {
-      points.row(i) = x->transpose();
-      points(i, d) = dims[d].GridPoint(i);
+      Eigen::VectorXd point = *x;
+      point[d] = dims[d].GridPoint(i);
+      if (project) project(point);
+      points.row(i) = point.transpose();
     }
     Eigen::VectorXd values = LogExpectedImprovement(gp, points, best);
     Eigen::Index arg;
@@ -149,8 +155,16 @@ Eigen::MatrixXd QuasiRandomPoints(const std::vector<GpDim>& dims, int n, Rng& rn
 }
 
 Eigen::VectorXd MaximizeLogEi(const GaussianProcess& gp, const std::vector<GpDim>& dims, double best,
-                              const Eigen::VectorXd& incumbent, const AcquisitionOptions& options, Rng& rng) {
+                              const Eigen::VectorXd& incumbent, const AcquisitionOptions& options, Rng& rng,
+                              const PointProjection& project) {
   Eigen::MatrixXd candidates = QuasiRandomPoints(dims, std::max(options.n_candidates, 1), rng);
+  if (project) {
+    for (Eigen::Index i = 0; i < candidates.rows(); ++i) {
+      Eigen::VectorXd point = candidates.row(i).transpose();
+      project(point);
+      candidates.row(i) = point.transpose();
+    }
+  }
   Eigen::VectorXd values = LogExpectedImprovement(gp, candidates, best);
   std::vector<Eigen::Index> order(values.size());
   std::iota(order.begin(), order.end(), 0);
@@ -158,7 +172,7 @@ Eigen::VectorXd MaximizeLogEi(const GaussianProcess& gp, const std::vector<GpDim
   std::partial_sort(order.begin(), order.begin() + starts, order.end(),
                     [&](Eigen::Index a, Eigen::Index b) { return values[a] > values[b]; });
 
-  std::vector<Eigen::VectorXd> origins = {SnapAll(dims, incumbent)};
+  std::vector<Eigen::VectorXd> origins = {incumbent};
   for (size_t i = 0; i < starts; ++i) origins.push_back(candidates.row(order[i]).transpose());
   Eigen::VectorXd best_point = origins[1 < origins.size() ? 1 : 0];
   double best_value = -std::numeric_limits<double>::infinity();
@@ -166,8 +180,8 @@ Eigen::VectorXd MaximizeLogEi(const GaussianProcess& gp, const std::vector<GpDim
     double value = ValueAt(gp, x, best);
     for (int round = 0; round < 3; ++round) {
       double before = value;
-      value = ContinuousStep(gp, dims, best, options, &x, value);
-      value = ScanStep(gp, dims, best, options, &x, value);
+      value = ContinuousStep(gp, dims, best, options, project, &x, value);
+      value = ScanStep(gp, dims, best, options, project, &x, value);
       if (!(value > before + 1e-9 * std::abs(before))) break;
     }
     if (value > best_value) best_value = value, best_point = x;

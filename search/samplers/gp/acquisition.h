@@ -7,6 +7,7 @@
 // acquisition sees ints and steps rounded. Deterministic given the rng's state.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -26,9 +27,14 @@ struct AcquisitionOptions {
 // log EI at each row of `points` for minimisation below `best` (standardised units).
 Eigen::VectorXd LogExpectedImprovement(const GaussianProcess& gp, const Eigen::MatrixXd& points, double best);
 
+// Rewrites a snapped point as the design holds such a point (inactive conditional
+// coordinates at their imputed value); may be empty.
+using PointProjection = std::function<void(Eigen::VectorXd&)>;
+
 // The maximiser found; `incumbent` is the best observed point (a row of the design).
 Eigen::VectorXd MaximizeLogEi(const GaussianProcess& gp, const std::vector<GpDim>& dims, double best,
-                              const Eigen::VectorXd& incumbent, const AcquisitionOptions& options, Rng& rng);
+                              const Eigen::VectorXd& incumbent, const AcquisitionOptions& options, Rng& rng,
+                              const PointProjection& project = {});
 
 // n points of the shifted R_d sequence in [0, 1)^d (rows), snapped to `dims`.
 Eigen::MatrixXd QuasiRandomPoints(const std::vector<GpDim>& dims, int n, Rng& rng);

@@ -21,19 +21,30 @@ int CountUsable(const StudySnapshot& study) {
   return static_cast<int>(std::count_if(study.trials.begin(), study.trials.end(), IsUsable));
 }
 
-// Whether the trial has every parameter of `space` with the same distribution.
-bool HasAll(const FrozenTrial& t, const SearchSpace& space) {
-  for (const auto& [name, distribution] : space) {
-    auto p = t.params.find(name);
-    if (p == t.params.end() || !(p->second.distribution == distribution)) return false;
-  }
-  return true;
-}
-
+// The trial's coordinates; a parameter it lacks (or holds with another
+// distribution) at the dimension's inactive place.
 Eigen::VectorXd UnitPoint(const FrozenTrial& t, const std::vector<GpDim>& dims) {
   Eigen::VectorXd x(dims.size());
-  for (size_t d = 0; d < dims.size(); ++d) x[d] = dims[d].ToUnit(t.params.at(dims[d].name).internal);
+  for (size_t d = 0; d < dims.size(); ++d) {
+    auto p = t.params.find(dims[d].name);
+    bool has = p != t.params.end() && p->second.distribution == dims[d].distribution;
+    x[d] = has ? dims[d].ToUnit(p->second.internal) : dims[d].Inactive();
+  }
   return x;
+}
+
+// Puts the coordinates of parameters whose condition does not hold at their
+// inactive place, as a trial at that point would store them.
+PointProjection InactiveProjection(const SearchSpace& space, const std::vector<GpDim>& dims) {
+  if (space.conditions.empty()) return {};
+  return [&space, &dims](Eigen::VectorXd& x) {
+    nlohmann::json values = nlohmann::json::object();
+    for (size_t d = 0; d < dims.size(); ++d)
+      if (x[d] != dims[d].Inactive()) values[dims[d].name] = ToExternal(dims[d].distribution, dims[d].FromUnit(x[d]));
+    std::vector<std::string> active = ActiveParams(space, values);
+    for (size_t d = 0; d < dims.size(); ++d)
+      if (!std::binary_search(active.begin(), active.end(), dims[d].name)) x[d] = dims[d].Inactive();
+  };
 }
 
 // The kernel the newest trial recorded for this many coordinates, if any.
@@ -56,18 +67,18 @@ std::optional<KernelParams> RecordedKernel(const StudySnapshot& study, size_t n_
 
 SearchSpace GpSampler::InferRelativeSearchSpace(const StudySnapshot& study, const SearchSpace& space) const {
   if (CountUsable(study) < std::max(options_.n_startup_trials, 1)) return {};
-  // The parameters every complete trial has, with the space's distribution.
+  // The parameters some complete trial has with the space's distribution; the
+  // conditions come along, so the acquisition knows which are active where.
   SearchSpace relative;
-  for (const auto& [name, distribution] : space)
-    if (!IsSingleValued(distribution)) relative[name] = distribution;
   for (const auto& t : study.trials) {
     if (!IsUsable(t)) continue;
-    for (auto it = relative.begin(); it != relative.end();) {
-      auto p = t.params.find(it->first);
-      if (p == t.params.end() || !(p->second.distribution == it->second)) it = relative.erase(it);
-      else ++it;
+    for (const auto& [name, param] : t.params) {
+      auto it = space.find(name);
+      if (it != space.end() && it->second == param.distribution && !IsSingleValued(it->second))
+        relative[name] = it->second;
     }
   }
+  relative.conditions = space.conditions;
   return relative;
 }
 
@@ -88,7 +99,7 @@ Result<RelativeSample> GpSampler::SampleRelative(const StudySnapshot& study, int
   std::vector<double> values;
   double worst = -INFINITY;
   for (const auto& t : study.trials) {
-    if (!IsUsable(t) || !HasAll(t, relative_space)) continue;
+    if (!IsUsable(t)) continue;
     observed.push_back(&t);
     values.push_back(sign * *t.value);
     worst = std::max(worst, values.back());
@@ -131,10 +142,10 @@ Result<RelativeSample> GpSampler::SampleRelative(const StudySnapshot& study, int
   if (options_.warm_start) start = RecordedKernel(study, dims.size(), fit_options.min_noise_var);
   GaussianProcess gp = GaussianProcess::Fit(kernel, x, y, start, fit_options);
 
-  // Running trials with the whole space: believed to score the mean.
+  // Running trials (with their parameters drawn): believed to score the mean.
   std::vector<Eigen::VectorXd> running;
   for (const auto& t : study.trials)
-    if (t.state == TrialState::kRunning && t.number != trial_number && HasAll(t, relative_space))
+    if (t.state == TrialState::kRunning && t.number != trial_number && !t.params.empty())
       running.push_back(UnitPoint(t, dims));
   Eigen::MatrixXd believed(running.size(), dims.size());
   for (size_t i = 0; i < running.size(); ++i) believed.row(i) = running[i].transpose();
@@ -146,7 +157,8 @@ Result<RelativeSample> GpSampler::SampleRelative(const StudySnapshot& study, int
   acquisition.n_candidates = options_.n_candidates;
   acquisition.n_local_searches = options_.n_local_searches;
   Rng rng = MakeRng(options_.seed, trial_number, "gp");
-  Eigen::VectorXd point = MaximizeLogEi(model, dims, best, x.row(incumbent).transpose(), acquisition, rng);
+  Eigen::VectorXd point = MaximizeLogEi(model, dims, best, x.row(incumbent).transpose(), acquisition, rng,
+                                        InactiveProjection(relative_space, dims));
   for (size_t d = 0; d < dims.size(); ++d) sample.params[dims[d].name] = dims[d].FromUnit(point[d]);
 
   if (options_.warm_start) {

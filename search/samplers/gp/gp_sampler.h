@@ -1,7 +1,8 @@
 // GpSampler: Bayesian optimisation with a Gaussian process. After
 // `n_startup_trials` complete trials (random before), it fits a GP
-// (gaussian_process.h) to the complete trials' values over the parameters they
-// all share (gp_space.h scales them to [0, 1]), and proposes the point that
+// (gaussian_process.h) to the complete trials' values (gp_space.h scales the
+// parameters to [0, 1]; one a trial lacks, an inactive conditional, sits at a place
+// of its own), and proposes the point that
 // maximises log expected improvement (acquisition.h). Running trials are believed
 // to score the GP's mean (Kriging believer), so parallel asks spread out.
 // Infeasible trials count as the worst value seen. The fitted kernel is recorded

@@ -3,6 +3,8 @@
 // space); an int or stepped float is a grid of k points at the centres of k equal
 // cells, so rounding a coordinate to its cell is rounding the value to its step. A
 // categorical is its choice index, compared by equality (the kernel's Hamming term).
+// A parameter a trial lacks sits at its own place (Inactive), so the kernel tells
+// trials that had it from those that did not.
 #pragma once
 
 #include <string>
@@ -27,6 +29,9 @@ struct GpDim {
   double Snap(double unit) const;
   // The unit coordinate of grid point i (kDiscrete), or i itself (kCategorical).
   double GridPoint(int i) const;
+  // The coordinate of a trial that lacks the parameter (an inactive conditional):
+  // -1, outside the cube, or for a categorical one more choice than it has.
+  double Inactive() const { return kind == GpDimKind::kCategorical ? grid : -1.0; }
 };
 
 // One GpDim per parameter of `space` (sorted by name, as the space is).

@@ -7,8 +7,9 @@
 
 namespace knob {
 
-int TpeOptions::NumberBelow(int n_finished) const {
-  return std::min(static_cast<int>(std::ceil(gamma * n_finished)), gamma_max);
+int TpeOptions::NumberBelow(int n_finished, bool several_objectives) const {
+  double share = gamma.value_or(several_objectives ? 0.2 : 0.1);
+  return std::min(static_cast<int>(std::ceil(share * n_finished)), gamma_max);
 }
 
 std::vector<double> TpeOptions::ObservationWeights(size_t m) const {
@@ -39,8 +40,12 @@ Result<TpeOptions> ParseTpeOptions(const nlohmann::json& options) {
   KNOB_RETURN_IF_ERROR(read.Int("n_mixed_candidates", 0, &o.n_mixed_candidates));
   if (o.n_mixed_candidates > o.n_ei_candidates)
     return read.Invalid("n_mixed_candidates", "must be at most n_ei_candidates");
-  KNOB_RETURN_IF_ERROR(read.Number("gamma", 0.0, &o.gamma));
-  if (o.gamma > 1) return read.Invalid("gamma", "must be at most 1");
+  if (read.Has("gamma")) {
+    double gamma = 0;
+    KNOB_RETURN_IF_ERROR(read.Number("gamma", 0.0, &gamma));
+    if (gamma > 1) return read.Invalid("gamma", "must be at most 1");
+    o.gamma = gamma;
+  }
   KNOB_RETURN_IF_ERROR(read.Int("gamma_max", 1, &o.gamma_max));
   KNOB_RETURN_IF_ERROR(read.Choice("weights",
       {std::pair{"optuna", TpeWeights::kOptuna}, std::pair{"uniform", TpeWeights::kUniform}}, &o.weights));

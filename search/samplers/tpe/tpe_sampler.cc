@@ -37,7 +37,9 @@ Result<RelativeSample> TpeSampler::SampleRelative(const StudySnapshot& study, in
   RelativeSample sample;
   if (relative_space.empty()) return sample;
   RankedTrials ranking =
-      RankTrials(study, options_.constant_liar, [this](int n) { return options_.NumberBelow(n); });
+      RankTrials(study, options_.constant_liar, [this, several = study.IsMultiObjective()](int n) {
+        return options_.NumberBelow(n, several);
+      });
   TpeHistory history;
   history.n_below = ranking.n_below;
   history.below_weights = ranking.below_weights;
