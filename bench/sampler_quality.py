@@ -201,6 +201,7 @@ def main():
     parser.add_argument("--no-peers", action="store_true", help="knob only (tuning)")
     parser.add_argument("--peers", default="tpe31,tpe5,gp5", help="which Optuna samplers (tuning)")
     parser.add_argument("--tpe-options", default="{}", help="options of knob's tpe (tuning)")
+    parser.add_argument("--gp-options", default="{}", help="options of knob's gp (tuning)")
     parser.add_argument("--json", help="also write every problem's regrets and ratios to this file")
     args = parser.parse_args()
     build = os.path.abspath(args.build)
@@ -218,7 +219,7 @@ def main():
     knob = {}
     pending = {}
     for s in knob_samplers:  # two at a time: one per core
-        options = json.loads(args.tpe_options) if s == "tpe" else {}
+        options = json.loads({"tpe": args.tpe_options, "gp": args.gp_options}.get(s, "{}"))
         pending[s] = run_knob(build, {"name": s, "options": options}, args.seeds, args.trials, names)
         if len(pending) >= workers:
             for k, proc in pending.items():

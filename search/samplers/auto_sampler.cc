@@ -15,23 +15,14 @@ int CountComplete(const StudySnapshot& study) {
   }));
 }
 
-// Whether complete trials hold different sets of parameters (a define-by-run
-// space that branches), which the GP would only fit on their common part, or
-// parameters outside `space` (each suggestion of a define-by-run trial alone).
-bool ParamSetsDiffer(const StudySnapshot& study, const SearchSpace& space) {
-  const FrozenTrial* first = nullptr;
+// Whether complete trials hold parameters outside `space`: a define-by-run
+// trial, whose each suggestion would be fitted alone.
+bool HasParamsOutside(const StudySnapshot& study, const SearchSpace& space) {
   for (const auto& t : study.trials) {
     if (t.state != TrialState::kComplete) continue;
     // A parameter outside the space: the space is one suggestion of a define-by-run trial.
     for (const auto& [name, param] : t.params)
       if (!space.count(name)) return true;
-    if (!first) {
-      first = &t;
-      continue;
-    }
-    if (t.params.size() != first->params.size()) return true;
-    for (auto a = t.params.begin(), b = first->params.begin(); a != t.params.end(); ++a, ++b)
-      if (a->first != b->first || !(a->second.distribution == b->second.distribution)) return true;
   }
   return false;
 }
@@ -55,7 +46,7 @@ Result<AutoOptions> ParseAutoOptions(const nlohmann::json& options) {
 std::string AutoChoice(const AutoOptions& options, const StudySnapshot& study, const SearchSpace& space) {
   int complete = CountComplete(study);
   if (complete < std::max(options.n_startup_trials, 1)) return "random";
-  if (study.IsMultiObjective() || !space.conditions.empty() || ParamSetsDiffer(study, space)) return "tpe";
+  if (study.IsMultiObjective() || HasParamsOutside(study, space)) return "tpe";
   if (complete > options.gp_max_trials) return "tpe";
   return "gp";
 }

@@ -315,7 +315,7 @@ TEST_CASE("gp: duplicated points and constant values do not crash the fit") {
   CHECK(std::isfinite(v[0]));
 }
 
-TEST_CASE("auto: random first, gp for one objective over a plain space, tpe for conditional or several") {
+TEST_CASE("auto: random first, gp for one objective (conditional spaces too), tpe for several or define-by-run") {
   auto plain = ParseSearchSpaceText(kMixedSpace);
   auto conditional = ParseSearchSpaceText(R"({"opt": {"type": "categorical", "choices": ["a", "b"]},
       "m": {"type": "float", "low": 0, "high": 1, "when": {"opt": "b"}}})");
@@ -333,7 +333,14 @@ TEST_CASE("auto: random first, gp for one objective over a plain space, tpe for 
     study.trials.push_back(t);
   }
   CHECK(AutoChoice(options, study, *plain) == "gp");
-  CHECK(AutoChoice(options, study, *conditional) == "tpe");
+  CHECK(AutoChoice(options, study, *conditional) == "tpe");  // x is outside it: define-by-run
+  StudySnapshot branching = study;
+  for (auto& t : branching.trials) {
+    t.params.clear();
+    t.params["opt"] = TrialParam{conditional->at("opt"), static_cast<double>(t.number % 2)};
+    if (t.number % 2) t.params["m"] = TrialParam{conditional->at("m"), 0.5};
+  }
+  CHECK(AutoChoice(options, branching, *conditional) == "gp");  // conditional spaces are gp's
   options.gp_max_trials = 11;
   CHECK(AutoChoice(options, study, *plain) == "tpe");
   options.gp_max_trials = 300;
