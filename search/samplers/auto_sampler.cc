@@ -46,7 +46,7 @@ Result<AutoOptions> ParseAutoOptions(const nlohmann::json& options) {
 std::string AutoChoice(const AutoOptions& options, const StudySnapshot& study, const SearchSpace& space) {
   int complete = CountComplete(study);
   if (complete < std::max(options.n_startup_trials, 1)) return "random";
-  if (study.IsMultiObjective() || HasParamsOutside(study, space)) return "tpe";
+  if (study.IsMultiObjective() || !space.conditions.empty() || HasParamsOutside(study, space)) return "tpe";
   if (complete > options.gp_max_trials) return "tpe";
   return "gp";
 }

@@ -2,9 +2,9 @@
 // study as it stands, and records the pick on the trial (`auto_sampler`: random,
 // gp or tpe). The rule (auto_sampler.cc, chosen by bench/sampler_quality.py's
 // cross-validation; README has the figures): random for the first
-// n_startup_trials, then gp for one objective while the study has at most
-// `gp_max_trials` complete trials, tpe otherwise (several objectives,
-// define-by-run spaces, long studies).
+// n_startup_trials, then gp for one objective over a space without conditional
+// parameters while the study has at most `gp_max_trials` complete trials, tpe
+// otherwise (several objectives, conditional or define-by-run spaces, long studies).
 // Options: {"seed", "n_startup_trials", "gp_max_trials"}. Created by the factory.
 #pragma once
 

@@ -315,7 +315,7 @@ TEST_CASE("gp: duplicated points and constant values do not crash the fit") {
   CHECK(std::isfinite(v[0]));
 }
 
-TEST_CASE("auto: random first, gp for one objective (conditional spaces too), tpe for several or define-by-run") {
+TEST_CASE("auto: random first, gp for one objective over a plain space, tpe for conditional, several or define-by-run") {
   auto plain = ParseSearchSpaceText(kMixedSpace);
   auto conditional = ParseSearchSpaceText(R"({"opt": {"type": "categorical", "choices": ["a", "b"]},
       "m": {"type": "float", "low": 0, "high": 1, "when": {"opt": "b"}}})");
@@ -340,7 +340,7 @@ TEST_CASE("auto: random first, gp for one objective (conditional spaces too), tp
     t.params["opt"] = TrialParam{conditional->at("opt"), static_cast<double>(t.number % 2)};
     if (t.number % 2) t.params["m"] = TrialParam{conditional->at("m"), 0.5};
   }
-  CHECK(AutoChoice(options, branching, *conditional) == "gp");  // conditional spaces are gp's
+  CHECK(AutoChoice(options, branching, *conditional) == "tpe");  // a conditional space
   options.gp_max_trials = 11;
   CHECK(AutoChoice(options, study, *plain) == "tpe");
   options.gp_max_trials = 300;
