@@ -34,6 +34,8 @@ import sys
 import time
 import warnings
 
+from bench_common import load_objectives, suggest
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOLVED_SHARE = 0.01
 CHOOSING_FAMILIES = ("synthetic", "proxy")
@@ -47,23 +49,7 @@ def family_of(info):
     return "proxy" if info["name"] in ORIGINAL_PROXIES else "synthetic"
 
 
-def load_objectives(build):
-    lib = ctypes.CDLL(os.path.join(build, "bench", "libknob_bench_objectives.so"))
-    lib.knob_objective_info.restype = ctypes.c_char_p
-    lib.knob_objective_eval.restype = ctypes.c_double
-    lib.knob_objective_eval.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_double), ctypes.c_int, ctypes.c_long]
-    infos = [json.loads(lib.knob_objective_info(i)) for i in range(lib.knob_objective_count())]
-    return lib, infos
 
-
-def suggest(trial, name, spec):
-    if spec["type"] == "categorical":
-        value = trial.suggest_categorical(name, spec["choices"])
-        return float(spec["choices"].index(value))
-    if spec["type"] == "int":
-        return float(trial.suggest_int(name, spec["low"], spec["high"], step=spec.get("step", 1),
-                                       log=spec.get("log", False)))
-    return trial.suggest_float(name, spec["low"], spec["high"], step=spec.get("step"), log=spec.get("log", False))
 
 
 def peer_sampler(optuna, kind, seed):

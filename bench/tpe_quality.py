@@ -23,33 +23,19 @@ import statistics
 import subprocess
 import warnings
 
+from bench_common import load_objectives, suggest
+
 # A regret below this share of random search's median regret counts as solved: it
 # keeps a function that one sampler solves exactly from dominating the geometric mean.
 SOLVED_SHARE = 1e-3
 
 
-def load_objectives(build):
-    lib = ctypes.CDLL(os.path.join(build, "bench", "libknob_bench_objectives.so"))
-    lib.knob_objective_info.restype = ctypes.c_char_p
-    lib.knob_objective_eval.restype = ctypes.c_double
-    lib.knob_objective_eval.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_double), ctypes.c_int, ctypes.c_long]
-    infos = [json.loads(lib.knob_objective_info(i)) for i in range(lib.knob_objective_count())]
-    return lib, infos
 
 
 def original_indices(infos):
     """The sixteen functions this bench has always used (the newer sets have a family)."""
     return [i for i, info in enumerate(infos) if "family" not in info]
 
-
-def suggest(trial, name, spec):
-    if spec["type"] == "categorical":
-        value = trial.suggest_categorical(name, spec["choices"])
-        return float(spec["choices"].index(value))
-    if spec["type"] == "int":
-        return float(trial.suggest_int(name, spec["low"], spec["high"], step=spec.get("step", 1),
-                                       log=spec.get("log", False)))
-    return trial.suggest_float(name, spec["low"], spec["high"], step=spec.get("step"), log=spec.get("log", False))
 
 
 def optuna_run(args):

@@ -68,6 +68,15 @@ Status OptionReader::OptionalNumber(const std::string& key, std::optional<double
   return {};
 }
 
+Status OptionReader::Seed(std::optional<uint64_t>* out) const {
+  const nlohmann::json* value = Find("seed");
+  if (!value || value->is_null()) return {};
+  if (!value->is_number_integer() || value->get<int64_t>() < 0)
+    return Error::BadInput(owner_ + ": seed must be a non-negative integer, got " + DumpJson(*value));
+  *out = value->get<uint64_t>();
+  return {};
+}
+
 Status OptionReader::Bool(const std::string& key, bool* out) const {
   const nlohmann::json* value = Find(key);
   if (!value) return {};

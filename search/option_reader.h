@@ -5,6 +5,7 @@
 // parsers in search/.
 #pragma once
 
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -34,6 +35,8 @@ class OptionReader {
   // Any finite number, or null for none.
   Status OptionalNumber(const std::string& key, std::optional<double>* out) const;
   Status Bool(const std::string& key, bool* out) const;
+  // The "seed" option: absent or null for none, else a non-negative integer.
+  Status Seed(std::optional<uint64_t>* out) const;
   template <class Enum>
   Status Choice(const std::string& key,
                 std::initializer_list<std::pair<const char*, Enum>> choices, Enum* out) const;

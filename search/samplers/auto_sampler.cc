@@ -33,11 +33,7 @@ Result<AutoOptions> ParseAutoOptions(const nlohmann::json& options) {
   OptionReader read("auto sampler", options);
   KNOB_RETURN_IF_ERROR(read.CheckKnown({"seed", "n_startup_trials", "gp_max_trials"}));
   AutoOptions o;
-  if (auto it = options.find("seed"); it != options.end() && !it->is_null()) {
-    if (!it->is_number_integer() || it->get<int64_t>() < 0)
-      return Error::BadInput("auto sampler: seed must be a non-negative integer, got " + DumpJson(*it));
-    o.seed = it->get<uint64_t>();
-  }
+  KNOB_RETURN_IF_ERROR(read.Seed(&o.seed));
   KNOB_RETURN_IF_ERROR(read.Int("n_startup_trials", 0, &o.n_startup_trials));
   KNOB_RETURN_IF_ERROR(read.Int("gp_max_trials", 0, &o.gp_max_trials));
   return o;

@@ -17,12 +17,9 @@ Status CheckOptionKeys(const SamplerSpec& spec, std::initializer_list<const char
 }
 
 Result<std::optional<uint64_t>> SeedOf(const SamplerSpec& spec) {
-  auto it = spec.options.find("seed");
-  if (it == spec.options.end() || it->is_null()) return std::optional<uint64_t>();
-  if (!it->is_number_integer() || it->get<int64_t>() < 0)
-    return Error::BadInput(spec.name + " sampler: seed must be a non-negative integer, got " +
-                           it->dump());
-  return std::optional<uint64_t>(it->get<uint64_t>());
+  std::optional<uint64_t> seed;
+  KNOB_RETURN_IF_ERROR(OptionReader(spec.name + " sampler", spec.options).Seed(&seed));
+  return seed;
 }
 
 }  // namespace

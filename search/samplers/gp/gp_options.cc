@@ -10,11 +10,7 @@ Result<GpOptions> ParseGpOptions(const nlohmann::json& options) {
   KNOB_RETURN_IF_ERROR(read.CheckKnown({"seed", "n_startup_trials", "n_candidates", "n_local_searches",
                                         "max_points", "deterministic_objective", "warm_start"}));
   GpOptions o;
-  if (auto it = options.find("seed"); it != options.end() && !it->is_null()) {
-    if (!it->is_number_integer() || it->get<int64_t>() < 0)
-      return Error::BadInput("gp sampler: seed must be a non-negative integer, got " + DumpJson(*it));
-    o.seed = it->get<uint64_t>();
-  }
+  KNOB_RETURN_IF_ERROR(read.Seed(&o.seed));
   KNOB_RETURN_IF_ERROR(read.Int("n_startup_trials", 0, &o.n_startup_trials));
   KNOB_RETURN_IF_ERROR(read.Int("n_candidates", 1, &o.n_candidates));
   KNOB_RETURN_IF_ERROR(read.Int("n_local_searches", 0, &o.n_local_searches));

@@ -107,6 +107,12 @@ Result<RelativeSample> GpSampler::SampleRelative(const StudySnapshot& study, int
   for (size_t i = 0; i < observed.size(); ++i)
     if (!IsFeasible(*observed[i])) values[i] = worst;
   if (observed.empty()) return sample;
+  // So do failed trials: the process learns to stay away from where trials crash.
+  for (const auto& t : study.trials) {
+    if (t.state != TrialState::kFail || t.params.empty()) continue;
+    observed.push_back(&t);
+    values.push_back(worst);
+  }
 
   // Past max_points: the best half and the most recent others.
   std::vector<size_t> keep(observed.size());

@@ -5,7 +5,7 @@
 // of its own), and proposes the point that
 // maximises log expected improvement (acquisition.h). Running trials are believed
 // to score the GP's mean (Kriging believer), so parallel asks spread out.
-// Infeasible trials count as the worst value seen. The fitted kernel is recorded
+// Infeasible and failed trials count as the worst value seen. The fitted kernel is recorded
 // on the new trial (`gp_kernel`) and the next fit starts from it, so a seeded
 // sampler is a pure function of the stored study in any process. One objective
 // only. Created by the sampler factory.

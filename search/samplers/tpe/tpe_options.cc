@@ -30,11 +30,7 @@ Result<TpeOptions> ParseTpeOptions(const nlohmann::json& options) {
                                         "bandwidth_factor", "multivariate", "group",
                                         "constant_liar"}));
   TpeOptions o;
-  if (auto it = options.find("seed"); it != options.end() && !it->is_null()) {
-    if (!it->is_number_integer() || it->get<int64_t>() < 0)
-      return Error::BadInput("tpe sampler: seed must be a non-negative integer, got " + DumpJson(*it));
-    o.seed = it->get<uint64_t>();
-  }
+  KNOB_RETURN_IF_ERROR(read.Seed(&o.seed));
   KNOB_RETURN_IF_ERROR(read.Int("n_startup_trials", 0, &o.n_startup_trials));
   KNOB_RETURN_IF_ERROR(read.Int("n_ei_candidates", 1, &o.n_ei_candidates));
   KNOB_RETURN_IF_ERROR(read.Int("n_mixed_candidates", 0, &o.n_mixed_candidates));

@@ -24,11 +24,11 @@ std::vector<double> Losses(const FrozenTrial& t, const std::vector<StudyDirectio
 // not fit by greedy hypervolume subset selection; when the feasible trials are too
 // few, all of them and the least violating infeasible ones. The rest: the other
 // feasible trials by front and crowding distance, infeasible ones by violation,
-// PRUNED ones, running ones (liar).
+// PRUNED ones, running ones (liar), failed ones.
 RankedTrials RankSeveral(const StudySnapshot& study, bool constant_liar, const std::function<int(int)>& number_below) {
   constexpr double kEps = 1e-12;
   RankedTrials result;
-  std::vector<const FrozenTrial*> feasible, infeasible, pruned, running;
+  std::vector<const FrozenTrial*> feasible, infeasible, pruned, running, failed;
   for (const auto& t : study.trials) {
     if (t.state == TrialState::kComplete && t.values.size() == study.directions.size()) {
       (IsFeasible(t) ? feasible : infeasible).push_back(&t);
@@ -36,6 +36,8 @@ RankedTrials RankSeveral(const StudySnapshot& study, bool constant_liar, const s
       pruned.push_back(&t);
     } else if (t.state == TrialState::kRunning && constant_liar && !t.params.empty()) {
       running.push_back(&t);
+    } else if (t.state == TrialState::kFail && !t.params.empty()) {
+      failed.push_back(&t);
     }
   }
   result.n_finished = static_cast<int>(feasible.size() + infeasible.size() + pruned.size());
@@ -100,7 +102,7 @@ RankedTrials RankSeveral(const StudySnapshot& study, bool constant_liar, const s
     for (size_t i : order) result.ranked.push_back(rest[i]);
   }
   result.ranked.insert(result.ranked.end(), infeasible.begin() + extra, infeasible.end());
-  for (auto* group : {&pruned, &running}) result.ranked.insert(result.ranked.end(), group->begin(), group->end());
+  for (auto* group : {&pruned, &running, &failed}) result.ranked.insert(result.ranked.end(), group->begin(), group->end());
   return result;
 }
 
@@ -129,6 +131,9 @@ RankedTrials RankTrials(const StudySnapshot& study, bool constant_liar, const st
       }
     } else if (t.state == TrialState::kRunning && constant_liar && !t.params.empty()) {
       keyed.push_back({{4, 0, 0.0, t.number}, &t});
+      continue;
+    } else if (t.state == TrialState::kFail && !t.params.empty()) {
+      keyed.push_back({{5, 0, 0.0, t.number}, &t});  // bad, and not counted by gamma
       continue;
     } else {
       continue;
