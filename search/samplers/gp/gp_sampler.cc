@@ -93,26 +93,25 @@ Result<RelativeSample> GpSampler::SampleRelative(const StudySnapshot& study, int
   MaternKernel kernel;
   for (const auto& dim : dims) kernel.categorical.push_back(dim.kind == GpDimKind::kCategorical);
 
-  // Complete trials, minimised; an infeasible one counts as the worst value seen.
+  // Complete trials, minimised, and failed ones, in trial order; an infeasible or
+  // failed one counts as the worst value seen, so the process learns to stay away
+  // from where trials crash.
   double sign = study.direction == StudyDirection::kMaximize ? -1 : 1;
   std::vector<const FrozenTrial*> observed;
   std::vector<double> values;
+  std::vector<bool> worst_of_all;
   double worst = -INFINITY;
   for (const auto& t : study.trials) {
-    if (!IsUsable(t)) continue;
+    bool failed = t.state == TrialState::kFail && !t.params.empty();
+    if (!IsUsable(t) && !failed) continue;
     observed.push_back(&t);
-    values.push_back(sign * *t.value);
-    worst = std::max(worst, values.back());
+    values.push_back(failed ? NAN : sign * *t.value);
+    worst_of_all.push_back(failed || !IsFeasible(t));
+    if (!failed) worst = std::max(worst, values.back());
   }
+  if (!std::isfinite(worst)) return sample;  // nothing complete
   for (size_t i = 0; i < observed.size(); ++i)
-    if (!IsFeasible(*observed[i])) values[i] = worst;
-  if (observed.empty()) return sample;
-  // So do failed trials: the process learns to stay away from where trials crash.
-  for (const auto& t : study.trials) {
-    if (t.state != TrialState::kFail || t.params.empty()) continue;
-    observed.push_back(&t);
-    values.push_back(worst);
-  }
+    if (worst_of_all[i]) values[i] = worst;
 
   // Past max_points: the best half and the most recent others.
   std::vector<size_t> keep(observed.size());
