@@ -117,7 +117,7 @@ TEST_CASE("conditional parameters exist only while their condition holds") {
   CHECK(late_net >= 20);
 }
 
-TEST_CASE("ranking: complete by value, then pruned by progress, then running") {
+TEST_CASE("ranking: complete by value, then pruned by progress, then running, then failed") {
   StudySnapshot s;
   s.direction = StudyDirection::kMaximize;
   auto add = [&](TrialState state, std::optional<double> value, std::map<int64_t, double> steps) {
@@ -134,16 +134,16 @@ TEST_CASE("ranking: complete by value, then pruned by progress, then running") {
   add(TrialState::kComplete, 3.0, {});                       // 2
   add(TrialState::kPruned, 0.2, {{1, 0.5}, {4, 0.2}});       // 3: got further than 1
   add(TrialState::kRunning, std::nullopt, {});               // 4
-  add(TrialState::kFail, std::nullopt, {});                  // 5: ignored
+  add(TrialState::kFail, std::nullopt, {});                  // 5: bad side, last, not counted
   add(TrialState::kPruned, std::nullopt, {});                // 6
   auto ranked = RankTrials(s, true, [](int n) { return n / 2; });
   std::vector<int> order;
   for (const auto* t : ranked.ranked) order.push_back(t->number);
-  CHECK(order == std::vector<int>{2, 0, 3, 1, 6, 4});
+  CHECK(order == std::vector<int>{2, 0, 3, 1, 6, 4, 5});
   CHECK(ranked.n_finished == 5);
   CHECK(ranked.n_below == 2);
   CHECK(ranked.below_weights.empty());
-  CHECK(RankTrials(s, false, [](int) { return 99; }).ranked.size() == 5);
+  CHECK(RankTrials(s, false, [](int) { return 99; }).ranked.size() == 6);  // no liar: the running one is left out
   CHECK(RankTrials(s, false, [](int) { return 99; }).n_below == 5);
 }
 
