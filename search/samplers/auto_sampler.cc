@@ -5,15 +5,10 @@
 
 #include "base/json_text.h"
 #include "search/option_reader.h"
+#include "search/samplers/gp/gp_sampler.h"
 
 namespace knob {
 namespace {
-
-int CountComplete(const StudySnapshot& study) {
-  return static_cast<int>(std::count_if(study.trials.begin(), study.trials.end(), [](const FrozenTrial& t) {
-    return t.state == TrialState::kComplete && t.value && std::isfinite(*t.value);
-  }));
-}
 
 // Whether complete trials hold parameters outside `space`: a define-by-run
 // trial, whose each suggestion would be fitted alone.
@@ -40,7 +35,7 @@ Result<AutoOptions> ParseAutoOptions(const nlohmann::json& options) {
 }
 
 std::string AutoChoice(const AutoOptions& options, const StudySnapshot& study, const SearchSpace& space) {
-  int complete = CountComplete(study);
+  int complete = CountFittableTrials(study);
   if (complete < std::max(options.n_startup_trials, 1)) return "random";
   if (study.IsMultiObjective() || !space.conditions.empty() || HasParamsOutside(study, space)) return "tpe";
   if (complete > options.gp_max_trials) return "tpe";

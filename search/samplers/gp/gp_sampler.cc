@@ -17,9 +17,6 @@ bool IsUsable(const FrozenTrial& t) {
   return t.state == TrialState::kComplete && t.value && std::isfinite(*t.value);
 }
 
-int CountUsable(const StudySnapshot& study) {
-  return static_cast<int>(std::count_if(study.trials.begin(), study.trials.end(), IsUsable));
-}
 
 // The trial's coordinates; a parameter it lacks (or holds with another
 // distribution) at the dimension's inactive place.
@@ -65,8 +62,12 @@ std::optional<KernelParams> RecordedKernel(const StudySnapshot& study, size_t n_
 
 }  // namespace
 
+int CountFittableTrials(const StudySnapshot& study) {
+  return static_cast<int>(std::count_if(study.trials.begin(), study.trials.end(), IsUsable));
+}
+
 SearchSpace GpSampler::InferRelativeSearchSpace(const StudySnapshot& study, const SearchSpace& space) const {
-  if (CountUsable(study) < std::max(options_.n_startup_trials, 1)) return {};
+  if (CountFittableTrials(study) < std::max(options_.n_startup_trials, 1)) return {};
   // The parameters some complete trial has with the space's distribution; the
   // conditions come along, so the acquisition knows which are active where.
   SearchSpace relative;

@@ -18,6 +18,10 @@ namespace knob {
 
 inline constexpr const char* kGpKernelAttr = "gp_kernel";
 
+// The COMPLETE trials with a finite value: what the process is fitted to, and what
+// its (and auto's) startup count counts.
+int CountFittableTrials(const StudySnapshot& study);
+
 class GpSampler : public Sampler {
  public:
   explicit GpSampler(GpOptions options) : options_(std::move(options)) {}
