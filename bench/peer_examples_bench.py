@@ -16,6 +16,15 @@ same N configurations, drawn once at random (seeded) and enqueued in both tools 
 enqueued trial's suggestions return its fixed values, in Optuna and in knob); the
 pruners still decide. "work" counts the reports (epochs) of all trials (1 for a trial
 without any); --sampled lets each tool's TPE choose instead.
+
+The examples do not seed their training, so two runs of one configuration reach
+different accuracies, the median pruner stops different trials, and the two tools
+train different amounts (one 5-round run: 84 epochs against 99). So that they
+train the same, both harnesses seed Python's, NumPy's and (when loaded) Torch's
+generators with the trial's number as each trial starts: Optuna's by wrapping the
+objective it passes to study.optimize, knob's by running the example through
+SEEDED_TRAINER, which wraps the objective the example hands to knob.serve. The
+example's file is the same in both (--unseeded leaves training unseeded).
 """
 import argparse
 import json
@@ -33,7 +42,33 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "python"))
 import peer_examples  # noqa: E402
 
-OPTUNA_RUN = """
+# Seeds every generator the example may draw from with the trial's number.
+SEED_TRIAL = """
+import random, sys
+def seed_trial(number):
+    random.seed(number)
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed(number)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(number)
+"""
+
+# knob's trainer: the example itself, run as __main__, with the objective it hands to
+# knob.serve seeded per trial (argv: the example's path, then its own arguments).
+SEEDED_TRAINER = SEED_TRIAL + """
+import runpy, knob
+serve = knob.serve
+def seeded_serve(objective, exit=True):
+    def seeded(trial):
+        seed_trial(trial.number)
+        return objective(trial)
+    return serve(seeded, exit)
+knob.serve = seeded_serve
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+OPTUNA_RUN = SEED_TRIAL + """
 import importlib.util, json, sys, warnings
 import optuna
 warnings.simplefilter("ignore")
@@ -44,7 +79,12 @@ spec.loader.exec_module(example)
 study = optuna.create_study(direction="maximize")
 for params in json.loads(sys.argv[3]):
     study.enqueue_trial(params)
-study.optimize(example.objective, n_trials=int(sys.argv[2]))
+objective = example.objective
+if sys.argv[4] == "seeded":
+    def objective(trial):
+        seed_trial(trial.number)
+        return example.objective(trial)
+study.optimize(objective, n_trials=int(sys.argv[2]))
 print(sum(max(1, len(t.intermediate_values)) for t in study.trials))
 """
 
@@ -86,6 +126,7 @@ def main():
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--examples", dest="which", default="sklearn,pytorch")
     parser.add_argument("--sampled", action="store_true", help="each tool's TPE chooses the trials")
+    parser.add_argument("--unseeded", action="store_true", help="leave the examples' training unseeded")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of the three runs, interleaved; medians")
     args = parser.parse_args()
     knob = os.path.abspath(os.path.join(args.build, "knob"))
@@ -98,17 +139,24 @@ def main():
         name = peer_examples.prepare(os.path.join(args.examples, script), folder, which == "pytorch")
         original = os.path.join(args.examples, script)
         same = [] if args.sampled else configurations(which, args.trials)
+        trainer = name
+        if not args.unseeded:
+            trainer = "seeded_trainer.py"
+            with open(os.path.join(folder, trainer), "w") as f:
+                f.write(SEEDED_TRAINER)
         gaps = []
         rounds = []
         for round_number in range(args.repeat):
-            optuna_s, r = timed(["/usr/bin/python3", "-c", OPTUNA_RUN, original, str(args.trials), json.dumps(same)],
+            optuna_s, r = timed(["/usr/bin/python3", "-c", OPTUNA_RUN, original, str(args.trials), json.dumps(same),
+                                 "unseeded" if args.unseeded else "seeded"],
                                 folder)
             optuna_work = int(r.stdout.split()[-1])
             knob_s, work = {}, {}
             for slots in (1, 2):
                 study = "peer%d-%d" % (slots, round_number)
                 with open(os.path.join(folder, study + ".yaml"), "w") as f:
-                    f.write(peer_examples.study_file(study, name, args.trials, slots))
+                    f.write(peer_examples.study_file(study, trainer, args.trials, slots,
+                                                    arguments=[] if trainer == name else [name]))
                 if same:  # the study as knob run makes it, then the same configurations queued
                     subprocess.run([knob, "create-study", "--storage", "knob.db", "--study", study, "--direction",
                                     "maximize", "--space", "{}"], cwd=folder, check=True, capture_output=True)

@@ -49,9 +49,10 @@ def prepare(example_path, folder, with_fashion_mnist=False):
     return name
 
 
-def study_file(name, script, n_trials, slots, direction="maximize"):
+def study_file(name, script, n_trials, slots, direction="maximize", arguments=()):
     """The study file a user writes for the example: no space (define-by-run), runs beside the script."""
+    command = ", ".join(["/usr/bin/python3", script] + list(arguments))
     return ("study: %s\nstorage: knob.db\ndirection: %s\nn_trials: %d\n"
             "sampler: {name: tpe}\npruner: {name: median}\n"
-            "trainer:\n  command: [/usr/bin/python3, %s]\n  working_dir: '{study_dir}'\n  timeout: 10m\n"
-            "resources: {gpus: none, cpu_slots: %d}\n") % (name, direction, n_trials, script, slots)
+            "trainer:\n  command: [%s]\n  working_dir: '{study_dir}'\n  timeout: 10m\n"
+            "resources: {gpus: none, cpu_slots: %d}\n") % (name, direction, n_trials, command, slots)
