@@ -106,7 +106,9 @@ TEST_CASE("run: SIGKILLed ten times at random moments, the same command finishes
   std::mt19937 rng(20261128);
   std::map<int, std::pair<double, nlohmann::json>> completed;  // never lost, never changed
   auto check_completed = [&](const StudySnapshot& s) {
-    for (const auto& [number, seen] : completed) {
+    for (const auto& entry : completed) {
+      const int number = entry.first;
+      const auto& seen = entry.second;
       auto t = std::find_if(s.trials.begin(), s.trials.end(), [&](const FrozenTrial& f) { return f.number == number; });
       REQUIRE(t != s.trials.end());
       CHECK(t->state == TrialState::kComplete);
@@ -176,7 +178,9 @@ TEST_CASE("run: GPU slots from the environment; each trial sees only its GPU, at
     events[gpu].push_back({m["end"].get<double>(), -1});
   }
   CHECK(events.size() == 2);
-  for (auto& [gpu, list] : events) {
+  for (auto& entry : events) {
+    const auto& gpu = entry.first;
+    auto& list = entry.second;
     std::sort(list.begin(), list.end());  // an end before a start at the same instant
     int now = 0, most = 0;
     for (const auto& [time, delta] : list) most = std::max(most, now += delta);
@@ -201,8 +205,12 @@ TEST_CASE("run: ASHA trains at most 40% of the steps of the same study unpruned,
     for (const auto& t : s.trials) steps += t.intermediate_values.size();
     return std::pair{steps, s.BestTrial()->value.value()};
   };
-  auto [full_steps, full_best] = study_with("unpruned", "nop");
-  auto [asha_steps, asha_best] = study_with("asha", "{name: asha, min_resource: 1, reduction_factor: 3}");
+  const auto full = study_with("unpruned", "nop");
+  const size_t full_steps = full.first;
+  const double full_best = full.second;
+  const auto asha = study_with("asha", "{name: asha, min_resource: 1, reduction_factor: 3}");
+  const size_t asha_steps = asha.first;
+  const double asha_best = asha.second;
   CHECK(full_steps == 40 * 27);
   INFO("ASHA steps " << asha_steps << " of " << full_steps);
   CHECK(asha_steps <= 0.4 * full_steps);

@@ -83,7 +83,9 @@ TEST_CASE("a fully grown tree's leaves partition the box and fit distinct traini
 TEST_CASE("importances of an additive function follow each term's variance") {
   // f = a*x0 + b*x1 (+ an inert x2): variances a^2/12 and b^2/12, so the shares are
   // a^2/(a^2+b^2) and b^2/(a^2+b^2); the forest's estimate lands near them.
-  for (auto [a, b, seed] : std::vector<std::tuple<double, double, uint64_t>>{{3, 1, 1}, {1, 1, 2}, {1, 2, 3}, {5, 2, 4}}) {
+  for (auto [a_term, b_term, seed] :
+       std::vector<std::tuple<double, double, uint64_t>>{{3, 1, 1}, {1, 1, 2}, {1, 2, 3}, {5, 2, 4}}) {
+    double a = a_term, b = b_term;  // plain variables: clang 14 cannot capture structured bindings
     CAPTURE(a);
     CAPTURE(b);
     auto study = RandomStudy(300, 3, seed, [&](const std::vector<double>& x) { return a * x[0] + b * x[1]; });

@@ -117,7 +117,9 @@ TEST_CASE_TEMPLATE("sampler conformance: bounds, steps, log, ints, categoricals,
     std::set<std::string> expected(active.begin(), active.end()), got;
     for (const auto& [name, value] : p.items()) got.insert(name);
     CHECK(got == expected);  // conditionals exactly when active
-    for (const auto& [name, value] : p.items()) {
+    for (const auto& item : p.items()) {
+      const std::string& name = item.key();
+      const auto& value = item.value();
       const Distribution& d = space.at(name);
       INFO(name, " = ", value.dump());
       CHECK(ToInternal(name, d, value).ok());  // inside, integral, on an int step
