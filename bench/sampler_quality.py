@@ -43,6 +43,13 @@ ORIGINAL_PROXIES = {"mlp_proxy", "categorical5", "conditional_models", "gbm_prox
                     "int_quadratic4"}
 
 
+# Settings of auto measured beside its default for the leave-one-family-out check:
+# the former rule (gp alone on plain spaces), tpe every 5th ask without the
+# adaptive lead, and the adaptive lead with the other sampler every 3rd or 8th ask.
+AUTO_VARIANTS = [{"adaptive": False, "other_every": 0}, {"adaptive": False, "other_every": 5},
+                 {"other_every": 3}, {"other_every": 8}]
+
+
 def family_of(info):
     if "family" in info:
         return info["family"]
@@ -172,6 +179,24 @@ def geo(xs):
     return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
 
 
+def print_auto_variants(rows, variants):
+    """auto's default against its other settings: each family judged by the setting best on the others."""
+    settings = {"auto": "default"} | {label: json.dumps(options) for label, options in variants.items()}
+    print("\nauto's settings (geometric mean vs best Optuna over every family; vs o3.1 tpe; problems above 1.25x o3.1):")
+    for label, text in settings.items():
+        over = [r["problem"] for r in rows if r[f"{label}/o3.1"] > 1.25]
+        print(f"  {label:6} {text:38} {geo([r[f'{label}/best'] for r in rows]):.3f}  "
+              f"{geo([r[f'{label}/o3.1'] for r in rows]):.3f}  {', '.join(over) or '-'}")
+    print("leave one family out over these settings:")
+    held_out = []
+    for fam in sorted({r["family"] for r in rows}):
+        pick = min(settings, key=lambda label: geo([r[f"{label}/best"] for r in rows if r["family"] != fam]))
+        here = [r[f"{pick}/best"] for r in rows if r["family"] == fam]
+        held_out += here
+        print(f"  {fam:12} pick {pick:6} {geo(here):.3f}")
+    print(f"  over all held-out families: {geo(held_out):.3f}")
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         return worker_main(sys.argv[2:])
@@ -189,6 +214,9 @@ def main():
     parser.add_argument("--tpe-options", default="{}", help="options of knob's tpe (tuning)")
     parser.add_argument("--gp-options", default="{}", help="options of knob's gp (tuning)")
     parser.add_argument("--json", help="also write every problem's regrets and ratios to this file")
+    parser.add_argument("--auto-variants", default=json.dumps(AUTO_VARIANTS),
+                        help="other settings of auto (a JSON list of option objects) for the leave-one-family-out "
+                             "choice of its default; [] for none")
     args = parser.parse_args()
     build = os.path.abspath(args.build)
     os.environ["KNOB_HPO_TABLES"] = os.path.abspath(args.tables)
@@ -204,9 +232,13 @@ def main():
     main = "auto" if "auto" in knob_samplers else knob_samplers[-1]  # the sampler the ratio columns judge
     knob = {}
     pending = {}
-    for s in knob_samplers:  # two at a time: one per core
-        options = json.loads({"tpe": args.tpe_options, "gp": args.gp_options}.get(s, "{}"))
-        pending[s] = run_knob(build, {"name": s, "options": options}, args.seeds, args.trials, names)
+    specs = {s: {"name": s, "options": json.loads({"tpe": args.tpe_options, "gp": args.gp_options}.get(s, "{}"))}
+             for s in knob_samplers}
+    variants = {f"auto{i + 1}": options for i, options in enumerate(json.loads(args.auto_variants))}
+    if "auto" in knob_samplers:
+        specs.update({label: {"name": "auto", "options": options} for label, options in variants.items()})
+    for s, spec in specs.items():  # two at a time: one per core
+        pending[s] = run_knob(build, spec, args.seeds, args.trials, names)
         if len(pending) >= workers:
             for k, proc in pending.items():
                 knob[k] = collect_knob(proc)
@@ -239,7 +271,7 @@ def main():
         info = infos[i]
         name, optimum, fam = info["name"], info["optimum"], family_of(info)
         regret = {}
-        for s in knob_samplers:
+        for s in specs:
             regret[f"knob {s}"] = statistics.median(knob[s][name]) - optimum
         for kind, label in (("tpe31", "o3.1 tpe"), ("tpe5", "o5 tpe"), ("gp5", "o5 gp")):
             if kind in peers and name in peers[kind]:
@@ -254,7 +286,7 @@ def main():
                             key=lambda c: max(regret[c], floor))
             row["auto/o3.1"] = ratio(f"knob {main}", "o3.1 tpe")
             row["auto/best"] = ratio(f"knob {main}", best_peer)
-            for s in knob_samplers:
+            for s in specs:
                 row[f"{s}/o3.1"] = ratio(f"knob {s}", "o3.1 tpe")
                 row[f"{s}/best"] = ratio(f"knob {s}", best_peer)
             line += f" {row['auto/o3.1']:9.3f} {row['auto/best']:9.3f}"
@@ -302,6 +334,8 @@ def main():
     best_rule = min(rules, key=lambda rule: geo([rule_ratio(rule, r) for r in rows]))
     print(f"  over all held-out families: {geo(held_out):.3f}; the rule best on every family: "
           f"plain->{best_rule[0]}, conditional->{best_rule[1]}")
+    if variants and "auto" in knob_samplers:
+        print_auto_variants(rows, variants)
     print(f"\nknob's runs took {knob_seconds:.0f} s")
 
 

@@ -2,7 +2,9 @@
 // drive it and measure Optuna in the same run).
 //
 //   knob_tpe_bench quality SAMPLER_JSON SEEDS TRIALS [NAMES]
-//                                                     -> one JSON line per (function, seed);
+//                                                     -> one JSON line per (function, seed): the
+//                                                        best trial's true value, and `repeats`
+//                                                        (asks of a point asked before);
 //                                                        NAMES (comma-separated) picks the functions,
 //                                                        else the original sixteen (no "family")
 //   knob_tpe_bench speed SAMPLER_JSON N REPS SPACE_JSON -> in-process ask latency at N trials
@@ -15,6 +17,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -60,6 +63,8 @@ int Quality(const nlohmann::json& sampler, int seeds, int trials, const std::str
         return 2;
       }
       double best_observed = INFINITY, best_true = INFINITY;
+      std::set<std::vector<double>> seen;  // distinct points asked (a repeat of a point wastes a trial)
+      int repeats = 0;
       for (int i = 0; i < trials; ++i) {
         auto trial = study->Ask();
         std::vector<double> x;  // sorted names, NaN for inactive conditional parameters
@@ -67,6 +72,7 @@ int Quality(const nlohmann::json& sampler, int seeds, int trials, const std::str
           auto p = trial->params.find(name);
           x.push_back(p == trial->params.end() ? NAN : p->second.internal);
         }
+        repeats += !seen.insert(x).second;
         long noise_seed = seed * 100000L + trial->number;
         double observed = knob_objective_eval(f, x.data(), static_cast<int>(x.size()), noise_seed);
         (void)study->Tell(trial->number, {TrialState::kComplete, observed});
@@ -76,7 +82,7 @@ int Quality(const nlohmann::json& sampler, int seeds, int trials, const std::str
         }
       }
       std::printf("%s\n", nlohmann::json{{"function", info["name"]}, {"seed", seed},
-                                         {"best", best_true}}.dump().c_str());
+                                         {"best", best_true}, {"repeats", repeats}}.dump().c_str());
     }
   }
   return 0;

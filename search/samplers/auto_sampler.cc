@@ -5,6 +5,7 @@
 
 #include "base/json_text.h"
 #include "search/option_reader.h"
+#include "search/pareto.h"
 #include "search/samplers/gp/gp_sampler.h"
 
 namespace knob {
@@ -22,15 +23,48 @@ bool HasParamsOutside(const StudySnapshot& study, const SearchSpace& space) {
   return false;
 }
 
+// Which of gp and tpe has placed its trials better so far: of the complete trials
+// each proposed (their `auto_sampler` attribute), the share (Laplace-smoothed)
+// that ranks among the best `top` of all complete trials. gp on a tie.
+std::string Leader(const StudySnapshot& study, double top) {
+  auto minimised = [&](const FrozenTrial& t) {
+    return study.direction == StudyDirection::kMaximize ? -*t.value : *t.value;
+  };
+  auto counted = [](const FrozenTrial& t) {
+    return t.state == TrialState::kComplete && t.value && std::isfinite(*t.value);
+  };
+  std::vector<double> sorted;
+  for (const auto& t : study.trials)
+    if (counted(t)) sorted.push_back(minimised(t));
+  if (sorted.empty()) return "gp";
+  size_t cut = std::clamp<size_t>(static_cast<size_t>(top * sorted.size()), 1, sorted.size());
+  std::nth_element(sorted.begin(), sorted.begin() + (cut - 1), sorted.end());
+  double threshold = sorted[cut - 1];
+  double hits[2] = {1, 1}, counts[2] = {2, 2};  // gp, tpe
+  for (const auto& t : study.trials) {
+    auto it = t.system_attrs.find(kAutoSamplerAttr);
+    if (!counted(t) || it == t.system_attrs.end() || !it->is_string()) continue;
+    int k = *it == "gp" ? 0 : *it == "tpe" ? 1 : -1;
+    if (k < 0) continue;
+    counts[k] += 1;
+    hits[k] += minimised(t) <= threshold && IsFeasible(t);
+  }
+  return hits[1] / counts[1] > hits[0] / counts[0] ? "tpe" : "gp";
+}
+
 }  // namespace
 
 Result<AutoOptions> ParseAutoOptions(const nlohmann::json& options) {
   OptionReader read("auto sampler", options);
-  KNOB_RETURN_IF_ERROR(read.CheckKnown({"seed", "n_startup_trials", "gp_max_trials"}));
+  KNOB_RETURN_IF_ERROR(read.CheckKnown({"seed", "n_startup_trials", "gp_max_trials", "other_every", "adaptive", "lead_top"}));
   AutoOptions o;
   KNOB_RETURN_IF_ERROR(read.Seed(&o.seed));
   KNOB_RETURN_IF_ERROR(read.Int("n_startup_trials", 0, &o.n_startup_trials));
   KNOB_RETURN_IF_ERROR(read.Int("gp_max_trials", 0, &o.gp_max_trials));
+  KNOB_RETURN_IF_ERROR(read.Int("other_every", 0, &o.other_every));
+  if (o.other_every == 1) return read.Invalid("other_every", "must be 0 (never) or at least 2");
+  KNOB_RETURN_IF_ERROR(read.Bool("adaptive", &o.adaptive));
+  KNOB_RETURN_IF_ERROR(read.NumberIn("lead_top", 0, 1, &o.lead_top));
   return o;
 }
 
@@ -39,7 +73,10 @@ std::string AutoChoice(const AutoOptions& options, const StudySnapshot& study, c
   if (complete < std::max(options.n_startup_trials, 1)) return "random";
   if (study.IsMultiObjective() || !space.conditions.empty() || HasParamsOutside(study, space)) return "tpe";
   if (complete > options.gp_max_trials) return "tpe";
-  return "gp";
+  std::string leader = options.adaptive ? Leader(study, options.lead_top) : "gp";
+  std::string other = leader == "gp" ? "tpe" : "gp";
+  if (options.other_every > 0 && complete % options.other_every == options.other_every - 1) return other;
+  return leader;
 }
 
 const Sampler& AutoSampler::Delegate(const StudySnapshot& study) const {

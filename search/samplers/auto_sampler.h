@@ -1,11 +1,16 @@
 // AutoSampler, the default: for each ask it picks the sampler that suits the
 // study as it stands, and records the pick on the trial (`auto_sampler`: random,
 // gp or tpe). The rule (auto_sampler.cc, chosen by bench/sampler_quality.py's
-// cross-validation; README has the figures): random for the first
-// n_startup_trials, then gp for one objective over a space without conditional
-// parameters while the study has at most `gp_max_trials` complete trials, tpe
-// otherwise (several objectives, conditional or define-by-run spaces, long studies).
-// Options: {"seed", "n_startup_trials", "gp_max_trials"}. Created by the factory.
+// leave-one-family-out check; README has the figures): random for the first
+// n_startup_trials; tpe for several objectives, conditional or define-by-run
+// spaces and studies past `gp_max_trials` complete trials; otherwise gp and tpe
+// share the asks: the one whose trials have ranked better so far (`adaptive`)
+// leads, and every `other_every`-th ask goes to the other, so each keeps being
+// measured and a problem that suits tpe (a plateau of near-equal good values, a
+// narrow curved valley) is not left to gp alone.
+// Options: {"seed", "n_startup_trials", "gp_max_trials", "adaptive", "other_every",
+// "lead_top"}.
+// Created by the factory.
 #pragma once
 
 #include <memory>
@@ -22,6 +27,9 @@ struct AutoOptions {
   std::optional<uint64_t> seed;
   int n_startup_trials = 10;
   int gp_max_trials = 300;
+  bool adaptive = true;  // lead with whichever of gp and tpe has placed its trials better (else gp)
+  int other_every = 5;   // when > 0, every this-many-th ask goes to the sampler not leading
+  double lead_top = 0.2;  // the share of the study's best trials a sampler's trials are counted in
 };
 
 Result<AutoOptions> ParseAutoOptions(const nlohmann::json& options);

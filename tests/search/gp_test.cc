@@ -10,6 +10,8 @@
 #include <set>
 
 #include "search/samplers/auto_sampler.h"
+#include "search/samplers/gp/output_warping.h"
+#include "search/samplers/gp/gp_options.h"
 #include "search/samplers/gp/acquisition.h"
 #include "search/samplers/gp/gaussian_process.h"
 #include "search/samplers/gp/gp_space.h"
@@ -315,6 +317,31 @@ TEST_CASE("gp: duplicated points and constant values do not crash the fit") {
   CHECK(std::isfinite(v[0]));
 }
 
+TEST_CASE("gp: output warpings keep the order, standardise, and share ties") {
+  Eigen::VectorXd y(6);
+  y << 5, 1, 3, 3, 100, 2;
+  for (OutputWarping w : {OutputWarping::kStandard, OutputWarping::kRank, OutputWarping::kLog}) {
+    Eigen::VectorXd z = WarpedTargets(y, w);
+    CHECK(std::abs(z.mean()) < 1e-12);
+    CHECK(std::abs(std::sqrt(z.array().square().mean()) - 1) < 1e-12);
+    for (int i = 0; i < 6; ++i)
+      for (int j = 0; j < 6; ++j)
+        if (y[i] < y[j]) CHECK(z[i] < z[j]);
+    CHECK(z[2] == z[3]);
+    CHECK(WarpedTargets(Eigen::VectorXd::Constant(4, 7.0), w).isZero());
+  }
+  // rank: the normal's quantiles at (mid-rank + 0.5) / 6 (the tied 3s share rank 2.5), standardised.
+  Eigen::VectorXd q(6);
+  q << 0.6744897501960817, -1.3829941271006387, 0, 0, 1.3829941271006387, -0.6744897501960817;
+  q = (q.array() - q.mean()) / std::sqrt((q.array() - q.mean()).square().mean());
+  CHECK((WarpedTargets(y, OutputWarping::kRank) - q).cwiseAbs().maxCoeff() < 1e-9);
+  // 100 stands 2.2 sd above the mean as it is; logged, less.
+  CHECK(WarpedTargets(y, OutputWarping::kStandard)[4] > 2.2);
+  CHECK(WarpedTargets(y, OutputWarping::kLog)[4] < 1.7);
+  CHECK(ParseGpOptions({{"output_warping", "rank"}})->output_warping == OutputWarping::kRank);
+  CHECK(!ParseGpOptions({{"output_warping", "ranks"}}).ok());
+}
+
 TEST_CASE("auto: random first, gp for one objective over a plain space, tpe for conditional, several or define-by-run") {
   auto plain = ParseSearchSpaceText(kMixedSpace);
   auto conditional = ParseSearchSpaceText(R"({"opt": {"type": "categorical", "choices": ["a", "b"]},
@@ -357,8 +384,59 @@ TEST_CASE("auto: random first, gp for one objective over a plain space, tpe for 
   }
   auto snapshot = run.Snapshot();
   REQUIRE(snapshot.ok());
-  for (const auto& t : snapshot->trials)
-    CHECK(t.system_attrs.value(kAutoSamplerAttr, "") == (t.number < 10 ? "random" : "gp"));
+  for (const auto& t : snapshot->trials) {
+    std::string pick = t.system_attrs.value(kAutoSamplerAttr, "");
+    if (t.number <= 10) CHECK(pick == (t.number < 10 ? "random" : "gp"));  // gp leads until measured
+    else CHECK((pick == "gp" || pick == "tpe"));
+  }
+}
+
+TEST_CASE("auto: the sampler whose trials rank better leads, and every other_every-th ask goes to the other") {
+  auto plain = ParseSearchSpaceText(kMixedSpace);
+  REQUIRE(plain.ok());
+  // 10 random trials (10..19), 5 of gp's (20..24, worse) and 5 of tpe's (0..4, better).
+  auto make = [&](StudyDirection direction) {
+    StudySnapshot study;
+    study.direction = direction;
+    double sign = direction == StudyDirection::kMaximize ? -1 : 1;
+    for (int i = 0; i < 20; ++i) {
+      FrozenTrial t;
+      t.number = i;
+      t.state = TrialState::kComplete;
+      t.value = sign * (i < 10 ? 10 + i : i < 15 ? 10 + i : i - 15);
+      t.params["x"] = TrialParam{plain->at("x"), 0.05 * i};
+      t.system_attrs[kAutoSamplerAttr] = i < 10 ? "random" : i < 15 ? "gp" : "tpe";
+      study.trials.push_back(t);
+    }
+    return study;
+  };
+  AutoOptions options;  // the defaults: adaptive, other_every 5
+  for (StudyDirection direction : {StudyDirection::kMinimize, StudyDirection::kMaximize}) {
+    StudySnapshot study = make(direction);
+    CHECK(AutoChoice(options, study, *plain) == "tpe");  // 20 complete: tpe leads
+    for (int i = 0; i < 4; ++i) study.trials.push_back(study.trials[i]), study.trials.back().number = 20 + i;
+    CHECK(AutoChoice(options, study, *plain) == "gp");  // 24 complete: the 5th ask goes to the other
+    // gp's trials now the better ones: gp leads and the 5th ask is tpe's.
+    for (auto& t : study.trials) {
+      auto& attr = t.system_attrs[kAutoSamplerAttr];
+      if (attr != "random") attr = attr == "gp" ? "tpe" : "gp";
+    }
+    CHECK(AutoChoice(options, study, *plain) == "tpe");
+    study.trials.pop_back();
+    CHECK(AutoChoice(options, study, *plain) == "gp");
+  }
+  // Not adaptive: gp leads whatever the ranks; other_every 0: never the other.
+  StudySnapshot study = make(StudyDirection::kMinimize);
+  options.adaptive = false;
+  CHECK(AutoChoice(options, study, *plain) == "gp");
+  options.adaptive = true;
+  options.other_every = 0;
+  for (int i = 0; i < 5; ++i) {
+    CHECK(AutoChoice(options, study, *plain) == "tpe");
+    study.trials.push_back(study.trials[i]), study.trials.back().number = 20 + i;
+  }
+  CHECK(!ParseAutoOptions({{"other_every", 1}}).ok());
+  CHECK(ParseAutoOptions({{"other_every", 0}, {"adaptive", false}}).ok());
 }
 
 }  // namespace knob

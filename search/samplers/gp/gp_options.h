@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "search/samplers/gp/output_warping.h"
 
 namespace knob {
 
@@ -21,6 +22,7 @@ struct GpOptions {
   int max_points = 300;
   bool deterministic_objective = false;  // noise fixed at its minimum instead of fitted
   bool warm_start = true;  // start the kernel fit from the one the last trial recorded
+  OutputWarping output_warping = OutputWarping::kStandard;  // "standard", "rank" or "log" (output_warping.h)
 };
 
 Result<GpOptions> ParseGpOptions(const nlohmann::json& options);

@@ -138,9 +138,7 @@ Result<RelativeSample> GpSampler::SampleRelative(const StudySnapshot& study, int
     x.row(i) = UnitPoint(*observed[keep[i]], dims).transpose();
     y[i] = values[keep[i]];
   }
-  double mean = y.mean();
-  double sd = std::sqrt((y.array() - mean).square().mean());
-  y = (y.array() - mean) / std::max(sd, 1e-10);
+  y = WarpedTargets(y, options_.output_warping);
 
   GpFitOptions fit_options;
   fit_options.fit_noise = !options_.deterministic_objective;
