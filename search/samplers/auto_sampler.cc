@@ -56,7 +56,7 @@ std::string Leader(const StudySnapshot& study, double top) {
 
 Result<AutoOptions> ParseAutoOptions(const nlohmann::json& options) {
   OptionReader read("auto sampler", options);
-  KNOB_RETURN_IF_ERROR(read.CheckKnown({"seed", "n_startup_trials", "gp_max_trials", "other_every", "adaptive", "lead_top"}));
+  KNOB_RETURN_IF_ERROR(read.CheckKnown({"seed", "n_startup_trials", "gp_max_trials", "other_every", "adaptive", "lead_top", "share_conditional"}));
   AutoOptions o;
   KNOB_RETURN_IF_ERROR(read.Seed(&o.seed));
   KNOB_RETURN_IF_ERROR(read.Int("n_startup_trials", 0, &o.n_startup_trials));
@@ -65,13 +65,15 @@ Result<AutoOptions> ParseAutoOptions(const nlohmann::json& options) {
   if (o.other_every == 1) return read.Invalid("other_every", "must be 0 (never) or at least 2");
   KNOB_RETURN_IF_ERROR(read.Bool("adaptive", &o.adaptive));
   KNOB_RETURN_IF_ERROR(read.NumberIn("lead_top", 0, 1, &o.lead_top));
+  KNOB_RETURN_IF_ERROR(read.Bool("share_conditional", &o.share_conditional));
   return o;
 }
 
 std::string AutoChoice(const AutoOptions& options, const StudySnapshot& study, const SearchSpace& space) {
   int complete = CountFittableTrials(study);
   if (complete < std::max(options.n_startup_trials, 1)) return "random";
-  if (study.IsMultiObjective() || !space.conditions.empty() || HasParamsOutside(study, space)) return "tpe";
+  if (study.IsMultiObjective() || HasParamsOutside(study, space)) return "tpe";
+  if (!space.conditions.empty() && !options.share_conditional) return "tpe";
   if (complete > options.gp_max_trials) return "tpe";
   std::string leader = options.adaptive ? Leader(study, options.lead_top) : "gp";
   std::string other = leader == "gp" ? "tpe" : "gp";

@@ -2,14 +2,15 @@
 // study as it stands, and records the pick on the trial (`auto_sampler`: random,
 // gp or tpe). The rule (auto_sampler.cc, chosen by bench/sampler_quality.py's
 // leave-one-family-out check; README has the figures): random for the first
-// n_startup_trials; tpe for several objectives, conditional or define-by-run
-// spaces and studies past `gp_max_trials` complete trials; otherwise gp and tpe
-// share the asks: the one whose trials have ranked better so far (`adaptive`)
-// leads, and every `other_every`-th ask goes to the other, so each keeps being
-// measured and a problem that suits tpe (a plateau of near-equal good values, a
-// narrow curved valley) is not left to gp alone.
+// n_startup_trials; tpe for several objectives, define-by-run spaces and studies
+// past `gp_max_trials` complete trials; otherwise gp and tpe share the asks: the
+// one whose trials have ranked better so far (`adaptive`) leads, and every
+// `other_every`-th ask goes to the other, so each keeps being measured and a
+// problem that suits tpe (a plateau of near-equal good values, a narrow curved
+// valley) is not left to gp alone. Conditional spaces are shared the same way
+// (`share_conditional`; false: tpe alone on them).
 // Options: {"seed", "n_startup_trials", "gp_max_trials", "adaptive", "other_every",
-// "lead_top"}.
+// "lead_top", "share_conditional"}.
 // Created by the factory.
 #pragma once
 
@@ -29,6 +30,7 @@ struct AutoOptions {
   int gp_max_trials = 300;
   bool adaptive = true;  // lead with whichever of gp and tpe has placed its trials better (else gp)
   int other_every = 5;   // when > 0, every this-many-th ask goes to the sampler not leading
+  bool share_conditional = true;  // conditional spaces shared too (else tpe alone on them)
   double lead_top = 0.2;  // the share of the study's best trials a sampler's trials are counted in
 };
 

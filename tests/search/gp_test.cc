@@ -342,7 +342,7 @@ TEST_CASE("gp: output warpings keep the order, standardise, and share ties") {
   CHECK(!ParseGpOptions({{"output_warping", "ranks"}}).ok());
 }
 
-TEST_CASE("auto: random first, gp for one objective over a plain space, tpe for conditional, several or define-by-run") {
+TEST_CASE("auto: random first, then gp for one objective (plain or conditional), tpe for several or define-by-run") {
   auto plain = ParseSearchSpaceText(kMixedSpace);
   auto conditional = ParseSearchSpaceText(R"({"opt": {"type": "categorical", "choices": ["a", "b"]},
       "m": {"type": "float", "low": 0, "high": 1, "when": {"opt": "b"}}})");
@@ -367,7 +367,10 @@ TEST_CASE("auto: random first, gp for one objective over a plain space, tpe for 
     t.params["opt"] = TrialParam{conditional->at("opt"), static_cast<double>(t.number % 2)};
     if (t.number % 2) t.params["m"] = TrialParam{conditional->at("m"), 0.5};
   }
-  CHECK(AutoChoice(options, branching, *conditional) == "tpe");  // a conditional space
+  CHECK(AutoChoice(options, branching, *conditional) == "gp");  // a conditional space: shared, gp first
+  options.share_conditional = false;
+  CHECK(AutoChoice(options, branching, *conditional) == "tpe");  // or tpe's alone
+  options.share_conditional = true;
   options.gp_max_trials = 11;
   CHECK(AutoChoice(options, study, *plain) == "tpe");
   options.gp_max_trials = 300;
