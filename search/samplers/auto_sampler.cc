@@ -30,12 +30,9 @@ std::string Leader(const StudySnapshot& study, double top) {
   auto minimised = [&](const FrozenTrial& t) {
     return study.direction == StudyDirection::kMaximize ? -*t.value : *t.value;
   };
-  auto counted = [](const FrozenTrial& t) {
-    return t.state == TrialState::kComplete && t.value && std::isfinite(*t.value);
-  };
   std::vector<double> sorted;
   for (const auto& t : study.trials)
-    if (counted(t)) sorted.push_back(minimised(t));
+    if (IsFittable(t)) sorted.push_back(minimised(t));
   if (sorted.empty()) return "gp";
   size_t cut = std::clamp<size_t>(static_cast<size_t>(top * sorted.size()), 1, sorted.size());
   std::nth_element(sorted.begin(), sorted.begin() + (cut - 1), sorted.end());
@@ -43,7 +40,7 @@ std::string Leader(const StudySnapshot& study, double top) {
   double hits[2] = {1, 1}, counts[2] = {2, 2};  // gp, tpe
   for (const auto& t : study.trials) {
     auto it = t.system_attrs.find(kAutoSamplerAttr);
-    if (!counted(t) || it == t.system_attrs.end() || !it->is_string()) continue;
+    if (!IsFittable(t) || it == t.system_attrs.end() || !it->is_string()) continue;
     int k = *it == "gp" ? 0 : *it == "tpe" ? 1 : -1;
     if (k < 0) continue;
     counts[k] += 1;
@@ -56,7 +53,8 @@ std::string Leader(const StudySnapshot& study, double top) {
 
 Result<AutoOptions> ParseAutoOptions(const nlohmann::json& options) {
   OptionReader read("auto sampler", options);
-  KNOB_RETURN_IF_ERROR(read.CheckKnown({"seed", "n_startup_trials", "gp_max_trials", "other_every", "adaptive", "lead_top", "share_conditional"}));
+  KNOB_RETURN_IF_ERROR(read.CheckKnown({"seed", "n_startup_trials", "gp_max_trials", "other_every", "adaptive",
+                                        "lead_top", "share_conditional"}));
   AutoOptions o;
   KNOB_RETURN_IF_ERROR(read.Seed(&o.seed));
   KNOB_RETURN_IF_ERROR(read.Int("n_startup_trials", 0, &o.n_startup_trials));
@@ -99,9 +97,10 @@ SearchSpace AutoSampler::InferRelativeSearchSpace(const StudySnapshot& study, co
 Result<RelativeSample> AutoSampler::SampleRelative(const StudySnapshot& study, int trial_number,
                                                    const SearchSpace& relative_space,
                                                    const InternalParams& fixed) const {
-  KNOB_ASSIGN_OR_RETURN(RelativeSample sample,
-                        Delegate(study).SampleRelative(study, trial_number, relative_space, fixed));
-  sample.system_attrs[kAutoSamplerAttr] = AutoChoice(options_, study, space_);
+  std::string choice = AutoChoice(options_, study, space_);
+  const Sampler& delegate = choice == "gp" ? *gp_ : *tpe_;
+  KNOB_ASSIGN_OR_RETURN(RelativeSample sample, delegate.SampleRelative(study, trial_number, relative_space, fixed));
+  sample.system_attrs[kAutoSamplerAttr] = choice;
   return sample;
 }
 

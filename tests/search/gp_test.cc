@@ -10,13 +10,13 @@
 #include <set>
 
 #include "search/samplers/auto_sampler.h"
-#include "search/samplers/gp/output_warping.h"
-#include "search/samplers/gp/gp_options.h"
 #include "search/samplers/gp/acquisition.h"
 #include "search/samplers/gp/gaussian_process.h"
+#include "search/samplers/gp/gp_options.h"
 #include "search/samplers/gp/gp_space.h"
 #include "search/samplers/gp/log_ei.h"
 #include "search/samplers/gp/matern_kernel.h"
+#include "search/samplers/gp/output_warping.h"
 #include "studies/memory_storage.h"
 #include "studies/study.h"
 

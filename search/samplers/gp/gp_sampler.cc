@@ -13,9 +13,6 @@
 namespace knob {
 namespace {
 
-bool IsUsable(const FrozenTrial& t) {
-  return t.state == TrialState::kComplete && t.value && std::isfinite(*t.value);
-}
 
 
 // The trial's coordinates; a parameter it lacks (or holds with another
@@ -62,8 +59,12 @@ std::optional<KernelParams> RecordedKernel(const StudySnapshot& study, size_t n_
 
 }  // namespace
 
+bool IsFittable(const FrozenTrial& t) {
+  return t.state == TrialState::kComplete && t.value && std::isfinite(*t.value);
+}
+
 int CountFittableTrials(const StudySnapshot& study) {
-  return static_cast<int>(std::count_if(study.trials.begin(), study.trials.end(), IsUsable));
+  return static_cast<int>(std::count_if(study.trials.begin(), study.trials.end(), IsFittable));
 }
 
 SearchSpace GpSampler::InferRelativeSearchSpace(const StudySnapshot& study, const SearchSpace& space) const {
@@ -72,7 +73,7 @@ SearchSpace GpSampler::InferRelativeSearchSpace(const StudySnapshot& study, cons
   // conditions come along, so the acquisition knows which are active where.
   SearchSpace relative;
   for (const auto& t : study.trials) {
-    if (!IsUsable(t)) continue;
+    if (!IsFittable(t)) continue;
     for (const auto& [name, param] : t.params) {
       auto it = space.find(name);
       if (it != space.end() && it->second == param.distribution && !IsSingleValued(it->second))
@@ -104,7 +105,7 @@ Result<RelativeSample> GpSampler::SampleRelative(const StudySnapshot& study, int
   double worst = -INFINITY;
   for (const auto& t : study.trials) {
     bool failed = t.state == TrialState::kFail && !t.params.empty();
-    if (!IsUsable(t) && !failed) continue;
+    if (!IsFittable(t) && !failed) continue;
     observed.push_back(&t);
     values.push_back(failed ? NAN : sign * *t.value);
     worst_of_all.push_back(failed || !IsFeasible(t));

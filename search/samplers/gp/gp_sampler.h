@@ -18,8 +18,9 @@ namespace knob {
 
 inline constexpr const char* kGpKernelAttr = "gp_kernel";
 
-// The COMPLETE trials with a finite value: what the process is fitted to, and what
-// its (and auto's) startup count counts.
+// A COMPLETE trial with a finite value: what the process is fitted to, what its
+// (and auto's) startup count counts, and what auto ranks its delegates by.
+bool IsFittable(const FrozenTrial& trial);
 int CountFittableTrials(const StudySnapshot& study);
 
 class GpSampler : public Sampler {
