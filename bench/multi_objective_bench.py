@@ -5,7 +5,8 @@ Usage: multi_objective_bench.py BUILD_DIR [--seeds 3] [--budgets 100,300] [--pro
 
 Problems (minimised; `n` variables in [0, 1]): ZDT1, ZDT2, ZDT3 (2 objectives, n=10),
 DTLZ1 (3 objectives, n=7), DTLZ2 (3 objectives, n=12) and C2-DTLZ2 (DTLZ2 with Deb's
-C2 constraint, r=0.4: feasible points lie near the front). knob runs through its
+C2 constraint, r=0.4: feasible points lie near the front) and WFG4 (2 objectives,
+n=10: 4 position and 6 distance variables; multimodal; objectives in [0, 3] x [0, 5]). knob runs through its
 command line (create-study --directions, ask, tell --values/--constraints) with
 tpe (multi-objective: ranked by front and crowding distance), nsga2 and random; Optuna 3.1 runs NSGAIISampler and its multi-objective TPESampler
 (constraints_func for C2-DTLZ2) in process. Hypervolume: of the feasible trials,
@@ -89,6 +90,30 @@ def dtlz2(x):
     return dtlz2_values(x), None
 
 
+def wfg_shift_multimodal(y, a=30, b=10, c=0.35):
+    # WFG's s_multi: many deceptive minima, the global one at y = c.
+    t = abs(y - c) / (2 * (math.floor(c - y) + c))
+    return (1 + math.cos((4 * a + 2) * math.pi * (0.5 - t)) + 4 * b * t * t) / (b + 2)
+
+
+def wfg4(x, m=2, k=4):
+    """WFG4 (Huband et al. 2006): multimodal, concave front, k position and n-k distance
+    variables; x in [0, 1] stands for WFG's z_i / (2i)."""
+    y = [wfg_shift_multimodal(v) for v in x]
+    per = k // (m - 1)
+    t = [sum(y[i * per:(i + 1) * per]) / per for i in range(m - 1)] + [sum(y[k:]) / (len(y) - k)]
+    position, distance = t[:-1], t[-1]
+    f = []
+    for i in range(1, m + 1):  # WFG's concave shape h_i, scaled by S_i = 2i
+        h = 1.0
+        for j in range(m - i):
+            h *= math.sin(position[j] * math.pi / 2)
+        if i > 1:
+            h *= math.cos(position[m - i] * math.pi / 2)
+        f.append(distance + 2 * i * h)
+    return f, None
+
+
 def c2_dtlz2(x, r=0.4):
     f = dtlz2_values(x)
     m = len(f)
@@ -104,6 +129,7 @@ PROBLEMS = {  # name: (function, variables, objectives, reference point)
     "dtlz1": (dtlz1, 7, 3, [600.0, 600.0, 600.0]),
     "dtlz2": (dtlz2, 12, 3, [2.5, 2.5, 2.5]),
     "c2dtlz2": (c2_dtlz2, 12, 3, [2.5, 2.5, 2.5]),
+    "wfg4": (wfg4, 10, 2, [3.3, 5.5]),
 }
 
 
