@@ -72,7 +72,10 @@ int Quality(const nlohmann::json& sampler, int seeds, int trials, const std::str
           auto p = trial->params.find(name);
           x.push_back(p == trial->params.end() ? NAN : p->second.internal);
         }
-        repeats += !seen.insert(x).second;
+        std::vector<double> key = x;  // NaN breaks the set's ordering: inactive sorts first
+        for (double& v : key)
+          if (std::isnan(v)) v = -INFINITY;
+        repeats += !seen.insert(key).second;
         long noise_seed = seed * 100000L + trial->number;
         double observed = knob_objective_eval(f, x.data(), static_cast<int>(x.size()), noise_seed);
         (void)study->Tell(trial->number, {TrialState::kComplete, observed});
