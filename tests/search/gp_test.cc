@@ -317,6 +317,41 @@ TEST_CASE("gp: duplicated points and constant values do not crash the fit") {
   CHECK(std::isfinite(v[0]));
 }
 
+TEST_CASE("gp: on a conditional space it moves into the branch that holds the optimum and asks no point twice") {
+  // The best branch (poly) has a parameter of its own; the acquisition once scored
+  // "poly with no degree", a point no trial holds, and asked it again and again.
+  const char* space = R"({
+    "C":      {"type": "float", "low": 1e-3, "high": 1e3, "log": true},
+    "gamma":  {"type": "float", "low": 1e-4, "high": 10, "log": true},
+    "kernel": {"type": "categorical", "choices": ["rbf", "poly", "linear"]},
+    "degree": {"type": "int", "low": 2, "high": 5, "when": {"kernel": "poly"}}
+  })";
+  for (int seed : {0, 1, 2}) {
+    MemoryStorage storage;
+    Study study = MakeStudy(storage, {"gp", {{"seed", seed}}}, space);
+    std::set<std::string> asked;
+    int repeats = 0;
+    double best = INFINITY;
+    for (int i = 0; i < 40; ++i) {
+      auto trial = study.Ask();
+      REQUIRE(trial.ok());
+      nlohmann::json p = trial->ParamsJson();
+      CHECK(p.contains("degree") == (p["kernel"] == "poly"));
+      repeats += !asked.insert(p.dump()).second;
+      double c = std::log10(p["C"].get<double>()), g = std::log10(p["gamma"].get<double>());
+      double v = p["kernel"] == "poly" ? 0.1 * std::pow(c - 0.5, 2) + 0.1 * std::pow(g + 1, 2) +
+                                             0.03 * std::pow(p["degree"].get<int>() - 3, 2)
+                 : p["kernel"] == "rbf" ? 0.05 + 0.1 * std::pow(c - 1.5, 2) + 0.2 * std::pow(g + 2, 2)
+                                        : 0.2 + 0.1 * c * c;
+      best = std::min(best, v);
+      TellValue(study, trial->number, v);
+    }
+    INFO("seed ", seed);
+    CHECK(repeats == 0);
+    CHECK(best < 0.01);  // in the poly branch, degree 3, near (C, gamma) = (10^0.5, 10^-1)
+  }
+}
+
 TEST_CASE("gp: output warpings keep the order, standardise, and share ties") {
   Eigen::VectorXd y(6);
   y << 5, 1, 3, 3, 100, 2;

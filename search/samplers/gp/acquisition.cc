@@ -39,9 +39,11 @@ bool IsScanned(const GpDim& dim, const AcquisitionOptions& options) {
          (dim.kind == GpDimKind::kDiscrete && dim.grid <= options.max_scan_values);
 }
 
-// Snapped to the parameters' values, then projected as the design holds points.
+// Snapped to the parameters' values, then projected as the design holds points
+// (the projection places a coordinate at its inactive place that becomes active).
 Eigen::VectorXd SnapAll(const std::vector<GpDim>& dims, Eigen::VectorXd x, const PointProjection& project) {
-  for (size_t d = 0; d < dims.size(); ++d) x[d] = dims[d].Snap(x[d]);
+  for (size_t d = 0; d < dims.size(); ++d)
+    if (!project || x[d] != dims[d].Inactive()) x[d] = dims[d].Snap(x[d]);
   if (project) project(x);
   return x;
 }
@@ -50,14 +52,15 @@ double ValueAt(const GaussianProcess& gp, const Eigen::VectorXd& x, double best)
   return LogExpectedImprovement(gp, x.transpose(), best)[0];
 }
 
-// L-BFGS-B over the coordinates that are not scanned, the others held; returns the
-// snapped result's value (and the point in x) when it improves on `value`.
+// L-BFGS-B over the coordinates that are not scanned and not inactive at x (moving
+// one would score points no trial holds), the others held; returns the snapped
+// result's value (and the point in x) when it improves on `value`.
 double ContinuousStep(const GaussianProcess& gp, const std::vector<GpDim>& dims, double best,
                       const AcquisitionOptions& options, const PointProjection& project, Eigen::VectorXd* x,
                       double value) {
   std::vector<Eigen::Index> free;
   for (size_t d = 0; d < dims.size(); ++d)
-    if (!IsScanned(dims[d], options)) free.push_back(static_cast<Eigen::Index>(d));
+    if (!IsScanned(dims[d], options) && (*x)[d] != dims[d].Inactive()) free.push_back(static_cast<Eigen::Index>(d));
   if (free.empty()) return value;
   const Eigen::Index m = static_cast<Eigen::Index>(free.size());
   Eigen::VectorXd point = *x;
@@ -111,8 +114,7 @@ double ScanStep(const GaussianProcess& gp, const std::vector<GpDim>& dims, doubl
     for (int i = 0; i < dims[d].grid; ++i) {
       Eigen::VectorXd point = *x;
       point[d] = dims[d].GridPoint(i);
-      if (project) project(point);
-      points.row(i) = point.transpose();
+      points.row(i) = SnapAll(dims, point, project).transpose();
     }
     Eigen::VectorXd values = LogExpectedImprovement(gp, points, best);
     Eigen::Index arg;

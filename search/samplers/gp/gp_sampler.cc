@@ -27,17 +27,31 @@ Eigen::VectorXd UnitPoint(const FrozenTrial& t, const std::vector<GpDim>& dims) 
   return x;
 }
 
-// Puts the coordinates of parameters whose condition does not hold at their
-// inactive place, as a trial at that point would store them.
+// Makes a point one a trial would store: the coordinates of parameters whose
+// condition does not hold at their inactive place, and those of parameters that
+// have become active (a scan changed what they depend on) at the middle of their
+// range (a categorical's first choice), so the acquisition never scores a point
+// that no trial can hold.
 PointProjection InactiveProjection(const SearchSpace& space, const std::vector<GpDim>& dims) {
   if (space.conditions.empty()) return {};
   return [&space, &dims](Eigen::VectorXd& x) {
-    nlohmann::json values = nlohmann::json::object();
-    for (size_t d = 0; d < dims.size(); ++d)
-      if (x[d] != dims[d].Inactive()) values[dims[d].name] = ToExternal(dims[d].distribution, dims[d].FromUnit(x[d]));
-    std::vector<std::string> active = ActiveParams(space, values);
-    for (size_t d = 0; d < dims.size(); ++d)
-      if (!std::binary_search(active.begin(), active.end(), dims[d].name)) x[d] = dims[d].Inactive();
+    // Conditions may chain (a parameter active when one that is itself conditional
+    // holds a value), so activation is settled in as many passes as there are dimensions.
+    for (size_t pass = 0; pass < dims.size(); ++pass) {
+      nlohmann::json values = nlohmann::json::object();
+      for (size_t d = 0; d < dims.size(); ++d)
+        if (x[d] != dims[d].Inactive()) values[dims[d].name] = ToExternal(dims[d].distribution, dims[d].FromUnit(x[d]));
+      std::vector<std::string> active = ActiveParams(space, values);
+      bool changed = false;
+      for (size_t d = 0; d < dims.size(); ++d) {
+        bool is_active = std::binary_search(active.begin(), active.end(), dims[d].name);
+        bool was_active = x[d] != dims[d].Inactive();
+        if (is_active == was_active) continue;
+        x[d] = !is_active ? dims[d].Inactive() : dims[d].kind == GpDimKind::kCategorical ? 0.0 : dims[d].Snap(0.5);
+        changed = true;
+      }
+      if (!changed) return;
+    }
   };
 }
 
