@@ -314,12 +314,18 @@ def main():
         worst = max(part, key=lambda r: r["auto/o3.1"])
         print(f"{label:32} n={len(part):2}  geometric means vs o3.1 tpe / vs best Optuna: {summary}; "
               f"auto's worst vs o3.1: {worst['problem']} {worst['auto/o3.1']:.3f}")
-    # Leave one family out. A rule names the sampler for plain spaces and the one for
-    # conditional spaces (tpe or gp); for each family, the rule best on all the others
-    # (geometric mean against the best Optuna sampler) is what a rule fitted without
-    # that family would be: its figure there is the held-out estimate.
-    if not {"tpe", "gp"} <= set(knob_samplers):
-        return
+    if {"tpe", "gp"} <= set(knob_samplers):
+        print_rule_choice(rows)
+    if variants and "auto" in knob_samplers:
+        print_auto_variants(rows, variants)
+    print(f"\nknob's runs took {knob_seconds:.0f} s")
+
+
+def print_rule_choice(rows):
+    """Leave one family out. A rule names the sampler for plain spaces and the one for
+    conditional spaces (tpe or gp); for each family, the rule best on all the others
+    (geometric mean against the best Optuna sampler) is what a rule fitted without that
+    family would be: its figure there is the held-out estimate."""
     print("\nleave one family out: the rule (plain space -> sampler, conditional -> sampler) best on the "
           "other families, and its figure against the best Optuna sampler on the family left out:")
     rules = [(plain, cond) for plain in ("tpe", "gp") for cond in ("tpe", "gp")]
@@ -335,9 +341,6 @@ def main():
     best_rule = min(rules, key=lambda rule: geo([rule_ratio(rule, r) for r in rows]))
     print(f"  over all held-out families: {geo(held_out):.3f}; the rule best on every family: "
           f"plain->{best_rule[0]}, conditional->{best_rule[1]}")
-    if variants and "auto" in knob_samplers:
-        print_auto_variants(rows, variants)
-    print(f"\nknob's runs took {knob_seconds:.0f} s")
 
 
 if __name__ == "__main__":
