@@ -13,8 +13,6 @@
 namespace knob {
 namespace {
 
-
-
 // The trial's coordinates; a parameter it lacks (or holds with another
 // distribution) at the dimension's inactive place.
 Eigen::VectorXd UnitPoint(const FrozenTrial& t, const std::vector<GpDim>& dims) {
@@ -47,7 +45,8 @@ PointProjection InactiveProjection(const SearchSpace& space, const std::vector<G
         bool is_active = std::binary_search(active.begin(), active.end(), dims[d].name);
         bool was_active = x[d] != dims[d].Inactive();
         if (is_active == was_active) continue;
-        x[d] = !is_active ? dims[d].Inactive() : dims[d].kind == GpDimKind::kCategorical ? 0.0 : dims[d].Snap(0.5);
+        if (!is_active) x[d] = dims[d].Inactive();
+        else x[d] = dims[d].kind == GpDimKind::kCategorical ? 0.0 : dims[d].Snap(0.5);
         changed = true;
       }
       if (!changed) return;
