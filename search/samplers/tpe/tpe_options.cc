@@ -28,7 +28,7 @@ Result<TpeOptions> ParseTpeOptions(const nlohmann::json& options) {
                                         "n_mixed_candidates", "gamma", "gamma_max", "weights",
                                         "prior_weight", "magic_clip", "bandwidth",
                                         "bandwidth_factor", "multivariate", "group",
-                                        "constant_liar"}));
+                                        "constant_liar", "avoid_repeats"}));
   TpeOptions o;
   KNOB_RETURN_IF_ERROR(read.Seed(&o.seed));
   KNOB_RETURN_IF_ERROR(read.Int("n_startup_trials", 0, &o.n_startup_trials));
@@ -58,6 +58,7 @@ Result<TpeOptions> ParseTpeOptions(const nlohmann::json& options) {
   }
   KNOB_RETURN_IF_ERROR(read.Bool("group", &o.group));
   KNOB_RETURN_IF_ERROR(read.Bool("constant_liar", &o.constant_liar));
+  KNOB_RETURN_IF_ERROR(read.Bool("avoid_repeats", &o.avoid_repeats));
   return o;
 }
 

@@ -36,6 +36,7 @@ struct TpeOptions {
   std::optional<bool> multivariate;
   bool group = true;          // split parameters into groups that always appear together
   bool constant_liar = true;  // running trials count as bad, so parallel asks spread out
+  bool avoid_repeats = true;  // a joint draw skips candidates a trial already holds
 
   int NumberBelow(int n_finished, bool several_objectives = false) const;
   // Mixture weights for m observations ordered oldest first.

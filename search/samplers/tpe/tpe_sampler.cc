@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <set>
 #include <unordered_map>
 
@@ -12,6 +13,20 @@
 
 namespace knob {
 namespace {
+
+// Whether a trial of `history` holds `point` (transformed, over `group`'s columns)
+// once it is snapped to the parameters' values.
+bool HoldsPoint(const TpeHistory& history, const std::vector<size_t>& group, const std::vector<TpeDimension>& dims,
+                const std::vector<double>& point) {
+  std::vector<double> snapped(group.size());
+  for (size_t d = 0; d < group.size(); ++d) snapped[d] = dims[d].Transform(dims[d].Untransform(point[d]));
+  for (size_t r = 0; r < history.numbers.size(); ++r) {
+    size_t d = 0;
+    while (d < group.size() && std::abs(history.at(r, group[d]) - snapped[d]) <= 1e-9 * (1 + std::abs(snapped[d]))) ++d;
+    if (d == group.size()) return true;
+  }
+  return false;
+}
 
 int CountFinished(const StudySnapshot& study) {
   int n = 0;
@@ -157,9 +172,18 @@ void TpeSampler::SampleGroup(const TpeHistory& history, const std::vector<size_t
     for (auto& c : candidates) c[d] = dims[d].Transform(f->second);
   }
   auto log_l = good.LogPdf(candidates), log_g = bad.LogPdf(candidates);
-  size_t best = 0;
-  for (size_t i = 1; i < candidates.size(); ++i)
-    if (log_l[i] - log_g[i] > log_l[best] - log_g[best]) best = i;
+  // The candidate of the highest l/g; where the group is the whole space and
+  // repeats are avoided, the highest that no trial holds (while any is new).
+  std::vector<size_t> order(candidates.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return log_l[a] - log_g[a] > log_l[b] - log_g[b]; });
+  size_t best = order.front();
+  if (options_.avoid_repeats && group.size() == history.names.size()) {
+    auto it = std::find_if(order.begin(), order.end(),
+                           [&](size_t i) { return !HoldsPoint(history, group, dims, candidates[i]); });
+    if (it != order.end()) best = *it;
+  }
   for (size_t d = 0; d < group.size(); ++d)
     (*out)[history.names[group[d]]] = dims[d].Untransform(candidates[best][d]);
 }
