@@ -448,7 +448,8 @@ TEST_CASE("auto: the sampler whose trials rank better leads, and every other_eve
     }
     return study;
   };
-  AutoOptions options;  // the defaults: adaptive, other_every 5
+  AutoOptions options;  // adaptive (the default), the other every 5th ask
+  options.other_every = 5;
   for (StudyDirection direction : {StudyDirection::kMinimize, StudyDirection::kMaximize}) {
     StudySnapshot study = make(direction);
     CHECK(AutoChoice(options, study, *plain) == "tpe");  // 20 complete: tpe leads
@@ -502,6 +503,51 @@ TEST_CASE("gp and tpe: asks move away from where trials fail") {
     }
     INFO(std::string(name), ": ", failed_after_startup, " of 30 model-based trials failed");
     CHECK(failed_after_startup <= 15);  // ignoring failures, TPE failed 28 of 30 here
+  }
+}
+
+}  // namespace knob
+
+namespace knob {
+
+TEST_CASE("gp, tpe and auto: on a discrete space no model-based ask repeats a trial while an untried point is left") {
+  // 5 x 3 x 5 = 75 points, one best; 40 trials, the last 30 model-based.
+  const char* space = R"({"a": {"type": "int", "low": 0, "high": 4},
+                          "b": {"type": "categorical", "choices": ["p", "q", "r"]},
+                          "c": {"type": "float", "low": 0, "high": 1, "step": 0.25}})";
+  auto objective = [](const nlohmann::json& p) {
+    return std::pow(p["a"].get<int>() - 2, 2) + (p["b"] == "q" ? 0 : 1) + std::pow(p["c"].get<double>() - 0.5, 2);
+  };
+  for (const char* name : {"gp", "tpe", "auto"}) {
+    for (int seed : {1, 2}) {
+      MemoryStorage storage;
+      Study study = MakeStudy(storage, {name, {{"seed", seed}}}, space);
+      std::set<std::string> seen;
+      int repeats_after_startup = 0;
+      for (int i = 0; i < 40; ++i) {
+        auto trial = study.Ask();
+        REQUIRE(trial.ok());
+        nlohmann::json p = trial->ParamsJson();
+        bool repeat = !seen.insert(p.dump()).second;
+        repeats_after_startup += repeat && i >= 10;
+        TellValue(study, trial->number, objective(p));
+      }
+      INFO(std::string(name), " seed ", seed, ": ", repeats_after_startup, " repeats");
+      CHECK(repeats_after_startup == 0);
+    }
+  }
+  // Every point tried: asks go on, in bounds (a repeat is all that is left).
+  for (const char* name : {"gp", "tpe"}) {
+    MemoryStorage storage;
+    Study study = MakeStudy(storage, {name, {{"seed", 3}, {"n_startup_trials", 2}}},
+                            R"({"a": {"type": "int", "low": 0, "high": 1}, "b": {"type": "categorical", "choices": [1, 2]}})");
+    for (int i = 0; i < 8; ++i) {
+      auto trial = study.Ask();
+      REQUIRE(trial.ok());
+      int a = trial->ParamsJson()["a"].get<int>();
+      CHECK((a == 0 || a == 1));
+      TellValue(study, trial->number, a);
+    }
   }
 }
 

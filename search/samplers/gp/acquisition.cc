@@ -13,6 +13,7 @@ namespace knob {
 namespace {
 
 constexpr double kMinVariance = 1e-20;
+constexpr double kSamePoint = 1e-9;  // unit-cube distance (per coordinate) below which two points are one
 
 // The root > 1 of x^(d+1) = x + 1 (Roberts' generalised golden ratio).
 double GeneralisedGoldenRatio(size_t d) {
@@ -48,84 +49,98 @@ Eigen::VectorXd SnapAll(const std::vector<GpDim>& dims, Eigen::VectorXd x, const
   return x;
 }
 
-double ValueAt(const GaussianProcess& gp, const Eigen::VectorXd& x, double best) {
-  return LogExpectedImprovement(gp, x.transpose(), best)[0];
-}
+// One maximisation's fixed parts: the model, the space, and the points it may not ask.
+struct Search {
+  const GaussianProcess& gp;
+  const std::vector<GpDim>& dims;
+  double best;
+  const AcquisitionOptions& options;
+  const PointProjection& project;
+  const Eigen::MatrixXd& avoid;
 
-// L-BFGS-B over the coordinates that are not scanned and not inactive at x (moving
-// one would score points no trial holds), the others held; returns the snapped
-// result's value (and the point in x) when it improves on `value`.
-double ContinuousStep(const GaussianProcess& gp, const std::vector<GpDim>& dims, double best,
-                      const AcquisitionOptions& options, const PointProjection& project, Eigen::VectorXd* x,
-                      double value) {
-  std::vector<Eigen::Index> free;
-  for (size_t d = 0; d < dims.size(); ++d)
-    if (!IsScanned(dims[d], options) && (*x)[d] != dims[d].Inactive()) free.push_back(static_cast<Eigen::Index>(d));
-  if (free.empty()) return value;
-  const Eigen::Index m = static_cast<Eigen::Index>(free.size());
-  Eigen::VectorXd point = *x;
-  auto objective = [&](const Eigen::VectorXd& u, Eigen::VectorXd& gradient) {
-    for (Eigen::Index i = 0; i < m; ++i) point[free[i]] = u[i];
-    double mean, var;
-    Eigen::VectorXd dmean, dvar;
-    gp.PredictWithGradient(point, &mean, &var, &dmean, &dvar);
-    double dm, dv;
-    double v = LogEiAt(mean, var, best, &dm, &dv);
-    gradient.resize(m);
-    for (Eigen::Index i = 0; i < m; ++i) gradient[i] = -(dm * dmean[free[i]] + dv * dvar[free[i]]);
-    if (!std::isfinite(v) || !gradient.allFinite()) {
-      gradient.setZero();
-      return std::numeric_limits<double>::max();
-    }
-    return -v;
-  };
-  Eigen::VectorXd u(m);
-  for (Eigen::Index i = 0; i < m; ++i) u[i] = std::clamp((*x)[free[i]], 0.0, 1.0);
-  Eigen::VectorXd lb = Eigen::VectorXd::Zero(m), ub = Eigen::VectorXd::Ones(m);
-  LBFGSpp::LBFGSBParam<double> param;
-  param.max_iterations = 20;
-  param.epsilon = 1e-5;
-  param.max_linesearch = 20;
-  LBFGSpp::LBFGSBSolver<double> solver(param);
-  double fx;
-  try {
-    solver.minimize(objective, u, fx, lb, ub);
-  } catch (const std::exception&) {
-    // A failed line search leaves u at the last point the solver accepted.
+  // log EI at x; -inf where x is one of `avoid`'s rows.
+  double ScoreOne(const Eigen::VectorXd& x) const {
+    if (IsAvoided(x.transpose())) return -std::numeric_limits<double>::infinity();
+    return LogExpectedImprovement(gp, x.transpose(), best)[0];
   }
-  Eigen::VectorXd candidate = *x;
-  for (Eigen::Index i = 0; i < m; ++i) candidate[free[i]] = u[i];
-  candidate = SnapAll(dims, candidate, project);
-  double candidate_value = ValueAt(gp, candidate, best);
-  if (candidate_value > value) {
-    *x = candidate;
-    return candidate_value;
-  }
-  return value;
-}
 
-// Tries every value of each scanned coordinate in turn, keeping the best.
-double ScanStep(const GaussianProcess& gp, const std::vector<GpDim>& dims, double best,
-                const AcquisitionOptions& options, const PointProjection& project, Eigen::VectorXd* x,
-                double value) {
-  for (size_t d = 0; d < dims.size(); ++d) {
-    if (!IsScanned(dims[d], options)) continue;
-    Eigen::MatrixXd points(dims[d].grid, x->size());
-    for (int i = 0; i < dims[d].grid; ++i) {
-      Eigen::VectorXd point = *x;
-      point[d] = dims[d].GridPoint(i);
-      points.row(i) = SnapAll(dims, point, project).transpose();
-    }
-    Eigen::VectorXd values = LogExpectedImprovement(gp, points, best);
-    Eigen::Index arg;
-    double top = values.maxCoeff(&arg);
-    if (top > value) {
-      value = top;
-      *x = points.row(arg).transpose();
-    }
+  // Whether `point` is one of `avoid`'s rows. Linear in them, so callers check
+  // only the points they would take.
+  bool IsAvoided(const Eigen::RowVectorXd& point) const {
+    for (Eigen::Index r = 0; r < avoid.rows(); ++r)
+      if ((avoid.row(r) - point).cwiseAbs().maxCoeff() <= kSamePoint) return true;
+    return false;
   }
-  return value;
-}
+
+  // L-BFGS-B over the coordinates that are not scanned and not inactive at x (moving
+  // one would score points no trial holds), the others held; returns the snapped
+  // result's value (and the point in x) when it improves on `value`.
+  double ContinuousStep(Eigen::VectorXd* x, double value) const {
+    std::vector<Eigen::Index> free;
+    for (size_t d = 0; d < dims.size(); ++d)
+      if (!IsScanned(dims[d], options) && (*x)[d] != dims[d].Inactive()) free.push_back(static_cast<Eigen::Index>(d));
+    if (free.empty()) return value;
+    const Eigen::Index m = static_cast<Eigen::Index>(free.size());
+    Eigen::VectorXd point = *x;
+    auto objective = [&](const Eigen::VectorXd& u, Eigen::VectorXd& gradient) {
+      for (Eigen::Index i = 0; i < m; ++i) point[free[i]] = u[i];
+      double mean, var;
+      Eigen::VectorXd dmean, dvar;
+      gp.PredictWithGradient(point, &mean, &var, &dmean, &dvar);
+      double dm, dv;
+      double v = LogEiAt(mean, var, best, &dm, &dv);
+      gradient.resize(m);
+      for (Eigen::Index i = 0; i < m; ++i) gradient[i] = -(dm * dmean[free[i]] + dv * dvar[free[i]]);
+      if (!std::isfinite(v) || !gradient.allFinite()) {
+        gradient.setZero();
+        return std::numeric_limits<double>::max();
+      }
+      return -v;
+    };
+    Eigen::VectorXd u(m);
+    for (Eigen::Index i = 0; i < m; ++i) u[i] = std::clamp((*x)[free[i]], 0.0, 1.0);
+    Eigen::VectorXd lb = Eigen::VectorXd::Zero(m), ub = Eigen::VectorXd::Ones(m);
+    LBFGSpp::LBFGSBParam<double> param;
+    param.max_iterations = 20;
+    param.epsilon = 1e-5;
+    param.max_linesearch = 20;
+    LBFGSpp::LBFGSBSolver<double> solver(param);
+    double fx;
+    try {
+      solver.minimize(objective, u, fx, lb, ub);
+    } catch (const std::exception&) {
+      // A failed line search leaves u at the last point the solver accepted.
+    }
+    Eigen::VectorXd candidate = *x;
+    for (Eigen::Index i = 0; i < m; ++i) candidate[free[i]] = u[i];
+    candidate = SnapAll(dims, candidate, project);
+    double candidate_value = ScoreOne(candidate);
+    if (candidate_value > value) {
+      *x = candidate;
+      return candidate_value;
+    }
+    return value;
+  }
+
+  // Tries every value of each scanned coordinate in turn, keeping the best.
+  double ScanStep(Eigen::VectorXd* x, double value) const {
+    for (size_t d = 0; d < dims.size(); ++d) {
+      if (!IsScanned(dims[d], options)) continue;
+      Eigen::MatrixXd points(dims[d].grid, x->size());
+      for (int i = 0; i < dims[d].grid; ++i) {
+        Eigen::VectorXd point = *x;
+        point[d] = dims[d].GridPoint(i);
+        points.row(i) = SnapAll(dims, point, project).transpose();
+      }
+      Eigen::VectorXd values = LogExpectedImprovement(gp, points, best);
+      Eigen::Index arg = -1;
+      for (Eigen::Index i = 0; i < values.size(); ++i)
+        if (values[i] > value && !IsAvoided(points.row(i))) value = values[i], arg = i;
+      if (arg >= 0) *x = points.row(arg).transpose();
+    }
+    return value;
+  }
+};
 
 }  // namespace
 
@@ -158,7 +173,8 @@ Eigen::MatrixXd QuasiRandomPoints(const std::vector<GpDim>& dims, int n, Rng& rn
 
 Eigen::VectorXd MaximizeLogEi(const GaussianProcess& gp, const std::vector<GpDim>& dims, double best,
                               const Eigen::VectorXd& incumbent, const AcquisitionOptions& options, Rng& rng,
-                              const PointProjection& project) {
+                              const PointProjection& project, const Eigen::MatrixXd& avoid) {
+  const Search search{gp, dims, best, options, project, avoid};
   Eigen::MatrixXd candidates = QuasiRandomPoints(dims, std::max(options.n_candidates, 1), rng);
   if (project) {
     for (Eigen::Index i = 0; i < candidates.rows(); ++i) {
@@ -170,20 +186,20 @@ Eigen::VectorXd MaximizeLogEi(const GaussianProcess& gp, const std::vector<GpDim
   Eigen::VectorXd values = LogExpectedImprovement(gp, candidates, best);
   std::vector<Eigen::Index> order(values.size());
   std::iota(order.begin(), order.end(), 0);
-  size_t starts = std::min<size_t>(options.n_local_searches, order.size());
-  std::partial_sort(order.begin(), order.begin() + starts, order.end(),
-                    [&](Eigen::Index a, Eigen::Index b) { return values[a] > values[b]; });
+  std::sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) { return values[a] > values[b]; });
 
+  // Local searches from the incumbent and the best candidates no trial holds.
   std::vector<Eigen::VectorXd> origins = {incumbent};
-  for (size_t i = 0; i < starts; ++i) origins.push_back(candidates.row(order[i]).transpose());
+  for (size_t i = 0; i < order.size() && origins.size() <= static_cast<size_t>(options.n_local_searches); ++i)
+    if (!search.IsAvoided(candidates.row(order[i]))) origins.push_back(candidates.row(order[i]).transpose());
   Eigen::VectorXd best_point = origins[1 < origins.size() ? 1 : 0];
   double best_value = -std::numeric_limits<double>::infinity();
   for (Eigen::VectorXd x : origins) {
-    double value = ValueAt(gp, x, best);
+    double value = search.ScoreOne(x);
     for (int round = 0; round < 3; ++round) {
       double before = value;
-      value = ContinuousStep(gp, dims, best, options, project, &x, value);
-      value = ScanStep(gp, dims, best, options, project, &x, value);
+      value = search.ContinuousStep(&x, value);
+      value = search.ScanStep(&x, value);
       if (!(value > before + 1e-9 * std::abs(before))) break;
     }
     if (value > best_value) best_value = value, best_point = x;

@@ -4,7 +4,8 @@
 // incumbent: L-BFGS-B over the continuous coordinates, an exhaustive scan of each
 // discrete or categorical coordinate's values, in turns until neither improves.
 // Every point evaluated is snapped to what the parameters can take, so the
-// acquisition sees ints and steps rounded. Deterministic given the rng's state.
+// acquisition sees ints and steps rounded, and points already asked can be left
+// out. Deterministic given the rng's state.
 #pragma once
 
 #include <functional>
@@ -32,9 +33,11 @@ Eigen::VectorXd LogExpectedImprovement(const GaussianProcess& gp, const Eigen::M
 using PointProjection = std::function<void(Eigen::VectorXd&)>;
 
 // The maximiser found; `incumbent` is the best observed point (a row of the design).
+// A point equal to a row of `avoid` (a trial already asked) scores -inf, so it is
+// returned only where every point evaluated was one of them.
 Eigen::VectorXd MaximizeLogEi(const GaussianProcess& gp, const std::vector<GpDim>& dims, double best,
                               const Eigen::VectorXd& incumbent, const AcquisitionOptions& options, Rng& rng,
-                              const PointProjection& project = {});
+                              const PointProjection& project = {}, const Eigen::MatrixXd& avoid = {});
 
 // n points of the shifted R_d sequence in [0, 1)^d (rows), snapped to `dims`.
 Eigen::MatrixXd QuasiRandomPoints(const std::vector<GpDim>& dims, int n, Rng& rng);

@@ -8,7 +8,8 @@ namespace knob {
 Result<GpOptions> ParseGpOptions(const nlohmann::json& options) {
   OptionReader read("gp sampler", options);
   KNOB_RETURN_IF_ERROR(read.CheckKnown({"seed", "n_startup_trials", "n_candidates", "n_local_searches",
-                                        "max_points", "deterministic_objective", "warm_start", "output_warping"}));
+                                        "max_points", "deterministic_objective", "warm_start", "output_warping",
+                                        "avoid_repeats"}));
   GpOptions o;
   KNOB_RETURN_IF_ERROR(read.Seed(&o.seed));
   KNOB_RETURN_IF_ERROR(read.Int("n_startup_trials", 0, &o.n_startup_trials));
@@ -19,6 +20,7 @@ Result<GpOptions> ParseGpOptions(const nlohmann::json& options) {
   if (o.max_points > 100000) return read.Invalid("max_points", "must be at most 100000");
   KNOB_RETURN_IF_ERROR(read.Bool("deterministic_objective", &o.deterministic_objective));
   KNOB_RETURN_IF_ERROR(read.Bool("warm_start", &o.warm_start));
+  KNOB_RETURN_IF_ERROR(read.Bool("avoid_repeats", &o.avoid_repeats));
   KNOB_RETURN_IF_ERROR(read.Choice("output_warping",
                                    {{"standard", OutputWarping::kStandard},
                                     {"rank", OutputWarping::kRank},

@@ -22,6 +22,7 @@ struct GpOptions {
   int max_points = 300;
   bool deterministic_objective = false;  // noise fixed at its minimum instead of fitted
   bool warm_start = true;  // start the kernel fit from the one the last trial recorded
+  bool avoid_repeats = true;  // never ask a point a trial already holds (while any other is left)
   OutputWarping output_warping = OutputWarping::kStandard;  // "standard", "rank" or "log" (output_warping.h)
 };
 

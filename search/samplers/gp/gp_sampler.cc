@@ -169,6 +169,13 @@ Result<RelativeSample> GpSampler::SampleRelative(const StudySnapshot& study, int
   for (size_t i = 0; i < running.size(); ++i) believed.row(i) = running[i].transpose();
   GaussianProcess model = gp.Believing(believed);
 
+  // Every trial asked so far, when repeats are avoided: a deterministic objective
+  // learns nothing from one, a noisy one little that a nearby point would not teach.
+  Eigen::MatrixXd avoid(options_.avoid_repeats ? observed.size() + running.size() : 0, dims.size());
+  if (options_.avoid_repeats) {
+    for (size_t i = 0; i < observed.size(); ++i) avoid.row(i) = UnitPoint(*observed[i], dims).transpose();
+    for (size_t i = 0; i < running.size(); ++i) avoid.row(observed.size() + i) = running[i].transpose();
+  }
   Eigen::Index incumbent;
   double best = y.minCoeff(&incumbent);
   AcquisitionOptions acquisition;
@@ -176,7 +183,7 @@ Result<RelativeSample> GpSampler::SampleRelative(const StudySnapshot& study, int
   acquisition.n_local_searches = options_.n_local_searches;
   Rng rng = MakeRng(options_.seed, trial_number, "gp");
   Eigen::VectorXd point = MaximizeLogEi(model, dims, best, x.row(incumbent).transpose(), acquisition, rng,
-                                        InactiveProjection(relative_space, dims));
+                                        InactiveProjection(relative_space, dims), avoid);
   for (size_t d = 0; d < dims.size(); ++d) sample.params[dims[d].name] = dims[d].FromUnit(point[d]);
 
   if (options_.warm_start) {
