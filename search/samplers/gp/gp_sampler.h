@@ -4,7 +4,8 @@
 // parameters to [0, 1]; one a trial lacks, an inactive conditional, sits at a place
 // of its own), and proposes the point that
 // maximises log expected improvement (acquisition.h). Running trials are believed
-// to score the GP's mean (Kriging believer), so parallel asks spread out.
+// to score the GP's mean (Kriging believer), so parallel asks spread out; no ask
+// takes a point a trial already holds while any other is left (avoid_repeats).
 // Infeasible and failed trials count as the worst value seen. The fitted kernel is recorded
 // on the new trial (`gp_kernel`) and the next fit starts from it, so a seeded
 // sampler is a pure function of the stored study in any process. One objective

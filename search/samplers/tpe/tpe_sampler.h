@@ -1,7 +1,8 @@
 // TpeSampler: the Tree-structured Parzen Estimator. After `n_startup_trials`
 // finished trials (random before), it ranks the history (trial_ranking.h), splits it
 // into a good and a bad side, fits a Parzen estimator to each, draws candidates
-// from the good one and keeps the candidate with the highest log l(x) - log g(x).
+// from the good one and keeps the candidate with the highest log l(x) - log g(x)
+// (where one group is the whole space, the highest no trial holds: avoid_repeats).
 // Parameters are drawn jointly per group (group_decomposition.h); with the constant
 // liar, running trials count as bad, so parallel asks spread out. Seeded, the draw
 // is a pure function of seed, trial number and history. Created by the factory.
