@@ -45,10 +45,11 @@ ORIGINAL_PROXIES = {"mlp_proxy", "categorical5", "conditional_models", "gbm_prox
 
 # Settings of auto measured beside its default for the leave-one-family-out check:
 # the former rule (gp alone on plain spaces, tpe alone on conditional ones), tpe
-# alone on conditional spaces, tpe every 5th ask without the adaptive lead, and the
-# adaptive lead with the other sampler every 3rd or 8th ask.
+# alone on conditional spaces, tpe every 3rd ask without the adaptive lead, and the
+# adaptive lead with the other sampler every 2nd, 5th (the default before
+# samplers stopped repeating trials) or 8th ask.
 AUTO_VARIANTS = [{"adaptive": False, "other_every": 0, "share_conditional": False}, {"share_conditional": False},
-                 {"adaptive": False, "other_every": 5}, {"other_every": 3}, {"other_every": 8}]
+                 {"adaptive": False, "other_every": 3}, {"other_every": 2}, {"other_every": 5}, {"other_every": 8}]
 
 
 def family_of(info):

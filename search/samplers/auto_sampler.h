@@ -29,7 +29,7 @@ struct AutoOptions {
   int n_startup_trials = 10;
   int gp_max_trials = 300;
   bool adaptive = true;  // lead with whichever of gp and tpe has placed its trials better (else gp)
-  int other_every = 5;   // when > 0, every this-many-th ask goes to the sampler not leading
+  int other_every = 3;   // when > 0, every this-many-th ask goes to the sampler not leading
   bool share_conditional = true;  // conditional spaces shared too (else tpe alone on them)
   double lead_top = 0.2;  // the share of the study's best trials a sampler's trials are counted in
 };

@@ -258,7 +258,7 @@ TEST_CASE("run: a 40-trial study of a Python objective in 4 slots; best-trial ag
   auto status_json = nlohmann::json::parse(status.out);
   CHECK(status_json["counts"]["COMPLETE"].get<int>() >= 1);
   // auto picked random for the first 10 trials, then gp and tpe (one objective, a
-  // plain space: gp leads first, and every 5th ask is the other's).
+  // plain space: gp leads first, and every 3rd ask is the other's).
   const auto& sampler = status_json["sampler"];
   CHECK(sampler["name"] == "auto");
   CHECK(sampler["picks"]["random"].get<int>() >= 10);
