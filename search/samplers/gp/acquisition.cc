@@ -184,6 +184,7 @@ Eigen::VectorXd MaximizeLogEi(const GaussianProcess& gp, const std::vector<GpDim
     }
   }
   Eigen::VectorXd values = LogExpectedImprovement(gp, candidates, best);
+  for (double& v : values) v = std::isnan(v) ? -std::numeric_limits<double>::infinity() : v;  // a strict order
   std::vector<Eigen::Index> order(values.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) { return values[a] > values[b]; });

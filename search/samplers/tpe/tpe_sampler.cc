@@ -174,10 +174,12 @@ void TpeSampler::SampleGroup(const TpeHistory& history, const std::vector<size_t
   auto log_l = good.LogPdf(candidates), log_g = bad.LogPdf(candidates);
   // The candidate of the highest l/g; where the group is the whole space and
   // repeats are avoided, the highest that no trial holds (while any is new).
+  std::vector<double> score(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i)
+    score[i] = std::isnan(log_l[i] - log_g[i]) ? -INFINITY : log_l[i] - log_g[i];  // -inf - -inf: last
   std::vector<size_t> order(candidates.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return log_l[a] - log_g[a] > log_l[b] - log_g[b]; });
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score[a] > score[b]; });
   size_t best = order.front();
   if (options_.avoid_repeats && group.size() == history.names.size()) {
     auto it = std::find_if(order.begin(), order.end(),
