@@ -13,10 +13,21 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 
+// The longest failure message printed: input quoted in a message is already cut
+// shorter, but a message may name several inputs (a parameter's name, say).
+constexpr size_t kMaxMessageBytes = 2000;
+
+// A failure as one printable line: control characters (a newline or NUL in a
+// parameter's name) and invalid UTF-8 escaped, the whole cut to kMaxMessageBytes.
+std::string PrintableMessage(const std::string& message) {
+  return knob::PrintableExcerpt(message, kMaxMessageBytes);
+}
+
 std::string OneLineFailure(const CLI::App* app, const CLI::Error& e) {
   std::string message = e.what();
   for (char& c : message)
     if (c == '\n') c = ' ';
+  message = PrintableMessage(message);
   // Point at the help of the subcommand being parsed, when there is one.
   std::string command = app->get_name();
   for (const CLI::App* sub : app->get_subcommands()) command += " " + sub->get_name();
@@ -35,7 +46,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     knob::Status valid = knob::CheckText("argument " + std::to_string(i), argv[i], 64u << 20);
     if (!valid.ok()) {
-      std::fprintf(stderr, "knob: %s\n", valid.error().message.c_str());
+      std::fprintf(stderr, "knob: %s\n", PrintableMessage(valid.error().message).c_str());
       return 2;
     }
   }
@@ -65,7 +76,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   if (!status.ok()) {
-    std::fprintf(stderr, "knob: %s\n", status.error().message.c_str());
+    std::fprintf(stderr, "knob: %s\n", PrintableMessage(status.error().message).c_str());
     return status.error().ExitCode();
   }
   return 0;

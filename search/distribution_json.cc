@@ -23,8 +23,10 @@ Result<double> NumberAt(const std::string& name, const json& spec, const std::st
 
 Result<int64_t> IntegerAt(const std::string& name, const json& spec, const std::string& key) {
   KNOB_ASSIGN_OR_RETURN(double x, NumberAt(name, spec, key));
-  if (x != std::floor(x) || std::fabs(x) > 9.0e15)
-    return KeyError(name, key, "must be an integer, got " + DumpJson(spec.at(key)));
+  if (x != std::floor(x)) return KeyError(name, key, "must be an integer, got " + DumpJson(spec.at(key)));
+  // Past 2^53 a double (Optuna's storage) no longer holds every integer.
+  if (std::fabs(x) > 9.0e15)
+    return KeyError(name, key, "must be an integer between -9e15 and 9e15, got " + DumpJson(spec.at(key)));
   return static_cast<int64_t>(x);
 }
 

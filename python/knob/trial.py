@@ -10,6 +10,7 @@ contradicts the space raises KnobError and fails the trial. Outside knob,
 suggestions take the given params, else the middle of their range.
 """
 import datetime
+import decimal
 import math
 import warnings
 
@@ -34,6 +35,7 @@ def _float_distribution(low, high, step, log):
         d["log"] = True
     if step is not None:
         d["step"] = float(step)
+        d["high"] = _high_on_a_step(low, high, step)
     return d
 
 
@@ -45,7 +47,27 @@ def _int_distribution(low, high, step, log):
         d["log"] = True
     if step != 1:
         d["step"] = int(step)
+        d["high"] = int(_high_on_a_step(int(low), int(high), int(step)))
     return d
+
+
+def _high_on_a_step(low, high, step):
+    """Optuna's rule for a range that a step does not divide: `high` comes down to
+    the last step, with a warning (in decimal, so 0.1 steps land exactly)."""
+    if not step > 0 or high < low:
+        return high  # knob names the problem
+    if isinstance(step, int) and isinstance(low, int) and isinstance(high, int):
+        adjusted = (high - low) // step * step + low
+    else:
+        d_low, d_high, d_step = (decimal.Decimal(str(v)) for v in (low, high, step))
+        if not (d_low.is_finite() and d_high.is_finite() and d_step.is_finite()):
+            return high
+        adjusted = float((d_high - d_low) // d_step * d_step + d_low)
+    if adjusted != high:
+        warnings.warn("The distribution is specified by [%s, %s] and step=%s, but the range is not divisible by "
+                      "`step`. It will be replaced by [%s, %s]." % (low, high, step, low, adjusted),
+                      UserWarning, stacklevel=4)
+    return adjusted
 
 
 def _middle(distribution):

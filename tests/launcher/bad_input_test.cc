@@ -68,6 +68,14 @@ TEST_CASE("bad search spaces and study options create nothing") {
       {space(R"({"x": {"type": "float", "low": 0, "high": 1, "step": 0.3}})"),
        "parameter 'x': step 0.3 does not divide [0, 1]; the last step ends at 0.9"},
       {space(R"({"c": {"type": "categorical", "choices": []}})"), "parameter 'c': choices is empty"},
+      {space(R"({"n": {"type": "int", "low": -4611686018427387904, "high": 0}})"),
+       "parameter 'n': 'low' must be an integer between -9e15 and 9e15, got -4611686018427387904"},
+      // A name with control characters stays one printable line.
+      {space(R"({"a\nb\u0000c": {"type": "normal"}})"),
+       "parameter 'a\\x0ab\\x00c': 'type' must be float, int or categorical, got \"normal\""},
+      // However large the value quoted, the line is cut (2000 bytes, then "...").
+      {space("{\"x\": \"" + std::string(100000, 'v') + "\"}"),
+       "parameter 'x': expected an object like {\"type\": \"float\", ...}, got \"" + std::string(1932, 'v') + "..."},
       {space(R"({"c": {"type": "categorical", "choices": ["a", "a"]}})"),
        "parameter 'c': choice \"a\" appears more than once"},
       {space(R"({"x": {"type": "normal", "low": 0, "high": 1}})"),

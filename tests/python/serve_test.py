@@ -242,6 +242,44 @@ def outside_knob_the_script_runs_once_with_midpoints_or_given_params():
     assert r.returncode == 0 and "value 4.0" in r.stdout and '"rate_b": 0.5' in r.stdout, r.stdout + r.stderr
 
 
+@case
+def a_step_that_does_not_divide_the_range_lowers_high_as_optuna_does():
+    cases = [(0.0, 1.0, 0.3), (0.1, 1.0, 0.2), (-2.5, 3.0, 0.7), (0.0, 1.0, 0.25), (1, 10, 4), (-7, 100, 9), (3, 3, 5)]
+    objective = """
+        import warnings
+        import knob
+
+        CASES = %r
+
+        def objective(trial):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                for i, (low, high, step) in enumerate(CASES):
+                    if isinstance(step, int):
+                        trial.suggest_int("p%%d" %% i, low, high, step=step)
+                    else:
+                        trial.suggest_float("p%%d" %% i, low, high, step=step)
+            trial.set_user_attr("warnings", len(caught))
+            return 0.0
+
+        if __name__ == "__main__":
+            knob.serve(objective)
+    """ % (cases,)
+    folder = setup(objective, study("steps", 3, 1))
+    run(folder)
+    import optuna  # 3.1, Debian's
+    warnings.simplefilter("ignore")
+    loaded = optuna.load_study(study_name="steps", storage="sqlite:///" + os.path.join(folder, "knob.db"))
+    assert [t.state.name for t in loaded.trials] == ["COMPLETE"] * 3, loaded.trials
+    for t in loaded.trials:
+        for i, (low, high, step) in enumerate(cases):
+            cls = optuna.distributions.IntDistribution if isinstance(step, int) else \
+                optuna.distributions.FloatDistribution
+            assert t.distributions["p%d" % i] == cls(low, high, step=step), (i, t.distributions["p%d" % i])
+            assert low <= t.params["p%d" % i] <= t.distributions["p%d" % i].high, (i, t.params)
+        assert t.user_attrs["warnings"] == 5, t.user_attrs  # one per range that changed
+
+
 CHECKPOINTING = """
     import os
     import knob
