@@ -29,6 +29,10 @@ Status ValidateFloat(const std::string& name, const FloatDistribution& d) {
   if (d.low > d.high)
     return Error::BadInput("parameter '" + name + "': low " + Num(d.low) + " is greater than high " +
                            Num(d.high));
+  // Samplers scale by the width; past the largest double it would be infinite.
+  if (!std::isfinite(d.high - d.low))
+    return Error::BadInput("parameter '" + name + "': the range [" + Num(d.low) + ", " + Num(d.high) +
+                           "] is wider than a double holds (high - low overflows)");
   if (d.log && d.step)
     return Error::BadInput("parameter '" + name + "': log and step cannot be used together");
   if (d.log && d.low <= 0)
