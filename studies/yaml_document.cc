@@ -3,6 +3,7 @@
 #include <cmath>
 #include <regex>
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include "base/input_reader.h"
@@ -72,6 +73,8 @@ Result<nlohmann::json> Converter::Convert(const YAML::Node& node, const std::str
         std::string key = entry.first.Scalar();
         if (auto valid = CheckText("key", key); !valid.ok()) return Fail(entry.first, path, valid.error().message);
         std::string child = path.empty() ? key : path + "." + key;
+        // YAML keys are unique: a second one would silently replace the first.
+        if (object.contains(key)) return Fail(entry.first, path, "key '" + key + "' appears twice");
         doc_.lines.emplace(child, entry.first.Mark().line + 1);
         KNOB_ASSIGN_OR_RETURN(object[key], Convert(entry.second, child, depth + 1));
       }
@@ -104,6 +107,9 @@ Result<YamlDocument> ParseYamlDocument(const std::string& name, const std::strin
     YAML::Node root = YAML::Load(text);
     Converter converter(name, doc, limits);
     KNOB_ASSIGN_OR_RETURN(doc.root, converter.Convert(root, "", 0));
+  } catch (const YAML::DeepRecursion& e) {  // yaml-cpp's own guard, whose message is "bad file"
+    return Error::BadInput(name + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: nested deeper than " +
+                           std::to_string(e.depth()) + " levels");
   } catch (const YAML::Exception& e) {
     return Error::BadInput(name + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " +
                            PrintableExcerpt(e.msg, 200));

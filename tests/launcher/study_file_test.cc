@@ -126,6 +126,8 @@ TEST_CASE("study file: every bad file is one line, exit 2, nothing on disk") {
       {"  retries: 1", "  retries: 1\n  processes: 0", "16: trainer.processes: expected an integer >= 1, got 0"},
       {"  retries: 1", "  retries: 1\n  processes: each", "16: trainer.processes: expected a number of processes or per_gpu, got \"each\""},
       {"  retries: 1", "  retries: 1\n  processes: 100000", "16: trainer.processes: at most 256 processes per trial, got 100000"},
+      {"n_trials: 12\n", "n_trials: 12\nstudy: t\n", "6: key 'study' appears twice"},
+      {"  retries: 1", "  retries: 1\n  retries: 2", "16: trainer: key 'retries' appears twice"},
       {"n_trials: 12\n", "n_trials: 12\ncheckpoints: {keep: some}\n",
        "6: checkpoints.keep: expected all, best or none, got \"some\""},
   };
