@@ -65,6 +65,7 @@ class Orchestrator : public TrialRunnerEvents {
   Status OnUserAttr(int number, const std::string& key, const nlohmann::json& value) override {
     return study_.SetUserAttr(number, key, value);
   }
+  Result<std::string> OnStudyRequest(int number) override;
   void OnEnded(int number, const TrialOutcome& outcome) override;
   void OnSignal(int signal) override;
   void OnWarning(const std::string& line) override { Warn(line); }
@@ -127,6 +128,12 @@ class Orchestrator : public TrialRunnerEvents {
   bool quit_ = false;
   int interrupts_ = 0;
   std::optional<Error> fatal_;
+  // The last answer to a study request, reused until a trial of this run ends or
+  // kStudyLineSeconds pass (other workers' trials), so that trainers asking in a
+  // loop cost at most one storage read a second.
+  static constexpr double kStudyLineSeconds = 1.0;
+  std::string study_line_;
+  double study_line_at_ = 0;
 };
 
 Status Orchestrator::Run() {
@@ -396,6 +403,19 @@ Result<nlohmann::json> Orchestrator::OnSuggest(int number, const std::string& na
   return value;
 }
 
+Result<std::string> Orchestrator::OnStudyRequest(int number) {
+  if (!study_line_.empty() && runner_.Now() - study_line_at_ < kStudyLineSeconds) return study_line_;
+  KNOB_ASSIGN_OR_RETURN(StudyRecord record, storage_.FindStudy(study_.record().name));
+  SnapshotParts parts;
+  parts.intermediate_values = false;
+  parts.times = false;
+  KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, storage_.ReadStudy(study_.record().study_id, parts));
+  log_.Debug("trial " + std::to_string(number) + " read its study");
+  study_line_ = StudyLine(record, snapshot);
+  study_line_at_ = runner_.Now();
+  return study_line_;
+}
+
 void Orchestrator::OnEnded(int number, const TrialOutcome& outcome) {
   auto it = active_.find(number);
   if (it == active_.end()) return;
@@ -432,6 +452,7 @@ Result<std::vector<double>> ObjectiveValues(const TrialOutcome& outcome, const S
 }
 
 void Orchestrator::Record(const ActiveTrial& t, const TrialOutcome& outcome) {
+  study_line_.clear();  // the best trial may change
   TrialVerdict verdict = JudgeTrial(outcome.end);
   TellRequest request;
   if (verdict.state == TrialState::kComplete && study_.objectives() > 1) {

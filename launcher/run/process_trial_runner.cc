@@ -369,7 +369,9 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
       RankFailed(w, t);
     }
     if (message.type == TrainerMessage::Type::kReport) return AnswerLikeRankZero(w, t, message.step);
-    if (message.type != TrainerMessage::Type::kSuggest && message.type != TrainerMessage::Type::kUserAttr) return;
+    if (message.type != TrainerMessage::Type::kSuggest && message.type != TrainerMessage::Type::kUserAttr &&
+        message.type != TrainerMessage::Type::kStudy)
+      return;
   }
   switch (message.type) {
     case TrainerMessage::Type::kHello:
@@ -407,6 +409,12 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
       Status set = events_->OnUserAttr(number, message.name, message.attr_value);
       if (!set.ok()) events_->OnWarning(head + "refused a user attribute: " + set.error().message);
       Send(w, set.ok() ? OkLine() : ErrorLine(set.error().message));
+      return;
+    }
+    case TrainerMessage::Type::kStudy: {
+      auto line = events_->OnStudyRequest(number);
+      if (!line.ok()) events_->OnWarning(head + "could not read the study: " + line.error().message);
+      Send(w, line.ok() ? *line : ErrorLine(line.error().message));
       return;
     }
     case TrainerMessage::Type::kReport:

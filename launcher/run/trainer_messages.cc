@@ -5,6 +5,7 @@
 
 #include "base/input_reader.h"
 #include "base/json_text.h"
+#include "search/pareto.h"
 
 namespace knob {
 namespace {
@@ -56,6 +57,9 @@ Result<TrainerMessage> ParseTrainerMessage(const std::string& line, const std::s
     KNOB_RETURN_IF_ERROR(text_field("key", &message.name));
     if (!json.contains("value")) return Error::BadInput("trainer user_attr without a \"value\": " + PrintableExcerpt(line));
     message.attr_value = json["value"];
+    return message;
+  } else if (type == "study") {
+    message.type = Type::kStudy;
     return message;
   } else if (type == "fail") {
     message.type = Type::kFail;
@@ -109,7 +113,7 @@ Result<TrainerMessage> ParseTrainerMessage(const std::string& line, const std::s
 
 bool IsAnswered(TrainerMessage::Type type) {
   using Type = TrainerMessage::Type;
-  return type == Type::kReport || type == Type::kSuggest || type == Type::kUserAttr;
+  return type == Type::kReport || type == Type::kSuggest || type == Type::kUserAttr || type == Type::kStudy;
 }
 
 std::string ParamLine(const std::string& name, const nlohmann::json& value) {
@@ -117,6 +121,27 @@ std::string ParamLine(const std::string& name, const nlohmann::json& value) {
 }
 
 std::string OkLine() { return "{\"type\":\"ok\"}\n"; }
+
+std::string StudyLine(const StudyRecord& record, const StudySnapshot& snapshot) {
+  nlohmann::json directions = nlohmann::json::array();
+  for (StudyDirection d : snapshot.AllDirections()) directions.push_back(DirectionName(d));
+  std::vector<const FrozenTrial*> best;
+  if (snapshot.IsMultiObjective()) best = ParetoFront(snapshot);
+  else if (const FrozenTrial* t = snapshot.BestTrial()) best.push_back(t);
+  nlohmann::json best_trials = nlohmann::json::array();
+  for (const FrozenTrial* t : best)
+    best_trials.push_back({{"number", t->number},
+                           {"value", t->value ? nlohmann::json(*t->value) : nlohmann::json()},
+                           {"values", t->values.empty() && t->value ? std::vector<double>{*t->value} : t->values},
+                           {"params", t->ParamsJson()},
+                           {"user_attrs", t->user_attrs}});
+  int complete = 0;
+  for (const FrozenTrial& t : snapshot.trials) complete += t.state == TrialState::kComplete;
+  nlohmann::json line = {{"type", "study"},           {"name", record.name},
+                         {"directions", directions},  {"user_attrs", record.user_attrs},
+                         {"n_complete", complete},    {"best_trials", best_trials}};
+  return DumpJson(line) + "\n";
+}
 
 std::string TrialLine(const NextTrial& trial) {
   nlohmann::json line = {{"type", "trial"},           {"number", trial.number},

@@ -4,7 +4,8 @@
 // open the channel. Values are JSON numbers or the NaN / Infinity / -Infinity that
 // Python's json.dumps writes; a message may carry its objective in "value" or under
 // the study's metric name in "metrics". Protocol 2 adds hello (a worker that serves
-// many trials), suggest (define-by-run), user_attr and fail, and knob's trial line.
+// many trials), suggest (define-by-run), user_attr and fail, and knob's trial line;
+// protocol 3 adds study (what an objective reads of its study: Optuna's trial.study).
 // Called by the process trial runner.
 #pragma once
 
@@ -15,18 +16,21 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "search/trial.h"
+#include "studies/storage.h"
 
 namespace knob {
 
 // The protocol version knob speaks (KNOB_PROTOCOL in every trainer's environment).
-inline constexpr int kProtocolVersion = 2;
+inline constexpr int kProtocolVersion = 3;
 
 struct TrainerMessage {
   enum class Type {
-    kHello,     // {"type":"hello","protocol":2,"serves":true}: not answered
+    kHello,     // {"type":"hello","protocol":3,"serves":true}: not answered
     kReport,    // answered by a decision
     kSuggest,   // {"type":"suggest","name":N,"distribution":{...}}: answered by a param
     kUserAttr,  // {"type":"user_attr","key":K,"value":V}: answered by ok
+    kStudy,     // {"type":"study"}: answered by the study line
     kResult,    // the trial's end: not answered
     kFail,      // {"type":"fail","reason":"..."}: the trial's end, FAILed: not answered
   };
@@ -57,6 +61,11 @@ std::string DecisionLine(bool prune);
 std::string ParamLine(const std::string& name, const nlohmann::json& value);
 // {"type":"ok"}\n
 std::string OkLine();
+// The answer to a study request: {"type":"study","name":...,"directions":["minimize"],
+// "user_attrs":{...},"n_complete":N,"best_trials":[{"number","value","values","params",
+// "user_attrs"}]}: the best COMPLETE trial (a feasible one first), or with several
+// objectives the Pareto front; none before the first COMPLETE trial.
+std::string StudyLine(const StudyRecord& record, const StudySnapshot& snapshot);
 // The next trial of a worker that serves many: what a one-shot trainer finds in
 // its environment and folder.
 struct NextTrial {

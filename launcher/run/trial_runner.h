@@ -60,6 +60,9 @@ class TrialRunnerEvents {
   virtual Result<nlohmann::json> OnSuggest(int number, const std::string& name,
                                            const nlohmann::json& distribution) = 0;
   virtual Status OnUserAttr(int number, const std::string& key, const nlohmann::json& value) = 0;
+  // A study request of trial `number` (Optuna's trial.study): the answer line,
+  // read from the storage now (trainer_messages.h, StudyLine).
+  virtual Result<std::string> OnStudyRequest(int number) = 0;
   // The trial's processes are gone (or it never started): record `outcome`.
   virtual void OnEnded(int number, const TrialOutcome& outcome) = 0;
   // SIGINT, SIGTERM or SIGHUP reached knob.

@@ -3,7 +3,8 @@
 `suggest_float` / `suggest_int` / `suggest_categorical` (and the deprecated
 `suggest_uniform`, `suggest_loguniform`, `suggest_discrete_uniform`), `report`,
 `should_prune`, `set_user_attr`, `number`, `params`, `distributions`,
-`user_attrs`, `datetime_start`. Under knob every suggestion is asked of knob
+`user_attrs`, `datetime_start`, and `study` (what the objective reads of its
+study: its name, direction, best trial; study_view.py). Under knob every suggestion is asked of knob
 (define-by-run): a parameter of the study's space gets the trial's value, any
 other is drawn by the study's sampler and recorded; a suggestion that
 contradicts the space raises KnobError and fails the trial. Outside knob,
@@ -16,6 +17,7 @@ import warnings
 
 from . import _channel
 from . import protocol
+from .study_view import StudyView
 
 
 class TrialPruned(Exception):
@@ -126,6 +128,10 @@ class Trial:
     @property
     def datetime_start(self):
         return self._datetime_start
+
+    @property
+    def study(self):
+        return StudyView(self._standalone)
 
     # --- suggestions
     def suggest_float(self, name, low, high, *, step=None, log=False):

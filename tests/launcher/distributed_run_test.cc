@@ -29,7 +29,8 @@ using testing::WriteFile;
 std::string StudyYaml(const std::string& name, int n_trials, const std::string& trainer_args,
                       const std::string& more_trainer = "", const std::string& more = "") {
   return "study: " + name + "\nstorage: d.db\nn_trials: " + std::to_string(n_trials) +
-         "\nmax_failures: 100\nsampler: {name: random, seed: 3}\nspace: {x: {type: float, low: 0, high: 1}}\n" + more +
+         (more.find("max_failures") == std::string::npos ? "\nmax_failures: 100" : "") +
+         "\nsampler: {name: random, seed: 3}\nspace: {x: {type: float, low: 0, high: 1}}\n" + more +
          "trainer:\n  command: " + Trainer(trainer_args) + "\n  processes: 2\n" +
          (more_trainer.find("stop_grace") == std::string::npos ? "  stop_grace: 0.3s\n" : "") + more_trainer +
          "resources: {gpus: none, cpu_slots: 2}\n";

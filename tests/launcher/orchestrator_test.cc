@@ -29,7 +29,9 @@ nlohmann::json ParamsOf(const TrialLaunch& launch) {
 
 struct PolicyRun {
   explicit PolicyRun(const std::string& yaml, int slots = 1) {
-    auto doc = ParseYamlDocument("study.yaml", yaml + "trainer: {command: [trainer]}\noutput_dir: runs\n");
+    // A key given twice is bad input: the default trainer only where `yaml` has none.
+    std::string trainer = yaml.find("trainer:") == std::string::npos ? "trainer: {command: [trainer]}\n" : "";
+    auto doc = ParseYamlDocument("study.yaml", yaml + trainer + "output_dir: runs\n");
     REQUIRE(doc.ok());
     auto parsed = ParseStudyFile("study.yaml", dir.path().string(), doc->root, doc->lines);
     INFO((parsed.ok() ? "" : parsed.error().message));

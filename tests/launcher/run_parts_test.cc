@@ -10,6 +10,7 @@
 #include "launcher/run/slots.h"
 #include "launcher/run/trainer_messages.h"
 #include "launcher/run/trial_verdict.h"
+#include "search/pareto.h"
 #include "studies/study_file.h"
 
 namespace knob {
@@ -45,8 +46,8 @@ TEST_CASE("trainer messages, protocol 2: hello, suggest, user_attr, fail, a self
   CHECK_FALSE(ParseTrainerMessage(R"({"type":"hello","protocol":1})", "")->serves);
   CHECK(ParseTrainerMessage(R"({"type":"hello"})", "").error().message ==
         R"(trainer hello: "protocol" must be an integer: {"type":"hello"})");
-  CHECK(ParseTrainerMessage(R"({"type":"hello","protocol":3})", "").error().message ==
-        "trainer hello: protocol 3 is not one knob speaks (1 to 2)");
+  CHECK(ParseTrainerMessage(R"({"type":"hello","protocol":4})", "").error().message ==
+        "trainer hello: protocol 4 is not one knob speaks (1 to 3)");
   auto suggest = ParseTrainerMessage(R"({"type":"suggest","name":"lr","distribution":{"type":"float","low":0,"high":1}})", "");
   REQUIRE(suggest.ok());
   CHECK(suggest->type == TrainerMessage::Type::kSuggest);
@@ -78,6 +79,63 @@ TEST_CASE("trainer messages, protocol 2: hello, suggest, user_attr, fail, a self
   CHECK(line["params"]["x"] == 1);
   CHECK(line["resume_dir"].is_null());
   CHECK(TrialLine({1, {}, "a", "b", "c", "/o/trial-00000"}).find("\"resume_dir\":\"/o/trial-00000\"") != std::string::npos);
+}
+
+namespace {
+
+FrozenTrial Finished(int number, TrialState state, std::vector<double> values, double x) {
+  FrozenTrial t;
+  t.number = number;
+  t.state = state;
+  if (!values.empty()) t.value = values[0];
+  if (values.size() > 1) t.values = values;
+  t.params["x"] = TrialParam{FloatDistribution{0, 10}, x};
+  t.user_attrs = {{"seen", number}};
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("trainer messages, protocol 3: a study request is answered with the best trial(s) as they are now") {
+  auto request = ParseTrainerMessage(R"({"type":"study"})", "");
+  REQUIRE(request.ok());
+  CHECK(request->type == TrainerMessage::Type::kStudy);
+  CHECK(IsAnswered(TrainerMessage::Type::kStudy));
+
+  StudyRecord record;
+  record.name = "s";
+  record.user_attrs = {{"dataset", "fashion"}};
+  StudySnapshot snapshot;
+  snapshot.direction = StudyDirection::kMaximize;
+  auto answer = nlohmann::json::parse(StudyLine(record, snapshot));
+  CHECK(answer["type"] == "study");
+  CHECK(answer["directions"] == nlohmann::json::array({"maximize"}));
+  CHECK(answer["best_trials"].empty());  // nothing COMPLETE yet
+  CHECK(answer["user_attrs"]["dataset"] == "fashion");
+
+  snapshot.trials = {Finished(0, TrialState::kComplete, {0.5}, 1), Finished(1, TrialState::kPruned, {0.99}, 2),
+                     Finished(2, TrialState::kComplete, {0.75}, 3), Finished(3, TrialState::kComplete, {0.9}, 4),
+                     Finished(4, TrialState::kRunning, {}, 5)};
+  snapshot.trials[3].system_attrs[kConstraintsAttr] = {1.0};  // best value, but infeasible
+  answer = nlohmann::json::parse(StudyLine(record, snapshot));
+  CHECK(answer["n_complete"] == 3);
+  REQUIRE(answer["best_trials"].size() == 1);
+  CHECK(answer["best_trials"][0]["number"] == 2);
+  CHECK(answer["best_trials"][0]["value"] == 0.75);
+  CHECK(answer["best_trials"][0]["values"] == nlohmann::json::array({0.75}));
+  CHECK(answer["best_trials"][0]["params"]["x"] == 3);
+  CHECK(answer["best_trials"][0]["user_attrs"]["seen"] == 2);
+
+  // Several objectives: the Pareto front.
+  StudySnapshot two;
+  two.directions = {StudyDirection::kMinimize, StudyDirection::kMinimize};
+  two.trials = {Finished(0, TrialState::kComplete, {1, 5}, 0), Finished(1, TrialState::kComplete, {2, 2}, 1),
+                Finished(2, TrialState::kComplete, {3, 3}, 2), Finished(3, TrialState::kComplete, {5, 1}, 3)};
+  answer = nlohmann::json::parse(StudyLine(record, two));
+  CHECK(answer["directions"] == nlohmann::json::array({"minimize", "minimize"}));
+  std::vector<int> front;
+  for (const auto& t : answer["best_trials"]) front.push_back(t["number"]);
+  CHECK(front == std::vector<int>{0, 1, 3});
 }
 
 TEST_CASE("verdicts: how a trial ended decides its state and reason") {

@@ -280,6 +280,53 @@ def a_step_that_does_not_divide_the_range_lowers_high_as_optuna_does():
         assert t.user_attrs["warnings"] == 5, t.user_attrs  # one per range that changed
 
 
+@case
+def trial_study_reads_the_best_trial_as_it_is_when_asked():
+    objective = """
+        import knob
+
+        def objective(trial):
+            x = trial.suggest_float("x", -4, 4)
+            study = trial.study
+            seen = {"name": study.study_name, "direction": study.direction.name,
+                    "optuna_direction": study.direction == optuna.study.StudyDirection.MAXIMIZE}
+            try:
+                best = study.best_trial
+                seen.update(best_number=best.number, best_value=study.best_value, best_params=study.best_params,
+                            best_user=best.user_attrs.get("square"))
+            except ValueError as error:
+                seen["none_yet"] = str(error)
+            trial.set_user_attr("seen", seen)
+            trial.set_user_attr("square", x * x)
+            if trial.number == 3:
+                raise knob.TrialPruned()
+            return -(x - 1) ** 2
+
+        if __name__ == "__main__":
+            import optuna  # the objective compares with Optuna's enum, as LightGBMPruningCallback does
+            knob.serve(objective)
+    """
+    folder = setup(objective, study("view", 8, 1, top="direction: maximize"))
+    run(folder)
+    rows = trials(folder)
+    values = {}
+    db = sqlite3.connect(os.path.join(folder, "knob.db"))
+    for number, value in db.execute("SELECT t.number, v.value FROM trials t JOIN trial_values v USING (trial_id)"):
+        values[number] = value
+    for n in range(8):
+        seen = rows[n]["user"]["seen"]
+        assert seen["name"] == "view" and seen["direction"] == "MAXIMIZE" and seen["optuna_direction"], seen
+        earlier = {k: v for k, v in values.items() if k < n and rows[k]["state"] == "COMPLETE"}
+        if not earlier:
+            assert seen.get("none_yet") == "No trials are completed yet.", seen
+            continue
+        best = max(earlier, key=lambda k: (earlier[k], -k))
+        assert seen["best_number"] == best and seen["best_value"] == earlier[best], (n, seen, earlier)
+        assert seen["best_user"] == rows[best]["user"]["square"], (n, seen)
+        assert abs(seen["best_params"]["x"] ** 2 - rows[best]["user"]["square"]) < 1e-9, (n, seen)
+    assert rows[3]["state"] == "PRUNED", rows[3]
+
+
 CHECKPOINTING = """
     import os
     import knob

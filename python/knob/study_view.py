@@ -1,0 +1,99 @@
+"""`trial.study` under knob: what an Optuna objective reads of its study.
+
+Each read asks knob for the study as it is now (protocol 3's study request):
+`study_name`, `direction` / `directions`, `user_attrs`, `best_trial`,
+`best_value`, `best_params` and `best_trials`, with Optuna's errors where Optuna
+raises them (no COMPLETE trial yet, a single best of several objectives). A
+direction is Optuna's own `StudyDirection` when Optuna is installed, so that
+checks such as LightGBMPruningCallback's `trial.study.direction == MAXIMIZE`
+hold. Outside knob the study is empty and minimised.
+"""
+import enum
+import os
+
+from . import _channel
+
+
+class StudyDirection(enum.IntEnum):
+    """Optuna's values, for scripts that run without Optuna installed."""
+    NOT_SET = 0
+    MINIMIZE = 1
+    MAXIMIZE = 2
+
+
+def _direction(name):
+    try:
+        from optuna.study import StudyDirection as OptunaDirection
+    except Exception:  # not installed (or broken): knob's copy
+        OptunaDirection = StudyDirection
+    return OptunaDirection.MAXIMIZE if name == "maximize" else OptunaDirection.MINIMIZE
+
+
+class FrozenTrialView:
+    """A COMPLETE trial as the study request gives it: number, value(s), params, user_attrs."""
+
+    def __init__(self, fields):
+        self.number = fields["number"]
+        self.values = list(fields.get("values") or [])
+        self.value = fields.get("value")
+        self.params = dict(fields.get("params") or {})
+        self.user_attrs = dict(fields.get("user_attrs") or {})
+
+    def __repr__(self):
+        return "FrozenTrialView(number=%d, values=%r, params=%r)" % (self.number, self.values, self.params)
+
+
+class StudyView:
+    def __init__(self, standalone):
+        self._standalone = standalone
+
+    def _read(self):
+        if self._standalone or not _channel.connected():
+            return {"name": os.environ.get("KNOB_STUDY", "standalone"), "directions": ["minimize"],
+                    "user_attrs": {}, "best_trials": []}
+        answer = _channel.request({"type": "study"}, "study")
+        if answer is None:
+            raise _channel.KnobError("knob closed the channel")
+        return answer
+
+    @property
+    def study_name(self):
+        return self._read()["name"]
+
+    @property
+    def directions(self):
+        return [_direction(d) for d in self._read()["directions"]]
+
+    @property
+    def direction(self):
+        directions = self.directions
+        if len(directions) > 1:
+            raise RuntimeError("A single direction cannot be retrieved from a multi-objective study. Consider "
+                               "using Study.directions to retrieve a list containing all directions.")
+        return directions[0]
+
+    @property
+    def user_attrs(self):
+        return dict(self._read()["user_attrs"])
+
+    @property
+    def best_trials(self):
+        return [FrozenTrialView(t) for t in self._read()["best_trials"]]
+
+    @property
+    def best_trial(self):
+        study = self._read()
+        if len(study["directions"]) > 1:
+            raise RuntimeError("A single best trial cannot be retrieved from a multi-objective study. Consider "
+                               "using Study.best_trials to retrieve a list containing the best trials.")
+        if not study["best_trials"]:
+            raise ValueError("No trials are completed yet.")
+        return FrozenTrialView(study["best_trials"][0])
+
+    @property
+    def best_value(self):
+        return self.best_trial.value
+
+    @property
+    def best_params(self):
+        return self.best_trial.params
