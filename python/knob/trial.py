@@ -4,11 +4,11 @@
 `suggest_uniform`, `suggest_loguniform`, `suggest_discrete_uniform`), `report`,
 `should_prune`, `set_user_attr`, `number`, `params`, `distributions`,
 `user_attrs`, `datetime_start`, and `study` (what the objective reads of its
-study: its name, direction, best trial; study_view.py). Under knob every suggestion is asked of knob
-(define-by-run): a parameter of the study's space gets the trial's value, any
-other is drawn by the study's sampler and recorded; a suggestion that
-contradicts the space raises KnobError and fails the trial. Outside knob,
-suggestions take the given params, else the middle of their range.
+study: its name, direction, best trial; study_view.py). Under knob every
+suggestion is asked of knob (define-by-run): a parameter of the study's space
+gets the trial's value, any other is drawn by the study's sampler and recorded;
+a suggestion that contradicts the space raises KnobError and fails the trial.
+Outside knob, suggestions take the given params, else the middle of their range.
 """
 import datetime
 import decimal
