@@ -9,6 +9,12 @@
 Every evaluation is reported to knob (step = global step); when the study's
 pruner says stop, training stops at once. At the end the best (or last) value of
 the metric is the trial's result. Needs `transformers` (imported here only).
+
+A script built around `trainer.hyperparameter_search(...)` (Optuna backend) changes
+one line: `knob.hf.hyperparameter_search(trainer, ...)`, same arguments. Under
+`knob run` each trial is one training run of a knob study (its `hp_space` asked
+of knob, every evaluation's `compute_objective` reported for pruning); outside
+knob it is the Trainer's own search.
 """
 import math
 import os
@@ -16,7 +22,10 @@ import re
 
 from transformers import TrainerCallback
 
+from . import _channel
 from . import protocol
+from .serve import serve
+from .trial import TrialPruned
 
 
 class KnobCallback(TrainerCallback):
@@ -68,3 +77,71 @@ def train(trainer, **kwargs):
     """trainer.train(), resuming from the retried attempt's latest checkpoint when there is one."""
     kwargs.setdefault("resume_from_checkpoint", latest_checkpoint(trainer.args.output_dir))
     return trainer.train(**kwargs)
+
+
+class _ObjectiveReporter(TrainerCallback):
+    """What the Trainer's own Optuna search does at each evaluation: the objective
+    from `compute_objective`, reported at the global step; stop when pruned."""
+
+    def __init__(self, trainer, trial):
+        self.trainer = trainer
+        self.trial = trial
+        self.pruned = False
+
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        if not metrics:
+            return
+        self.trainer.objective = self.trainer.compute_objective(dict(metrics))
+        self.trial.report(self.trainer.objective, state.global_step)
+        if self.trial.should_prune():
+            self.pruned = True
+            control.should_training_stop = True
+
+
+def hyperparameter_search(trainer, hp_space=None, compute_objective=None, n_trials=20, direction="minimize",
+                          backend=None, hp_name=None, **kwargs):
+    """`trainer.hyperparameter_search` as a knob trainer (see the module's text).
+
+    Under knob the study file decides the budget (`n_trials` is ignored) and the
+    direction, which must agree with `direction`; the Trainer needs a `model_init`,
+    as for the Trainer's own search. The process serves trials until knob is done
+    and then exits.
+    """
+    if not _channel.under_knob():
+        return trainer.hyperparameter_search(hp_space=hp_space, compute_objective=compute_objective,
+                                             n_trials=n_trials, direction=direction, backend=backend or "optuna",
+                                             hp_name=hp_name, **kwargs)
+    from transformers.trainer_utils import HPSearchBackend, default_compute_objective, default_hp_space_optuna
+
+    if trainer.model_init is None:
+        raise RuntimeError("To use hyperparameter search, you need to pass your model through a model_init function.")
+    if backend not in (None, "optuna", HPSearchBackend.OPTUNA):
+        raise ValueError("under knob the search is knob's (Optuna's interface); backend %r is not used" % (backend,))
+    trainer.hp_search_backend = HPSearchBackend.OPTUNA
+    trainer.hp_space = hp_space or default_hp_space_optuna
+    trainer.hp_name = hp_name
+    trainer.compute_objective = compute_objective or default_compute_objective
+
+    def objective(trial):
+        wanted = [direction] if isinstance(direction, str) else list(direction)
+        given = [d.name.lower() for d in trial.study.directions]
+        if wanted != given:
+            raise ValueError("hyperparameter_search says direction %s, the study file %s" % (wanted, given))
+        reporter = _ObjectiveReporter(trainer, trial)
+        trainer.add_callback(reporter)
+        try:
+            # The Trainer's own step: hp_space(trial) onto trainer.args. train() is then
+            # run without the trial (its Optuna path wants an optuna.Trial), the reporter
+            # doing what that path does at each evaluation.
+            trainer._hp_search_setup(trial)
+            trainer.objective = None
+            train(trainer)
+        finally:
+            trainer.remove_callback(reporter)
+        if reporter.pruned:
+            raise TrialPruned()
+        if getattr(trainer, "objective", None) is None:  # no evaluation during training
+            trainer.objective = trainer.compute_objective(trainer.evaluate())
+        return trainer.objective
+
+    serve(objective)

@@ -90,6 +90,9 @@ class StudyView:
             raise ValueError("No trials are completed yet.")
         return FrozenTrialView(study["best_trials"][0])
 
+    def _is_multi_objective(self):  # Optuna's private name; the Trainer's Optuna search calls it
+        return len(self._read()["directions"]) > 1
+
     @property
     def best_value(self):
         return self.best_trial.value
