@@ -26,8 +26,8 @@ if subprocess.run([PYTHON, "-c", "import transformers, accelerate"], capture_out
 
 def run_study(name, n_trials, direction_in_script, code):
     folder = tempfile.mkdtemp(prefix="knob-hf-search-")
-    shutil.copy(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "hf_search_trainer.py"),
-                folder)
+    for script in ("hf_search_trainer.py", "hf_tiny_task.py"):
+        shutil.copy(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", script), folder)
     with open(os.path.join(folder, "study.yaml"), "w") as f:
         f.write("study: %s\ndirection: maximize\nn_trials: %d\nsampler: {name: tpe, seed: 1, n_startup_trials: 2}\n"
                 "pruner: {name: median, n_startup_trials: 2}\n"

@@ -21,7 +21,8 @@ if subprocess.run([PYTHON, "-c", "import transformers, accelerate"], capture_out
     sys.exit(77)
 
 folder = tempfile.mkdtemp(prefix="knob-hf-")
-shutil.copy(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "hf_tiny_trainer.py"), folder)
+for script in ("hf_tiny_trainer.py", "hf_tiny_task.py"):
+    shutil.copy(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", script), folder)
 with open(os.path.join(folder, "study.yaml"), "w") as f:
     f.write("study: hf\ndirection: maximize\nn_trials: 5\nsampler: {name: random, seed: 1}\n"
             "pruner: {name: median, n_startup_trials: 2}\n"
