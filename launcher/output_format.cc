@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 
+#include "base/input_reader.h"
 #include "base/json_text.h"
 
 namespace knob {
@@ -43,7 +44,7 @@ std::string CellText(const nlohmann::ordered_json& value, bool readable) {
 }
 
 std::string CsvQuote(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
   std::string quoted = "\"";
   for (char c : text) {
     if (c == '"') quoted += '"';
@@ -87,11 +88,23 @@ Grid ToGrid(const std::vector<nlohmann::ordered_json>& records, bool readable) {
   return grid;
 }
 
-std::string RenderTable(const Grid& grid) {
+// A cell as a terminal shows it: control characters (a newline or an escape
+// sequence in a parameter's name or value) escaped, so that each row is one line.
+std::string Shown(const std::string& text) { return PrintableExcerpt(text, text.size()); }
+
+// Characters, not bytes: a UTF-8 name (é) takes one column.
+size_t Columns(const std::string& text) {
+  return std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+}
+
+std::string RenderTable(Grid grid) {
+  for (auto& column : grid.columns) column = Shown(column);
+  for (auto& row : grid.cells)
+    for (auto& cell : row) cell.first = Shown(cell.first);
   std::vector<size_t> widths;
   for (size_t c = 0; c < grid.columns.size(); ++c) {
-    size_t w = grid.columns[c].size();
-    for (const auto& row : grid.cells) w = std::max(w, row[c].first.size());
+    size_t w = Columns(grid.columns[c]);
+    for (const auto& row : grid.cells) w = std::max(w, Columns(row[c].first));
     widths.push_back(w);
   }
   std::string rule = "+";
@@ -100,7 +113,7 @@ std::string RenderTable(const Grid& grid) {
   auto line = [&](const std::vector<std::pair<std::string, bool>>& cells) {
     std::string out = "|";
     for (size_t c = 0; c < cells.size(); ++c) {
-      std::string pad(widths[c] - cells[c].first.size(), ' ');
+      std::string pad(widths[c] - Columns(cells[c].first), ' ');
       out += " " + (cells[c].second ? pad + cells[c].first : cells[c].first + pad) + " |";
     }
     return out + "\n";

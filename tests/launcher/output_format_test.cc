@@ -4,6 +4,22 @@
 
 namespace knob {
 
+TEST_CASE("a table row is one line however its names and values are written; columns count characters") {
+  nlohmann::ordered_json a;
+  a["params"] = {{"a\nb", "\x1b[31mred"}, {"\xc3\xa9", 0.5}};
+  CHECK(RenderRecords({a}, OutputFormat::kTable) ==
+        "+---------------+----------+\n"
+        "| params_a\\x0ab | params_\xc3\xa9 |\n"
+        "+---------------+----------+\n"
+        "| \\x1b[31mred   |      0.5 |\n"
+        "+---------------+----------+\n");
+  // CSV keeps the text as it is, quoted where it holds a line break.
+  CHECK(RenderRecords({a}, OutputFormat::kCsv) == "\"params_a\nb\",params_\xc3\xa9\n\x1b[31mred,0.5\n");
+  nlohmann::ordered_json r;
+  r["note"] = "one\rtwo";
+  CHECK(RenderRecords({r}, OutputFormat::kCsv) == "note\n\"one\rtwo\"\n");
+}
+
 TEST_CASE("records render as a table, CSV and JSON") {
   nlohmann::ordered_json a, b;
   a["number"] = 0;
