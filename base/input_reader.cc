@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <set>
 #include <vector>
 
 #include "base/utf8.h"
@@ -69,6 +70,12 @@ class BoundedBuilder {
   bool binary(json::binary_t& b) { return Value() && dom_.binary(b); }
   bool start_object(size_t n) { return Open(false) && dom_.start_object(n); }
   bool key(std::string& k) {
+    // A key given twice: which one counts would be a guess (nlohmann keeps the last).
+    if (!frames_.back().keys.insert(k).second) {
+      frames_.pop_back();  // the message names the object holding the key
+      error_ = At() + "key " + QuoteForMessage(k) + " appears twice";
+      return false;
+    }
     frames_.back().key = k;
     return dom_.key(k);
   }
@@ -95,6 +102,7 @@ class BoundedBuilder {
     bool array = false;
     std::string key;
     long index = -1;
+    std::set<std::string> keys;  // of an object, so far
   };
 
   // Counts a value and moves the array index it sits at.

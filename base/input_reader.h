@@ -26,7 +26,8 @@ struct InputLimits {
 };
 
 // Parses `text`; errors read "<what>: ..." (malformed, too large, too deep, a number
-// out of range, invalid UTF-8), with the key path where there is one. Accepts the
+// out of range, a key given twice in one object, invalid UTF-8), with the key path
+// where there is one. Accepts the
 // NaN, Infinity and -Infinity tokens that Python's json.dumps writes.
 Result<nlohmann::json> ParseJsonText(const std::string& what, const std::string& text,
                                      const InputLimits& limits = {});

@@ -35,6 +35,11 @@ TEST_CASE("JSON reader: depth and value limits, numbers out of range, invalid UT
   REQUIRE_FALSE(big.ok());
   CHECK(big.error().message == "--params: at a.b[2]: number '1e400' is out of range");
 
+  // A key given twice in one object; the same key in two objects is fine.
+  CHECK(ParseJsonText("s", R"({"x": 1, "x": 2})").error().message == "s: key 'x' appears twice");
+  CHECK(ParseJsonText("s", R"({"a": [0, {"k": 1, "k": 1}]})").error().message == "s: at a[1]: key 'k' appears twice");
+  CHECK(ParseJsonText("s", R"({"a": {"k": 1}, "b": {"k": 2}, "c": [{"k": 3}, {"k": 4}]})").ok());
+
   auto utf = ParseJsonText("m", "{\"k\": \"\xC3\x28\"}");
   REQUIRE_FALSE(utf.ok());
   CHECK(utf.error().message == "m: invalid UTF-8 at byte 7");

@@ -68,6 +68,7 @@ TEST_CASE("bad search spaces and study options create nothing") {
       {space(R"({"x": {"type": "float", "low": 0, "high": 1, "step": 0.3}})"),
        "parameter 'x': step 0.3 does not divide [0, 1]; the last step ends at 0.9"},
       {space(R"({"c": {"type": "categorical", "choices": []}})"), "parameter 'c': choices is empty"},
+      {space(R"({"x": {"type": "float", "low": 0, "high": 1, "low": 0.5}})"), "--space: at x: key 'low' appears twice"},
       {space(R"({"x": {"type": "float", "low": -1e308, "high": 1e308}})"),
        "parameter 'x': the range [-1e+308, 1e+308] is wider than a double holds (high - low overflows)"},
       {space(R"({"n": {"type": "int", "low": -4611686018427387904, "high": 0}})"),
