@@ -70,10 +70,9 @@ class BoundedBuilder {
   bool binary(json::binary_t& b) { return Value() && dom_.binary(b); }
   bool start_object(size_t n) { return Open(false) && dom_.start_object(n); }
   bool key(std::string& k) {
-    // A key given twice: which one counts would be a guess (nlohmann keeps the last).
-    if (!frames_.back().keys.insert(k).second) {
+    if (!frames_.back().keys.insert(k).second) {  // nlohmann would keep the last
       frames_.pop_back();  // the message names the object holding the key
-      error_ = At() + "key " + QuoteForMessage(k) + " appears twice";
+      error_ = At() + KeyGivenTwice(k);
       return false;
     }
     frames_.back().key = k;
@@ -169,6 +168,8 @@ Result<json> ParseJsonText(const std::string& what, const std::string& text, con
   }
   return root;
 }
+
+std::string KeyGivenTwice(std::string_view key) { return "key " + QuoteForMessage(key) + " appears twice"; }
 
 Result<double> ParseNumber(const std::string& what, std::string_view text) {
   std::string copy(text);

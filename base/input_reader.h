@@ -27,10 +27,14 @@ struct InputLimits {
 
 // Parses `text`; errors read "<what>: ..." (malformed, too large, too deep, a number
 // out of range, a key given twice in one object, invalid UTF-8), with the key path
-// where there is one. Accepts the
-// NaN, Infinity and -Infinity tokens that Python's json.dumps writes.
+// where there is one. Accepts the NaN, Infinity and -Infinity tokens that Python's
+// json.dumps writes.
 Result<nlohmann::json> ParseJsonText(const std::string& what, const std::string& text,
                                      const InputLimits& limits = {});
+
+// "key 'k' appears twice": the one wording of that refusal, for JSON and YAML alike
+// (which of the two counts would be a guess).
+std::string KeyGivenTwice(std::string_view key);
 
 // A decimal number ("1e-5", "-3", "0.5"): the whole text, finite, in range.
 // Errors read "<what>: expected a number, got 'x'" or "... is out of range".

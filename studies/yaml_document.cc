@@ -72,9 +72,9 @@ Result<nlohmann::json> Converter::Convert(const YAML::Node& node, const std::str
         if (!entry.first.IsScalar()) return Fail(entry.first, path, "a key must be a plain string");
         std::string key = entry.first.Scalar();
         if (auto valid = CheckText("key", key); !valid.ok()) return Fail(entry.first, path, valid.error().message);
+        // yaml-cpp keeps both; the object would keep the second.
+        if (object.contains(key)) return Fail(entry.first, path, KeyGivenTwice(key));
         std::string child = path.empty() ? key : path + "." + key;
-        // YAML keys are unique: a second one would silently replace the first.
-        if (object.contains(key)) return Fail(entry.first, path, "key '" + key + "' appears twice");
         doc_.lines.emplace(child, entry.first.Mark().line + 1);
         KNOB_ASSIGN_OR_RETURN(object[key], Convert(entry.second, child, depth + 1));
       }

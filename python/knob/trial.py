@@ -37,7 +37,7 @@ def _float_distribution(low, high, step, log):
         d["log"] = True
     if step is not None:
         d["step"] = float(step)
-        d["high"] = _high_on_a_step(low, high, step)
+        d["high"] = _high_on_a_step(float(low), float(high), step)
     return d
 
 
@@ -49,7 +49,7 @@ def _int_distribution(low, high, step, log):
         d["log"] = True
     if step != 1:
         d["step"] = int(step)
-        d["high"] = int(_high_on_a_step(int(low), int(high), int(step)))
+        d["high"] = _high_on_a_step(int(low), int(high), int(step))
     return d
 
 
@@ -58,7 +58,7 @@ def _high_on_a_step(low, high, step):
     the last step, with a warning (in decimal, so 0.1 steps land exactly)."""
     if not step > 0 or high < low:
         return high  # knob names the problem
-    if isinstance(step, int) and isinstance(low, int) and isinstance(high, int):
+    if isinstance(low, int):  # an int distribution's bounds and step
         adjusted = (high - low) // step * step + low
     else:
         d_low, d_high, d_step = (decimal.Decimal(str(v)) for v in (low, high, step))
