@@ -2,7 +2,7 @@
 """Sampler quality on problems of seven families, knob against Optuna 3.1 and 5.0 in the same run.
 
 Usage: bench/sampler_quality.py BUILD_DIR [--seeds 10] [--gp-seeds 5] [--trials 100]
-                                          [--problems a,b,...] [--tables DIR]
+                                          [--problems a,b,...] [--tables DIR] [--define-by-run]
 
 Problems (bench/objectives, one shared library for both tools), each with a family:
   synthetic  the original continuous and stepped test functions (branin, hartmann6, ...)
@@ -215,6 +215,10 @@ def main():
     parser.add_argument("--peers", default="tpe31,tpe5,gp5", help="which Optuna samplers (tuning)")
     parser.add_argument("--tpe-options", default="{}", help="options of knob's tpe (tuning)")
     parser.add_argument("--gp-options", default="{}", help="options of knob's gp (tuning)")
+    parser.add_argument("--define-by-run", action="store_true",
+                        help="knob's studies declare no space: each parameter is suggested as the objective "
+                             "reaches it, as an Optuna objective under knob.serve (the peers' objectives are "
+                             "define-by-run anyway)")
     parser.add_argument("--json", help="also write every problem's regrets and ratios to this file")
     parser.add_argument("--auto-variants", default=json.dumps(AUTO_VARIANTS),
                         help="other settings of auto (a JSON list of option objects) for the leave-one-family-out "
@@ -236,9 +240,13 @@ def main():
     pending = {}
     specs = {s: {"name": s, "options": json.loads({"tpe": args.tpe_options, "gp": args.gp_options}.get(s, "{}"))}
              for s in knob_samplers}
+    if args.define_by_run:
+        for spec in specs.values():
+            spec["define_by_run"] = True
     variants = {f"auto{i + 1}": options for i, options in enumerate(json.loads(args.auto_variants))}
     if "auto" in knob_samplers:
-        specs.update({label: {"name": "auto", "options": options} for label, options in variants.items()})
+        specs.update({label: {"name": "auto", "options": options, "define_by_run": args.define_by_run}
+                      for label, options in variants.items()})
     for s, spec in specs.items():  # two at a time: one per core
         pending[s] = run_knob(build, spec, args.seeds, args.trials, names)
         if len(pending) >= workers:
@@ -264,7 +272,7 @@ def main():
             baselines = json.load(f)
 
     print(f"{args.trials} trials; median regret over {args.seeds} seeds (Optuna 5.0 GP: {args.gp_seeds}); "
-          f"ratio floor 1% of knob random's")
+          f"ratio floor 1% of knob random's" + ("; knob's studies define-by-run" if args.define_by_run else ""))
     columns = [f"knob {s}" for s in knob_samplers] + (["o3.1 tpe", "o5 tpe", "o5 gp"] if peers else [])
     print(f"{'problem':26} {'family':11} " + " ".join(f"{c:>10}" for c in columns) +
           (f" {main + '/o3.1':>9} {main + '/best':>9}" if peers else ""))

@@ -11,7 +11,9 @@
 //   knob_tpe_bench fill DB N SPACE_JSON                 -> a TPE study "s" in SQLite file DB
 //                                                          with N finished random trials
 //
-// SAMPLER_JSON is {"name": "tpe", "options": {...}}; the seed option is set per run.
+// SAMPLER_JSON is {"name": "tpe", "options": {...}}; the seed option is set per run;
+// "define_by_run": true runs each study without a declared space, every parameter
+// suggested as the objective reaches it (as an Optuna objective under knob.serve).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -38,7 +40,26 @@ SamplerSpec SpecWithSeed(const nlohmann::json& sampler, int seed) {
   return spec;
 }
 
+// Suggests the parameters of `space` one by one as an Optuna objective would (those a
+// condition leaves out not at all); returns the trial with them.
+FrozenTrial SuggestAll(Study& study, int number, const SearchSpace& space) {
+  nlohmann::json values = nlohmann::json::object();
+  for (size_t pass = 0; pass <= space.size(); ++pass) {  // parents before the parameters they enable
+    for (const std::string& name : ActiveParams(space, values)) {
+      if (values.contains(name)) continue;
+      auto value = study.Suggest(number, name, space.at(name));
+      if (!value.ok()) {
+        std::fprintf(stderr, "%s\n", value.error().message.c_str());
+        std::exit(2);
+      }
+      values[name] = *value;
+    }
+  }
+  return study.Snapshot()->trials.at(number);
+}
+
 int Quality(const nlohmann::json& sampler, int seeds, int trials, const std::string& names) {
+  const bool define_by_run = sampler.value("define_by_run", false);
   for (int f = 0; f < knob_objective_count(); ++f) {
     auto info = nlohmann::json::parse(knob_objective_info(f));
     std::string name = info["name"].get<std::string>();
@@ -57,7 +78,9 @@ int Quality(const nlohmann::json& sampler, int seeds, int trials, const std::str
     }
     for (int seed = 0; seed < seeds; ++seed) {
       MemoryStorage storage;
-      auto study = Study::Create(storage, {"bench", StudyDirection::kMinimize, SpecWithSeed(sampler, seed), *space, {}});
+      // Define-by-run: no declared space; each parameter suggested as an objective would.
+      auto study = Study::Create(storage, {"bench", StudyDirection::kMinimize, SpecWithSeed(sampler, seed),
+                                           define_by_run ? SearchSpace() : *space, {}});
       if (!study.ok()) {
         std::fprintf(stderr, "%s\n", study.error().message.c_str());
         return 2;
@@ -67,6 +90,7 @@ int Quality(const nlohmann::json& sampler, int seeds, int trials, const std::str
       int repeats = 0;
       for (int i = 0; i < trials; ++i) {
         auto trial = study->Ask();
+        if (define_by_run) *trial = SuggestAll(*study, trial->number, *space);
         std::vector<double> x;  // sorted names, NaN for inactive conditional parameters
         for (const auto& [name, d] : *space) {
           auto p = trial->params.find(name);

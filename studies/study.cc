@@ -111,6 +111,12 @@ Result<FrozenTrial> Study::Ask(const AskOptions& options) {
     if (options.budget && CountTowardsBudget(snapshot) >= *options.budget)
       return Error::Exhausted("the study's budget of " + std::to_string(*options.budget) +
                               " trials is used up");
+    if (chosen && chosen->empty() && sampler_.name != "grid") {
+      // Define-by-run: what every finished trial shares is drawn jointly now (trial_planner.h).
+      SearchSpace shared = SharedSpaceOfTrials(snapshot);
+      KNOB_ASSIGN_OR_RETURN(auto shared_sampler, MakeSampler(sampler_, shared, memory_.get()));
+      return PlanDefineByRunTrial(snapshot, shared, *shared_sampler);
+    }
     if (chosen) return PlanTrial(snapshot, *chosen, *sampler);
     // No space given or stored (a study made by Optuna): the trials imply it.
     SearchSpace inferred = InferSpaceFromTrials(snapshot);
@@ -144,6 +150,7 @@ Result<nlohmann::json> Study::Suggest(int number, const std::string& name, const
     auto value = ToInternal(name, distribution, (*fixed)[name]);
     if (value.ok()) internal = *value;
   }
+  if (!internal) internal = RelativeParam(trial, name, distribution);
   if (!internal) {
     if (sampler_.name == "grid")
       return Error::BadInput("the grid sampler cannot draw parameter '" + name +

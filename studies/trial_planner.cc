@@ -1,5 +1,7 @@
 #include "studies/trial_planner.h"
 
+#include "search/distribution_json.h"
+
 namespace knob {
 namespace {
 
@@ -24,21 +26,36 @@ InternalParams FixedParams(const FrozenTrial* waiting, const SearchSpace& space)
   return fixed;
 }
 
+// The trial an ask hands out (the oldest WAITING one, else a new number), its
+// enqueued values that fit `space`, and the sampler's joint draw over `space`.
+struct Drawn {
+  TrialPlan plan;
+  int number;
+  InternalParams fixed;
+  RelativeSample relative;
+};
+
+Result<Drawn> DrawJointly(const StudySnapshot& snapshot, const SearchSpace& space, const Sampler& sampler) {
+  const FrozenTrial* waiting = OldestWaiting(snapshot);
+  Drawn drawn;
+  drawn.number = waiting ? waiting->number : static_cast<int>(snapshot.trials.size());
+  drawn.fixed = FixedParams(waiting, space);
+  SearchSpace relative_space = sampler.InferRelativeSearchSpace(snapshot, space);
+  KNOB_ASSIGN_OR_RETURN(drawn.relative, sampler.SampleRelative(snapshot, drawn.number, relative_space, drawn.fixed));
+  if (waiting) drawn.plan.waiting_number = drawn.number;
+  drawn.plan.system_attrs = drawn.relative.system_attrs;
+  return drawn;
+}
+
 }  // namespace
 
 Result<TrialPlan> PlanTrial(const StudySnapshot& snapshot, const SearchSpace& space,
                             const Sampler& sampler) {
-  const FrozenTrial* waiting = OldestWaiting(snapshot);
-  int number = waiting ? waiting->number : static_cast<int>(snapshot.trials.size());
-  InternalParams fixed = FixedParams(waiting, space);
-
-  SearchSpace relative_space = sampler.InferRelativeSearchSpace(snapshot, space);
-  KNOB_ASSIGN_OR_RETURN(RelativeSample relative,
-                        sampler.SampleRelative(snapshot, number, relative_space, fixed));
-
-  TrialPlan plan;
-  if (waiting) plan.waiting_number = number;
-  plan.system_attrs = relative.system_attrs;
+  KNOB_ASSIGN_OR_RETURN(Drawn drawn, DrawJointly(snapshot, space, sampler));
+  const int number = drawn.number;
+  const InternalParams& fixed = drawn.fixed;
+  const RelativeSample& relative = drawn.relative;
+  TrialPlan plan = std::move(drawn.plan);
   for (const auto& [name, distribution] : space) {
     double internal;
     if (auto f = fixed.find(name); f != fixed.end()) {
@@ -59,6 +76,53 @@ Result<TrialPlan> PlanTrial(const StudySnapshot& snapshot, const SearchSpace& sp
     plan.params = std::move(active);
   }
   return plan;
+}
+
+SearchSpace SharedSpaceOfTrials(const StudySnapshot& snapshot) {
+  SearchSpace shared;
+  bool first = true;
+  for (const auto& trial : snapshot.trials) {
+    if (trial.state != TrialState::kComplete) continue;
+    if (first) {
+      for (const auto& [name, param] : trial.params) shared[name] = param.distribution;
+      first = false;
+      continue;
+    }
+    for (auto it = shared.begin(); it != shared.end();) {
+      auto have = trial.params.find(it->first);
+      it = have != trial.params.end() && have->second.distribution == it->second ? std::next(it) : shared.erase(it);
+    }
+  }
+  return shared;
+}
+
+Result<TrialPlan> PlanDefineByRunTrial(const StudySnapshot& snapshot, const SearchSpace& shared,
+                                       const Sampler& sampler) {
+  KNOB_ASSIGN_OR_RETURN(Drawn drawn, DrawJointly(snapshot, shared, sampler));
+  nlohmann::json relative_params = nlohmann::json::object();
+  for (const auto& [name, internal] : drawn.relative.params) {
+    auto d = shared.find(name);
+    if (d == shared.end() || drawn.fixed.count(name)) continue;  // enqueued values stay fixed_params'
+    relative_params[name] = {{"distribution", ToKnobJson(d->second)}, {"internal", internal}};
+  }
+  if (!relative_params.empty()) drawn.plan.system_attrs[kRelativeParamsAttr] = relative_params;
+  return std::move(drawn.plan);
+}
+
+std::optional<double> RelativeParam(const FrozenTrial& trial, const std::string& name,
+                                    const Distribution& distribution) {
+  auto drawn = trial.system_attrs.find(kRelativeParamsAttr);
+  if (drawn == trial.system_attrs.end() || !drawn->is_object() || !drawn->contains(name)) return std::nullopt;
+  const nlohmann::json& entry = (*drawn)[name];
+  if (!entry.is_object() || !entry.contains("distribution") || !entry.contains("internal") ||
+      !entry["internal"].is_number())
+    return std::nullopt;
+  auto stored = ParseDistribution(name, entry["distribution"]);
+  if (!stored.ok() || !(*stored == distribution)) return std::nullopt;
+  double internal = entry["internal"].get<double>();
+  auto back = ToInternal(name, distribution, ToExternal(distribution, internal));  // a value it can take
+  if (!back.ok() || *back != internal) return std::nullopt;
+  return internal;
 }
 
 }  // namespace knob

@@ -5,6 +5,7 @@
 #include "search/pareto.h"
 #include "studies/memory_storage.h"
 #include "studies/study.h"
+#include "studies/trial_planner.h"
 
 namespace knob {
 namespace {
@@ -152,6 +153,96 @@ TEST_CASE("define-by-run: suggestions are drawn once, recorded, checked against 
   auto far = dbr.Suggest(fixed->number, "far", units);
   CHECK(far->get<int64_t>() >= 1);
   CHECK(far->get<int64_t>() <= 128);
+}
+
+// A mixed function of three parameters with an interaction, by external values.
+double Mixed(const nlohmann::json& params) {
+  double lr = params["lr"].get<double>(), layers = params["layers"].get<double>();
+  double penalty = params["opt"] == "sgd" ? 0.5 : 0.0;
+  return std::pow(std::log10(lr) + 2 + 0.3 * layers, 2) + 0.1 * std::abs(layers - 3) + penalty;
+}
+
+TEST_CASE("define-by-run: the parameters every finished trial holds are drawn jointly, as a declared space's are") {
+  const SearchSpace space = *ParseSearchSpaceText(R"({"lr": {"type": "float", "low": 1e-4, "high": 1, "log": true},
+      "layers": {"type": "int", "low": 1, "high": 6},
+      "opt": {"type": "categorical", "choices": ["adam", "sgd"]}})");
+  for (const std::string sampler : {"tpe", "gp", "auto"}) {
+    CAPTURE(sampler);
+    MemoryStorage storage;
+    StudyConfig declared{"declared", StudyDirection::kMinimize, {sampler, {{"seed", 5}, {"n_startup_trials", 5}}},
+                         space, {}};
+    StudyConfig open = declared;
+    open.name = "open";
+    open.space = SearchSpace();
+    Study with_space = *Study::Create(storage, declared);
+    Study by_run = *Study::Create(storage, open);
+    for (int i = 0; i < 16; ++i) {
+      auto a = with_space.Ask();
+      auto b = by_run.Ask();
+      REQUIRE(a.ok());
+      REQUIRE(b.ok());
+      CHECK(b->params.empty());
+      // After the startup trials the objective's parameters were drawn when the trial began.
+      CHECK(b->system_attrs.contains(kRelativeParamsAttr) == (i >= 5));
+      nlohmann::json values;
+      for (const auto& [name, distribution] : space) {
+        auto value = by_run.Suggest(b->number, name, distribution);
+        REQUIRE_MESSAGE(value.ok(), value.error().message);
+        values[name] = *value;
+        // The same draw as the study that declares the space: the same sampler, the same trials.
+        CHECK(*value == a->params.at(name).External());
+      }
+      REQUIRE(with_space.Tell(a->number, {TrialState::kComplete, Mixed(a->ParamsJson())}).ok());
+      REQUIRE(by_run.Tell(b->number, {TrialState::kComplete, Mixed(values)}).ok());
+    }
+  }
+}
+
+TEST_CASE("define-by-run: a parameter not every trial holds, or held with another distribution, is drawn alone") {
+  MemoryStorage storage;
+  StudyConfig open{"open", StudyDirection::kMinimize, {"tpe", {{"seed", 2}, {"n_startup_trials", 3}}}, SearchSpace(), {}};
+  Study study = *Study::Create(storage, open);
+  Distribution x = FloatDistribution{0, 1, false, {}};
+  Distribution wide = FloatDistribution{0, 10, false, {}};
+  Distribution extra = IntDistribution{0, 9, false, 1};
+  for (int i = 0; i < 12; ++i) {
+    auto trial = study.Ask();
+    REQUIRE(trial.ok());
+    auto shared = RelativeParam(*trial, "x", x);
+    CHECK(shared.has_value() == (i >= 3));
+    CHECK_FALSE(RelativeParam(*trial, "extra", extra).has_value());  // only odd trials hold it
+    CHECK_FALSE(RelativeParam(*trial, "x", wide).has_value());      // not this distribution
+    auto value = study.Suggest(trial->number, "x", x);
+    REQUIRE(value.ok());
+    if (shared) CHECK(value->get<double>() == *shared);
+    double v = std::abs(value->get<double>() - 0.3);
+    if (i % 2) {
+      auto e = study.Suggest(trial->number, "extra", extra);
+      REQUIRE(e.ok());
+      v += e->get<int64_t>() / 100.0;
+    }
+    REQUIRE(study.Tell(trial->number, {TrialState::kComplete, v}).ok());
+  }
+  // An enqueued value stays fixed; the shared draw leaves it alone.
+  REQUIRE(study.Enqueue({{"x", 0.75}}).ok());
+  auto fixed = study.Ask();
+  CHECK_FALSE(RelativeParam(*fixed, "x", x).has_value());
+  CHECK(*study.Suggest(fixed->number, "x", x) == 0.75);
+  // A trial that suggests x with another range draws it alone, within that range.
+  auto other = study.Ask();
+  REQUIRE(RelativeParam(*other, "x", x).has_value());
+  auto w = study.Suggest(other->number, "x", wide);
+  REQUIRE(w.ok());
+  CHECK(w->get<double>() >= 0);
+  CHECK(w->get<double>() <= 10);
+  // A hostile attribute (a value outside the distribution, a wrong type) is ignored.
+  FrozenTrial edited = *other;
+  edited.system_attrs[kRelativeParamsAttr]["x"]["internal"] = 7.5;
+  CHECK_FALSE(RelativeParam(edited, "x", x).has_value());
+  edited.system_attrs[kRelativeParamsAttr]["x"] = "0.5";
+  CHECK_FALSE(RelativeParam(edited, "x", x).has_value());
+  edited.system_attrs[kRelativeParamsAttr] = nlohmann::json::array();
+  CHECK_FALSE(RelativeParam(edited, "x", x).has_value());
 }
 
 TEST_CASE("several objectives: tell checks the count, NaN fails, constraints are stored, the front is feasible") {
