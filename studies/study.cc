@@ -112,10 +112,10 @@ Result<FrozenTrial> Study::Ask(const AskOptions& options) {
       return Error::Exhausted("the study's budget of " + std::to_string(*options.budget) +
                               " trials is used up");
     if (chosen && chosen->empty() && sampler_.name != "grid") {
-      // Define-by-run: what every finished trial shares is drawn jointly now (trial_planner.h).
-      SearchSpace shared = SharedSpaceOfTrials(snapshot);
-      KNOB_ASSIGN_OR_RETURN(auto shared_sampler, MakeSampler(sampler_, shared, memory_.get()));
-      return PlanDefineByRunTrial(snapshot, shared, *shared_sampler);
+      // Define-by-run: the space the finished trials imply is drawn jointly now (trial_planner.h).
+      SearchSpace inferred = DefineByRunSpace(snapshot);
+      KNOB_ASSIGN_OR_RETURN(auto inferred_sampler, MakeSampler(sampler_, inferred, memory_.get()));
+      return PlanDefineByRunTrial(snapshot, inferred, *inferred_sampler);
     }
     if (chosen) return PlanTrial(snapshot, *chosen, *sampler);
     // No space given or stored (a study made by Optuna): the trials imply it.

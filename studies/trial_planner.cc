@@ -1,5 +1,8 @@
 #include "studies/trial_planner.h"
 
+#include <algorithm>
+#include <map>
+
 #include "search/distribution_json.h"
 
 namespace knob {
@@ -96,13 +99,74 @@ SearchSpace SharedSpaceOfTrials(const StudySnapshot& snapshot) {
   return shared;
 }
 
-Result<TrialPlan> PlanDefineByRunTrial(const StudySnapshot& snapshot, const SearchSpace& shared,
+SearchSpace DefineByRunSpace(const StudySnapshot& snapshot) {
+  SearchSpace space = SharedSpaceOfTrials(snapshot);
+  // Each other parameter's one distribution over the COMPLETE trials that hold it.
+  std::vector<const FrozenTrial*> complete;
+  std::map<std::string, std::optional<Distribution>> others;
+  for (const auto& trial : snapshot.trials) {
+    if (trial.state != TrialState::kComplete) continue;
+    complete.push_back(&trial);
+    for (const auto& [name, param] : trial.params) {
+      if (space.count(name)) continue;
+      auto [it, added] = others.try_emplace(name, param.distribution);
+      if (!added && it->second && !(*it->second == param.distribution)) it->second.reset();  // several: left out
+    }
+  }
+  // A parameter joins when its presence follows one parameter already in the space
+  // (not a float): held exactly by the trials whose parent holds one of the values
+  // seen beside it. Parents join first, so conditions never form a cycle.
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (auto& [name, distribution] : others) {
+      if (!distribution || space.count(name)) continue;
+      for (const auto& [parent, parent_distribution] : space) {
+        if (std::holds_alternative<FloatDistribution>(parent_distribution)) continue;
+        std::vector<nlohmann::json> values;
+        bool follows = true;
+        for (const FrozenTrial* t : complete) {
+          if (!t->params.count(name)) continue;
+          auto p = t->params.find(parent);
+          if (p == t->params.end() || !(p->second.distribution == parent_distribution)) {
+            follows = false;
+            break;
+          }
+          nlohmann::json value = p->second.External();
+          if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
+        }
+        for (const FrozenTrial* t : complete) {
+          if (!follows) break;
+          auto p = t->params.find(parent);
+          bool enabled = p != t->params.end() &&
+                         std::find(values.begin(), values.end(), p->second.External()) != values.end();
+          follows = enabled == (t->params.count(name) > 0);
+        }
+        if (!follows) continue;
+        space[name] = *distribution;
+        space.conditions[name] = ParamCondition{parent, values};
+        grew = true;
+        break;
+      }
+    }
+  }
+  return space;
+}
+
+Result<TrialPlan> PlanDefineByRunTrial(const StudySnapshot& snapshot, const SearchSpace& space,
                                        const Sampler& sampler) {
-  KNOB_ASSIGN_OR_RETURN(Drawn drawn, DrawJointly(snapshot, shared, sampler));
+  KNOB_ASSIGN_OR_RETURN(Drawn drawn, DrawJointly(snapshot, space, sampler));
+  // Of a conditional space, only what the drawn (or enqueued) values make active.
+  nlohmann::json values = nlohmann::json::object();
+  for (const auto& [name, internal] : drawn.relative.params)
+    if (auto d = space.find(name); d != space.end()) values[name] = ToExternal(d->second, internal);
+  for (const auto& [name, internal] : drawn.fixed)
+    if (auto d = space.find(name); d != space.end()) values[name] = ToExternal(d->second, internal);
+  std::vector<std::string> active = ActiveParams(space, values);
   nlohmann::json relative_params = nlohmann::json::object();
   for (const auto& [name, internal] : drawn.relative.params) {
-    auto d = shared.find(name);
-    if (d == shared.end() || drawn.fixed.count(name)) continue;  // enqueued values stay fixed_params'
+    auto d = space.find(name);
+    if (d == space.end() || drawn.fixed.count(name)) continue;  // enqueued values stay fixed_params'
+    if (!std::binary_search(active.begin(), active.end(), name)) continue;
     relative_params[name] = {{"distribution", ToKnobJson(d->second)}, {"internal", internal}};
   }
   if (!relative_params.empty()) drawn.plan.system_attrs[kRelativeParamsAttr] = relative_params;

@@ -5,13 +5,16 @@
 // A pure function; the Study passes it to Storage::CreateTrial.
 //
 // A define-by-run study (no declared parameters: an Optuna objective under
-// knob.serve) learns its parameters as the objective suggests them. Its shared
-// space is Optuna's intersection search space: the parameters every COMPLETE trial
-// holds, each with one distribution. PlanDefineByRunTrial draws them jointly when
-// the trial starts (as Optuna's relative sampling does) and keeps the draw in the
-// trial's `relative_params` system attribute; a suggestion of one of them with
-// that distribution takes the drawn value (Study::Suggest, RelativeParam), any
-// other parameter is drawn alone.
+// knob.serve) learns its parameters as the objective suggests them. Its space is
+// inferred from its COMPLETE trials (DefineByRunSpace): the parameters every one
+// holds with one distribution (Optuna's intersection search space), and those
+// whose presence follows one of them (a branch's: `svc_c` held exactly by the
+// trials whose `classifier` is "SVC"; a loop's: `units_2` by those whose
+// `n_layers` is 3 or 4) as conditional parameters. PlanDefineByRunTrial draws it
+// jointly when the trial starts (as Optuna's relative sampling does) and keeps the
+// active part of the draw in the trial's `relative_params` system attribute; a
+// suggestion of one of them with that distribution takes the drawn value
+// (Study::Suggest, RelativeParam), any other parameter is drawn alone.
 #pragma once
 
 #include <optional>
@@ -31,9 +34,14 @@ inline constexpr const char* kRelativeParamsAttr = "relative_params";
 // when none is COMPLETE).
 SearchSpace SharedSpaceOfTrials(const StudySnapshot& snapshot);
 
-// The trial to hand out, with no parameters: `sampler` (built for `shared`) draws
-// what it can of `shared` jointly into the `relative_params` attribute.
-Result<TrialPlan> PlanDefineByRunTrial(const StudySnapshot& snapshot, const SearchSpace& shared,
+// The shared parameters and, as conditional ones, those whose presence follows one
+// of the space's non-float parameters (its values seen beside them).
+SearchSpace DefineByRunSpace(const StudySnapshot& snapshot);
+
+// The trial to hand out, with no parameters: `sampler` (built for `space`) draws
+// what it can of `space` jointly; the part active under the draw goes into the
+// `relative_params` attribute.
+Result<TrialPlan> PlanDefineByRunTrial(const StudySnapshot& snapshot, const SearchSpace& space,
                                        const Sampler& sampler);
 
 // The internal value `trial` drew for `name` when it started, if it drew one with

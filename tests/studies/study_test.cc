@@ -245,6 +245,65 @@ TEST_CASE("define-by-run: a parameter not every trial holds, or held with anothe
   CHECK_FALSE(RelativeParam(edited, "x", x).has_value());
 }
 
+TEST_CASE("define-by-run: a branch's and a loop's parameters are inferred as conditional on what enables them") {
+  Distribution classifier = CategoricalDistribution{{"svc", "rf", "knn"}};
+  Distribution c = FloatDistribution{1e-3, 1e3, true, {}};
+  Distribution depth = IntDistribution{1, 32, false, 1};
+  Distribution layers = IntDistribution{1, 3, false, 1};
+  Distribution units = IntDistribution{4, 128, true, 1};
+  Distribution lr = FloatDistribution{1e-5, 1, true, {}};
+  StudySnapshot snapshot;
+  auto add = [&](TrialState state, std::map<std::string, TrialParam> params) {
+    FrozenTrial t;
+    t.number = static_cast<int>(snapshot.trials.size());
+    t.state = state;
+    t.params = std::move(params);
+    snapshot.trials.push_back(std::move(t));
+  };
+  // classifier: svc -> c; rf -> depth; knn -> nothing. layers n -> units_0 .. units_{n-1}.
+  // noise: in some trials, following nothing. lr: every trial, but twice with another range.
+  for (int i = 0; i < 12; ++i) {
+    std::map<std::string, TrialParam> p = {{"classifier", {classifier, static_cast<double>(i % 3)}},
+                                           {"layers", {layers, static_cast<double>(1 + i % 4 % 3)}},
+                                           {"lr", {i < 2 ? FloatDistribution{1e-4, 1, true, {}} : lr, 0.01}}};
+    if (i % 3 == 0) p["c"] = {c, 1.0};
+    if (i % 3 == 1) p["depth"] = {depth, 4};
+    for (int u = 0; u < 1 + i % 4 % 3; ++u) p["units_" + std::to_string(u)] = {units, 16};
+    if (i % 5 == 0) p["noise"] = {lr, 0.1};
+    add(TrialState::kComplete, std::move(p));
+  }
+  add(TrialState::kFail, {{"classifier", {classifier, 2}}, {"c", {c, 1.0}}});  // not COMPLETE: ignored
+  SearchSpace space = DefineByRunSpace(snapshot);
+  std::vector<std::string> names;
+  for (const auto& [name, d] : space) names.push_back(name);
+  CHECK(names == std::vector<std::string>{"c", "classifier", "depth", "layers", "units_0", "units_1", "units_2"});
+  CHECK(space.conditions.at("c") == ParamCondition{"classifier", {"svc"}});
+  CHECK(space.conditions.at("depth") == ParamCondition{"classifier", {"rf"}});
+  CHECK(space.conditions.count("units_0") == 0);  // every trial holds it
+  CHECK(space.conditions.at("units_1").parent == "layers");
+  auto units_2 = space.conditions.at("units_2");
+  CHECK(units_2 == ParamCondition{"layers", {3}});
+  CHECK(space.conditions.count("classifier") == 0);
+  // A trial drawn from it keeps only what its draw makes active.
+  MemoryStorage storage;
+  Study study = *Study::Create(storage, {"open", StudyDirection::kMinimize, {"tpe", {{"seed", 1}}}, SearchSpace(), {}});
+  for (int i = 0; i < 15; ++i) {
+    auto trial = study.Ask();
+    REQUIRE(trial.ok());
+    auto kind = study.Suggest(trial->number, "classifier", classifier);
+    REQUIRE(kind.ok());
+    double v = 1;
+    if (*kind == "svc") v = std::abs(std::log10(study.Suggest(trial->number, "c", c)->get<double>()));
+    if (*kind == "rf") v = study.Suggest(trial->number, "depth", depth)->get<int64_t>();
+    if (i >= 10) {  // past the startup trials: the draw holds the branch it chose, and only it
+      CHECK(RelativeParam(*trial, "classifier", classifier).has_value());
+      CHECK(RelativeParam(*trial, "c", c).has_value() == (*kind == "svc"));
+      CHECK(RelativeParam(*trial, "depth", depth).has_value() == (*kind == "rf"));
+    }
+    REQUIRE(study.Tell(trial->number, {TrialState::kComplete, v}).ok());
+  }
+}
+
 TEST_CASE("several objectives: tell checks the count, NaN fails, constraints are stored, the front is feasible") {
   MemoryStorage storage;
   StudyConfig config = Config(StudyDirection::kMinimize);
