@@ -115,7 +115,9 @@ SearchSpace DefineByRunSpace(const StudySnapshot& snapshot) {
   }
   // A parameter joins when its presence follows one parameter already in the space
   // (not a float): held exactly by the trials whose parent holds one of the values
-  // seen beside it. Parents join first, so conditions never form a cycle.
+  // seen beside it, at least twice as many trials as values (an int that differs in
+  // every trial would explain anything). Parents join first, so conditions never
+  // form a cycle.
   for (bool grew = true; grew;) {
     grew = false;
     for (auto& [name, distribution] : others) {
@@ -124,8 +126,10 @@ SearchSpace DefineByRunSpace(const StudySnapshot& snapshot) {
         if (std::holds_alternative<FloatDistribution>(parent_distribution)) continue;
         std::vector<nlohmann::json> values;
         bool follows = true;
+        size_t holders = 0;
         for (const FrozenTrial* t : complete) {
           if (!t->params.count(name)) continue;
+          ++holders;
           auto p = t->params.find(parent);
           if (p == t->params.end() || !(p->second.distribution == parent_distribution)) {
             follows = false;
@@ -134,6 +138,7 @@ SearchSpace DefineByRunSpace(const StudySnapshot& snapshot) {
           nlohmann::json value = p->second.External();
           if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
         }
+        follows = follows && holders >= 2 * values.size();
         for (const FrozenTrial* t : complete) {
           if (!follows) break;
           auto p = t->params.find(parent);

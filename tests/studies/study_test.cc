@@ -265,7 +265,8 @@ TEST_CASE("define-by-run: a branch's and a loop's parameters are inferred as con
   for (int i = 0; i < 12; ++i) {
     std::map<std::string, TrialParam> p = {{"classifier", {classifier, static_cast<double>(i % 3)}},
                                            {"layers", {layers, static_cast<double>(1 + i % 4 % 3)}},
-                                           {"lr", {i < 2 ? FloatDistribution{1e-4, 1, true, {}} : lr, 0.01}}};
+                                           {"lr", {i < 2 ? FloatDistribution{1e-4, 1, true, {}} : lr, 0.01}},
+                                           {"run_id", {IntDistribution{0, 99, false, 1}, static_cast<double>(i)}}};
     if (i % 3 == 0) p["c"] = {c, 1.0};
     if (i % 3 == 1) p["depth"] = {depth, 4};
     for (int u = 0; u < 1 + i % 4 % 3; ++u) p["units_" + std::to_string(u)] = {units, 16};
@@ -276,7 +277,9 @@ TEST_CASE("define-by-run: a branch's and a loop's parameters are inferred as con
   SearchSpace space = DefineByRunSpace(snapshot);
   std::vector<std::string> names;
   for (const auto& [name, d] : space) names.push_back(name);
-  CHECK(names == std::vector<std::string>{"c", "classifier", "depth", "layers", "units_0", "units_1", "units_2"});
+  // noise follows nothing; run_id differs in every trial, so it would "explain" noise: it may not.
+  CHECK(names ==
+        std::vector<std::string>{"c", "classifier", "depth", "layers", "run_id", "units_0", "units_1", "units_2"});
   CHECK(space.conditions.at("c") == ParamCondition{"classifier", {"svc"}});
   CHECK(space.conditions.at("depth") == ParamCondition{"classifier", {"rf"}});
   CHECK(space.conditions.count("units_0") == 0);  // every trial holds it
