@@ -12,7 +12,7 @@
 // trials whose `classifier` is "SVC"; a loop's: `units_2` by those whose
 // `n_layers` is 3 or 4) as conditional parameters. PlanDefineByRunTrial draws it
 // jointly when the trial starts (as Optuna's relative sampling does) and keeps the
-// active part of the draw in the trial's `relative_params` system attribute; a
+// active part of the draw in the trial's `knob:relative_params` system attribute; a
 // suggestion of one of them with that distribution takes the drawn value
 // (Study::Suggest, RelativeParam), any other parameter is drawn alone.
 #pragma once
@@ -28,7 +28,7 @@ namespace knob {
 Result<TrialPlan> PlanTrial(const StudySnapshot& snapshot, const SearchSpace& space,
                             const Sampler& sampler);
 
-inline constexpr const char* kRelativeParamsAttr = "relative_params";
+inline constexpr const char* kRelativeParamsAttr = "knob:relative_params";
 
 // The parameters every COMPLETE trial holds with the same distribution (empty
 // when none is COMPLETE).
@@ -40,7 +40,7 @@ SearchSpace DefineByRunSpace(const StudySnapshot& snapshot);
 
 // The trial to hand out, with no parameters: `sampler` (built for `space`) draws
 // what it can of `space` jointly; the part active under the draw goes into the
-// `relative_params` attribute.
+// `knob:relative_params` attribute.
 Result<TrialPlan> PlanDefineByRunTrial(const StudySnapshot& snapshot, const SearchSpace& space,
                                        const Sampler& sampler);
 

@@ -12,11 +12,12 @@ namespace knob {
 namespace {
 
 // Whether complete trials hold parameters outside `space`: a define-by-run
-// trial, whose each suggestion would be fitted alone.
+// objective whose trials hold parameters its inferred space leaves out (or `space`
+// is the one parameter a suggestion draws alone). GP would model part of what
+// decides the values.
 bool HasParamsOutside(const StudySnapshot& study, const SearchSpace& space) {
   for (const auto& t : study.trials) {
     if (t.state != TrialState::kComplete) continue;
-    // A parameter outside the space: the space is one suggestion of a define-by-run trial.
     for (const auto& [name, param] : t.params)
       if (!space.count(name)) return true;
   }

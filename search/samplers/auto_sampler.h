@@ -2,8 +2,9 @@
 // study as it stands, and records the pick on the trial (`auto_sampler`: random,
 // gp or tpe). The rule (auto_sampler.cc, chosen by bench/sampler_quality.py's
 // leave-one-family-out check; README has the figures): random for the first
-// n_startup_trials; tpe for several objectives, define-by-run spaces and studies
-// past `gp_max_trials` complete trials; otherwise gp and tpe share the asks: the
+// n_startup_trials; tpe for several objectives, spaces some complete trial goes
+// beyond (a define-by-run objective whose trials hold parameters the inferred
+// space leaves out) and studies past `gp_max_trials` complete trials; otherwise gp and tpe share the asks: the
 // one whose trials have ranked better so far (`adaptive`) leads, and every
 // `other_every`-th ask goes to the other, so each keeps being measured and a
 // problem that suits tpe (a plateau of near-equal good values, a narrow curved
