@@ -139,6 +139,23 @@ def define_by_run_study_opens_in_optuna_with_the_same_distributions():
         kinds.add(t.params["kind"])
         assert ("units_a" in t.params) == (t.params["kind"] == "a"), t.params
     assert len(kinds) > 1, kinds
+    # Past the startup trials, what the trials imply was drawn jointly when each began
+    # (knob:relative_params: the shared x, kind and old_uniform, and the branch's own
+    # parameter as conditional on kind), and the objective's suggestions took those values.
+    joint = branch = 0
+    for t in loaded.trials:
+        drawn = t.system_attrs.get("knob:relative_params")
+        if not drawn:
+            continue
+        joint += 1
+        assert {"x", "kind", "old_uniform"} <= set(drawn), drawn
+        branch += bool({"units_a", "rate_b"} & set(drawn))
+        for name, entry in drawn.items():
+            assert name in t.params, (name, t.params)
+            d = entry["distribution"]
+            value = d["choices"][int(entry["internal"])] if d["type"] == "categorical" else entry["internal"]
+            assert t.params[name] == value, (name, t.params[name], value)
+    assert joint >= 8 and branch >= 1, (joint, branch)
     # Reused: two slots, so at most a few processes served all 16 trials.
     pids = {r["user"]["pid"] for r in rows.values()}
     assert len(pids) <= 2, pids
