@@ -107,6 +107,8 @@ Result<FrozenTrial> Study::Ask(const AskOptions& options) {
   }
   // Inferring the space needs every trial's params.
   SnapshotParts parts = sampler ? sampler->PartsNeeded() : SnapshotParts::All();
+  // A define-by-run ask also reads what the running trials drew (trial_planner.h).
+  if (chosen && chosen->empty()) parts.params = parts.system_attrs = true;
   auto plan_trial = [&](const StudySnapshot& snapshot) -> Result<TrialPlan> {
     if (options.budget && CountTowardsBudget(snapshot) >= *options.budget)
       return Error::Exhausted("the study's budget of " + std::to_string(*options.budget) +

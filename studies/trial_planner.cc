@@ -157,9 +157,49 @@ SearchSpace DefineByRunSpace(const StudySnapshot& snapshot) {
   return space;
 }
 
+namespace {
+
+// The parameters a trial drew when it started, each with its distribution (entries
+// that are not well formed, or hold a value their distribution cannot take, left out).
+std::map<std::string, TrialParam> DrawnParams(const FrozenTrial& trial) {
+  std::map<std::string, TrialParam> drawn;
+  auto attr = trial.system_attrs.find(kRelativeParamsAttr);
+  if (attr == trial.system_attrs.end() || !attr->is_object()) return drawn;
+  for (const auto& [name, entry] : attr->items()) {
+    if (!entry.is_object() || !entry.contains("distribution") || !entry.contains("internal") ||
+        !entry["internal"].is_number())
+      continue;
+    auto distribution = ParseDistribution(name, entry["distribution"]);
+    if (!distribution.ok()) continue;
+    double internal = entry["internal"].get<double>();
+    auto back = ToInternal(name, *distribution, ToExternal(*distribution, internal));  // a value it can take
+    if (back.ok() && *back == internal) drawn[name] = TrialParam{*distribution, internal};
+  }
+  return drawn;
+}
+
+// The snapshot with each RUNNING trial holding what it drew and has not suggested
+// yet, so that the sampler places a new trial away from the ones just handed out
+// (constant liar, believer) as it does for a declared space.
+StudySnapshot WithDrawnParams(const StudySnapshot& snapshot) {
+  StudySnapshot seen = snapshot;
+  for (auto& trial : seen.trials) {
+    if (trial.state != TrialState::kRunning) continue;
+    for (auto& [name, param] : DrawnParams(trial)) trial.params.try_emplace(name, std::move(param));
+  }
+  return seen;
+}
+
+}  // namespace
+
 Result<TrialPlan> PlanDefineByRunTrial(const StudySnapshot& snapshot, const SearchSpace& space,
                                        const Sampler& sampler) {
-  KNOB_ASSIGN_OR_RETURN(Drawn drawn, DrawJointly(snapshot, space, sampler));
+  std::optional<StudySnapshot> with_drawn;  // copied only when a running trial has drawn
+  if (std::any_of(snapshot.trials.begin(), snapshot.trials.end(), [](const FrozenTrial& t) {
+        return t.state == TrialState::kRunning && t.system_attrs.contains(kRelativeParamsAttr);
+      }))
+    with_drawn = WithDrawnParams(snapshot);
+  KNOB_ASSIGN_OR_RETURN(Drawn drawn, DrawJointly(with_drawn ? *with_drawn : snapshot, space, sampler));
   // Of a conditional space, only what the drawn (or enqueued) values make active.
   nlohmann::json values = nlohmann::json::object();
   for (const auto& [name, internal] : drawn.relative.params)
@@ -180,18 +220,10 @@ Result<TrialPlan> PlanDefineByRunTrial(const StudySnapshot& snapshot, const Sear
 
 std::optional<double> RelativeParam(const FrozenTrial& trial, const std::string& name,
                                     const Distribution& distribution) {
-  auto drawn = trial.system_attrs.find(kRelativeParamsAttr);
-  if (drawn == trial.system_attrs.end() || !drawn->is_object() || !drawn->contains(name)) return std::nullopt;
-  const nlohmann::json& entry = (*drawn)[name];
-  if (!entry.is_object() || !entry.contains("distribution") || !entry.contains("internal") ||
-      !entry["internal"].is_number())
-    return std::nullopt;
-  auto stored = ParseDistribution(name, entry["distribution"]);
-  if (!stored.ok() || !(*stored == distribution)) return std::nullopt;
-  double internal = entry["internal"].get<double>();
-  auto back = ToInternal(name, distribution, ToExternal(distribution, internal));  // a value it can take
-  if (!back.ok() || *back != internal) return std::nullopt;
-  return internal;
+  auto drawn = DrawnParams(trial);
+  auto it = drawn.find(name);
+  if (it == drawn.end() || !(it->second.distribution == distribution)) return std::nullopt;
+  return it->second.internal;
 }
 
 }  // namespace knob

@@ -14,7 +14,8 @@
 // jointly when the trial starts (as Optuna's relative sampling does) and keeps the
 // active part of the draw in the trial's `knob:relative_params` system attribute; a
 // suggestion of one of them with that distribution takes the drawn value
-// (Study::Suggest, RelativeParam), any other parameter is drawn alone.
+// (Study::Suggest, RelativeParam), any other parameter is drawn alone. The
+// sampler sees each RUNNING trial with its draw, so asks made together spread.
 #pragma once
 
 #include <optional>

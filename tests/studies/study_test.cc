@@ -155,6 +155,13 @@ TEST_CASE("define-by-run: suggestions are drawn once, recorded, checked against 
   CHECK(far->get<int64_t>() <= 128);
 }
 
+// A log float, an int and a categorical: the space of Mixed.
+SearchSpace MixedSpace() {
+  return *ParseSearchSpaceText(R"({"lr": {"type": "float", "low": 1e-4, "high": 1, "log": true},
+      "layers": {"type": "int", "low": 1, "high": 6},
+      "opt": {"type": "categorical", "choices": ["adam", "sgd"]}})");
+}
+
 // A mixed function of three parameters with an interaction, by external values.
 double Mixed(const nlohmann::json& params) {
   double lr = params["lr"].get<double>(), layers = params["layers"].get<double>();
@@ -163,9 +170,7 @@ double Mixed(const nlohmann::json& params) {
 }
 
 TEST_CASE("define-by-run: the parameters every finished trial holds are drawn jointly, as a declared space's are") {
-  const SearchSpace space = *ParseSearchSpaceText(R"({"lr": {"type": "float", "low": 1e-4, "high": 1, "log": true},
-      "layers": {"type": "int", "low": 1, "high": 6},
-      "opt": {"type": "categorical", "choices": ["adam", "sgd"]}})");
+  const SearchSpace space = MixedSpace();
   for (const std::string sampler : {"tpe", "gp", "auto"}) {
     CAPTURE(sampler);
     MemoryStorage storage;
@@ -304,6 +309,32 @@ TEST_CASE("define-by-run: a branch's and a loop's parameters are inferred as con
       CHECK(RelativeParam(*trial, "depth", depth).has_value() == (*kind == "rf"));
     }
     REQUIRE(study.Tell(trial->number, {TrialState::kComplete, v}).ok());
+  }
+}
+
+TEST_CASE("define-by-run: asks made together draw different points, as a declared space's do") {
+  const SearchSpace space = MixedSpace();
+  for (const std::string sampler : {"tpe", "gp", "auto"}) {
+    CAPTURE(sampler);
+    MemoryStorage storage;
+    Study study = *Study::Create(
+        storage, {"open", StudyDirection::kMinimize, {sampler, {{"seed", 4}, {"n_startup_trials", 8}}}, SearchSpace(), {}});
+    for (int i = 0; i < 12; ++i) {
+      auto trial = study.Ask();
+      nlohmann::json values;
+      for (const auto& [name, d] : space) values[name] = *study.Suggest(trial->number, name, d);
+      REQUIRE(study.Tell(trial->number, {TrialState::kComplete, Mixed(values)}).ok());
+    }
+    // Four trials asked before any suggests: each draw knows the others' (constant liar, believer).
+    std::vector<double> lrs;
+    for (int k = 0; k < 4; ++k) {
+      auto trial = study.Ask();
+      REQUIRE(trial.ok());
+      auto lr = RelativeParam(*trial, "lr", space.at("lr"));
+      REQUIRE(lr.has_value());
+      for (double other : lrs) CHECK(std::abs(std::log(*lr) - std::log(other)) > 1e-3);
+      lrs.push_back(*lr);
+    }
   }
 }
 
