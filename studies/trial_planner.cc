@@ -124,7 +124,7 @@ SearchSpace DefineByRunSpace(const StudySnapshot& snapshot) {
       if (!distribution || space.count(name)) continue;
       for (const auto& [parent, parent_distribution] : space) {
         if (std::holds_alternative<FloatDistribution>(parent_distribution)) continue;
-        std::vector<nlohmann::json> values;
+        std::vector<double> values;  // internal: one distribution, so equal as the external values are
         bool follows = true;
         size_t holders = 0;
         for (const FrozenTrial* t : complete) {
@@ -135,20 +135,22 @@ SearchSpace DefineByRunSpace(const StudySnapshot& snapshot) {
             follows = false;
             break;
           }
-          nlohmann::json value = p->second.External();
-          if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
+          if (std::find(values.begin(), values.end(), p->second.internal) == values.end())
+            values.push_back(p->second.internal);
         }
         follows = follows && holders >= 2 * values.size();
         for (const FrozenTrial* t : complete) {
           if (!follows) break;
           auto p = t->params.find(parent);
-          bool enabled = p != t->params.end() &&
-                         std::find(values.begin(), values.end(), p->second.External()) != values.end();
+          bool enabled = p != t->params.end() && p->second.distribution == parent_distribution &&
+                         std::find(values.begin(), values.end(), p->second.internal) != values.end();
           follows = enabled == (t->params.count(name) > 0);
         }
         if (!follows) continue;
+        ParamCondition condition{parent, {}};
+        for (double v : values) condition.values.push_back(ToExternal(parent_distribution, v));
         space[name] = *distribution;
-        space.conditions[name] = ParamCondition{parent, values};
+        space.conditions[name] = std::move(condition);
         grew = true;
         break;
       }
