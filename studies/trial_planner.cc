@@ -29,6 +29,18 @@ InternalParams FixedParams(const FrozenTrial* waiting, const SearchSpace& space)
   return fixed;
 }
 
+// Drops the conditional parameters whose condition does not hold under the values
+// of the others: they are not part of the trial.
+void KeepActive(const SearchSpace& space, std::map<std::string, TrialParam>* params) {
+  if (space.conditions.empty()) return;
+  nlohmann::json values = nlohmann::json::object();
+  for (const auto& [name, param] : *params) values[name] = param.External();
+  std::map<std::string, TrialParam> active;
+  for (const auto& name : ActiveParams(space, values))
+    if (auto it = params->find(name); it != params->end()) active.insert(*it);
+  *params = std::move(active);
+}
+
 // The trial an ask hands out (the oldest WAITING one, else a new number), its
 // enqueued values that fit `space`, and the sampler's joint draw over `space`.
 struct Drawn {
@@ -70,17 +82,14 @@ Result<TrialPlan> PlanTrial(const StudySnapshot& snapshot, const SearchSpace& sp
     }
     plan.params[name] = TrialParam{distribution, internal};
   }
-  if (!space.conditions.empty()) {
-    // Conditional parameters whose condition does not hold are not part of the trial.
-    nlohmann::json values = nlohmann::json::object();
-    for (const auto& [name, param] : plan.params) values[name] = param.External();
-    std::map<std::string, TrialParam> active;
-    for (const auto& name : ActiveParams(space, values)) active[name] = plan.params[name];
-    plan.params = std::move(active);
-  }
+  KeepActive(space, &plan.params);
   return plan;
 }
 
+namespace {
+
+// The parameters every COMPLETE trial holds with the same distribution (Optuna's
+// intersection search space; empty when none is COMPLETE).
 SearchSpace SharedSpaceOfTrials(const StudySnapshot& snapshot) {
   SearchSpace shared;
   bool first = true;
@@ -98,6 +107,8 @@ SearchSpace SharedSpaceOfTrials(const StudySnapshot& snapshot) {
   }
   return shared;
 }
+
+}  // namespace
 
 SearchSpace DefineByRunSpace(const StudySnapshot& snapshot) {
   SearchSpace space = SharedSpaceOfTrials(snapshot);
@@ -202,19 +213,16 @@ Result<TrialPlan> PlanDefineByRunTrial(const StudySnapshot& snapshot, const Sear
       }))
     with_drawn = WithDrawnParams(snapshot);
   KNOB_ASSIGN_OR_RETURN(Drawn drawn, DrawJointly(with_drawn ? *with_drawn : snapshot, space, sampler));
-  // Of a conditional space, only what the drawn (or enqueued) values make active.
-  nlohmann::json values = nlohmann::json::object();
-  for (const auto& [name, internal] : drawn.relative.params)
-    if (auto d = space.find(name); d != space.end()) values[name] = ToExternal(d->second, internal);
-  for (const auto& [name, internal] : drawn.fixed)
-    if (auto d = space.find(name); d != space.end()) values[name] = ToExternal(d->second, internal);
-  std::vector<std::string> active = ActiveParams(space, values);
+  // The enqueued values and the draw, of which only the part they make active is kept.
+  std::map<std::string, TrialParam> chosen;
+  for (const auto* source : {&drawn.fixed, &drawn.relative.params})
+    for (const auto& [name, internal] : *source)
+      if (auto d = space.find(name); d != space.end()) chosen.try_emplace(name, TrialParam{d->second, internal});
+  KeepActive(space, &chosen);
   nlohmann::json relative_params = nlohmann::json::object();
-  for (const auto& [name, internal] : drawn.relative.params) {
-    auto d = space.find(name);
-    if (d == space.end() || drawn.fixed.count(name)) continue;  // enqueued values stay fixed_params'
-    if (!std::binary_search(active.begin(), active.end(), name)) continue;
-    relative_params[name] = {{"distribution", ToKnobJson(d->second)}, {"internal", internal}};
+  for (const auto& [name, param] : chosen) {
+    if (drawn.fixed.count(name)) continue;  // enqueued values stay fixed_params'
+    relative_params[name] = {{"distribution", ToKnobJson(param.distribution)}, {"internal", param.internal}};
   }
   if (!relative_params.empty()) drawn.plan.system_attrs[kRelativeParamsAttr] = relative_params;
   return std::move(drawn.plan);

@@ -31,12 +31,9 @@ Result<TrialPlan> PlanTrial(const StudySnapshot& snapshot, const SearchSpace& sp
 
 inline constexpr const char* kRelativeParamsAttr = "knob:relative_params";
 
-// The parameters every COMPLETE trial holds with the same distribution (empty
-// when none is COMPLETE).
-SearchSpace SharedSpaceOfTrials(const StudySnapshot& snapshot);
-
-// The shared parameters and, as conditional ones, those whose presence follows one
-// of the space's non-float parameters (its values seen beside them).
+// The parameters every COMPLETE trial holds with the same distribution and, as
+// conditional ones, those whose presence follows one of the space's non-float
+// parameters (its values seen beside them).
 SearchSpace DefineByRunSpace(const StudySnapshot& snapshot);
 
 // The trial to hand out, with no parameters: `sampler` (built for `space`) draws

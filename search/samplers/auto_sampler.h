@@ -4,11 +4,11 @@
 // leave-one-family-out check; README has the figures): random for the first
 // n_startup_trials; tpe for several objectives, spaces some complete trial goes
 // beyond (a define-by-run objective whose trials hold parameters the inferred
-// space leaves out) and studies past `gp_max_trials` complete trials; otherwise gp and tpe share the asks: the
-// one whose trials have ranked better so far (`adaptive`) leads, and every
-// `other_every`-th ask goes to the other, so each keeps being measured and a
-// problem that suits tpe (a plateau of near-equal good values, a narrow curved
-// valley) is not left to gp alone. Conditional spaces are shared the same way
+// space leaves out) and studies past `gp_max_trials` complete trials; otherwise
+// gp and tpe share the asks: the one whose trials have ranked better so far
+// (`adaptive`) leads, and every `other_every`-th ask goes to the other, so each
+// keeps being measured and a problem that suits tpe (a plateau of near-equal good
+// values, a narrow curved valley) is not left to gp alone. Conditional spaces are shared the same way
 // (`share_conditional`; false: tpe alone on them).
 // Options: {"seed", "n_startup_trials", "gp_max_trials", "adaptive", "other_every",
 // "lead_top", "share_conditional"}.
