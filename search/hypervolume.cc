@@ -99,9 +99,10 @@ std::vector<size_t> GreedyHypervolumeSubset(const std::vector<std::vector<double
   std::vector<bool> taken(points.size(), false);
   double selected_volume = 0;
   while (chosen.size() < std::min(k, points.size())) {
-    size_t best = points.size();
-    double best_gain = -1;
-    for (size_t i = 0; i < points.size(); ++i) {
+    // The first point left unless one gains more (a NaN gain, from infinite values, never does).
+    size_t best = std::find(taken.begin(), taken.end(), false) - taken.begin();
+    double best_gain = -INFINITY;
+    for (size_t i = best; i < points.size(); ++i) {
       if (taken[i]) continue;
       selected.push_back(points[i]);
       double gain = Hypervolume(selected, reference) - selected_volume;

@@ -42,6 +42,9 @@ Status Study::Validate(const StudyConfig& config) {
                            " objectives cannot prune (as in Optuna); leave the pruner out or use nop");
   if (config.directions.size() <= 1 && config.sampler.name == "nsga2")
     return Error::BadInput("sampler: nsga2 is for studies of several objectives (directions: [...])");
+  if (config.directions.size() > 1 && config.sampler.name == "gp")
+    return Error::BadInput("sampler: gp models one objective; a study of " + std::to_string(config.directions.size()) +
+                           " objectives needs auto, tpe or nsga2");
   if (!config.directions.empty() && config.directions[0] != config.direction)
     return Error::BadInput("direction and directions[0] differ");
   if (config.space) {

@@ -2,12 +2,15 @@
 // tpe with its defaults and with multivariate + group, gp, auto, grid), run as a study runs
 // them (Study over an in-memory storage): every value inside its distribution,
 // on its step, integral where it must be, log ranges positive, conditional
-// parameters present exactly when active, and a seeded study the same in two
-// independent runs.
+// parameters present exactly when active, a seeded study the same in two
+// independent runs, and hostile values and spaces (infinities, huge and subnormal
+// numbers, failures, ranges of one value or one subnormal width) asked through.
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <functional>
 #include <set>
+#include <type_traits>
 
 #include "search/search_space.h"
 #include "studies/memory_storage.h"
@@ -104,7 +107,83 @@ std::vector<nlohmann::json> RunStudy(int seed, int trials, SearchSpace* space_ou
   return params;
 }
 
+// Ranges a user may write that sit at the ends of what a double holds.
+const char* kEdgeSpace = R"({
+  "one":     {"type": "float", "low": 1, "high": 1},
+  "int_one": {"type": "int", "low": 3, "high": 3},
+  "single":  {"type": "categorical", "choices": [null]},
+  "subnormal": {"type": "float", "low": 0, "high": 5e-324},
+  "narrow_log": {"type": "float", "low": 1, "high": 1.0000000000000002, "log": true},
+  "huge":    {"type": "float", "low": -1e300, "high": 1e300},
+  "huge_log":{"type": "float", "low": 1e-300, "high": 1e300, "log": true},
+  "big_int": {"type": "int", "low": -9000000000000000, "high": 9000000000000000},
+  "x":       {"type": "float", "low": 0, "high": 1}
+})";
+
+// Values no objective should send, and some do: each stream is trial i's value(s).
+std::vector<std::pair<std::string, std::function<double(int)>>> HostileStreams() {
+  return {{"constant", [](int) { return 0.0; }},
+          {"infinities", [](int i) { return i % 3 == 0 ? INFINITY : i % 3 == 1 ? -INFINITY : std::sin(i); }},
+          {"all +inf", [](int) { return INFINITY; }},
+          {"huge", [](int i) { return (i % 2 ? 1e308 : -1e308) * (1 - i * 1e-3); }},
+          {"subnormal", [](int i) { return 5e-324 * (i % 7); }},
+          {"half failed", [](int i) { return i % 2 ? NAN : std::sin(i); }}};
+}
+
+// Runs `trials` asks over `space_text` telling `value(i)` (and, with two
+// objectives, its mirror); checks each ask succeeds and keeps to its distributions.
+template <class Case>
+void RunHostile(const char* space_text, int objectives, const std::function<double(int)>& value, int trials) {
+  MemoryStorage storage;
+  StudyConfig config;
+  config.name = "hostile";
+  config.sampler = Case::Spec(3);
+  auto space = ParseSearchSpaceText(space_text);
+  REQUIRE(space.ok());
+  config.space = *space;
+  if (objectives == 2) {
+    config.directions = {StudyDirection::kMinimize, StudyDirection::kMaximize};
+    config.pruner = {"nop", nlohmann::json::object()};
+  }
+  auto study = Study::Create(storage, config);
+  REQUIRE(study.ok());
+  for (int i = 0; i < trials; ++i) {
+    auto trial = study->Ask();
+    REQUIRE(trial.ok());
+    nlohmann::json params = trial->ParamsJson();
+    for (const auto& item : params.items()) {
+      INFO("trial ", i, ": ", item.key(), " = ", item.value().dump());
+      CHECK(ToInternal(item.key(), space->at(item.key()), item.value()).ok());
+    }
+    TellRequest tell;
+    double v = value(i);
+    if (objectives == 2) tell.values = {v, i % 2 ? v : -v};
+    else tell.value = v;
+    REQUIRE(study->Tell(trial->number, tell).ok());
+  }
+}
+
+struct Nsga2Case {
+  static SamplerSpec Spec(int seed) { return {"nsga2", {{"seed", seed}, {"population_size", 6}}}; }
+};
+
 }  // namespace
+
+TEST_CASE_TEMPLATE("sampler conformance: hostile values and edge ranges are asked through, in bounds", Case,
+                   RandomCase, TpeCase, TpeMultivariateCase, GpCase, AutoCase) {
+  for (const auto& [name, value] : HostileStreams()) {
+    INFO("values: ", name);
+    RunHostile<Case>(kEdgeSpace, 1, value, 24);
+    if (!std::is_same_v<Case, GpCase>) RunHostile<Case>(kEdgeSpace, 2, value, 24);  // gp: one objective only
+  }
+}
+
+TEST_CASE("sampler conformance: nsga2 takes hostile values of two objectives") {
+  for (const auto& [name, value] : HostileStreams()) {
+    INFO("values: ", name);
+    RunHostile<Nsga2Case>(kEdgeSpace, 2, value, 24);
+  }
+}
 
 TEST_CASE_TEMPLATE("sampler conformance: bounds, steps, log, ints, categoricals, conditionals", Case, RandomCase,
                    TpeCase, TpeMultivariateCase, GpCase, AutoCase, GridCase) {

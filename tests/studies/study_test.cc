@@ -406,6 +406,11 @@ TEST_CASE("study config is checked before anything is written") {
   config.sampler = {"grid", nlohmann::json::object()};
   CHECK(Study::Create(storage, config).error().message.rfind(
             "grid sampler: float parameter 'x' needs a step", 0) == 0);
+  config.sampler = {"gp", nlohmann::json::object()};
+  config.directions = {StudyDirection::kMinimize, StudyDirection::kMaximize};
+  config.pruner = {"nop", nlohmann::json::object()};
+  CHECK(Study::Create(storage, config).error().message ==
+        "sampler: gp models one objective; a study of 2 objectives needs auto, tpe or nsga2");
   CHECK(storage.ListStudies()->empty());
 }
 

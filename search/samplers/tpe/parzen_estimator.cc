@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <unordered_map>
@@ -175,6 +176,8 @@ void ParzenEstimator::BuildNumeric(size_t d, const std::vector<double>& values,
     }
   }
   double min_sigma = options.magic_clip ? range / std::min(100.0, 1.0 + n + 1) : 1e-12;
+  // Never above the range, never zero (a subnormal range's share underflows to 0).
+  min_sigma = std::clamp(min_sigma, std::numeric_limits<double>::denorm_min(), range);
   for (double& s : sigmas) s = std::clamp(s, min_sigma, range);
   mus.push_back((low + high) / 2);  // the prior
   sigmas.push_back(range);

@@ -70,14 +70,20 @@ RankedTrials RankSeveral(const StudySnapshot& study, bool constant_liar, const s
       result.ranked.push_back(feasible[i]);
       below_losses.push_back(losses[i]);
     }
-  size_t extra = n_below - result.ranked.size();  // infeasible ones, when the feasible are too few
+  // Infeasible ones, when the feasible are too few (PRUNED ones count in n_below too).
+  size_t extra = std::min(n_below - result.ranked.size(), infeasible.size());
   if (below_losses.size() == 1) {
     result.below_weights = {1.0};
   } else if (!below_losses.empty()) {
     std::vector<double> contributions = HypervolumeContributions(below_losses, ReferencePointOf(below_losses));
+    // An infinite loss makes volumes infinite and contributions inf or NaN: such a
+    // trial weighs fully, as the largest finite contribution does.
     double most = 0;
-    for (double& c : contributions) most = std::max(most, c += kEps);
-    for (double c : contributions) result.below_weights.push_back(std::clamp(c / most, 0.0, 1.0));
+    for (double& c : contributions) {
+      c = std::isfinite(c) ? c + kEps : INFINITY;
+      if (std::isfinite(c)) most = std::max(most, c);
+    }
+    for (double c : contributions) result.below_weights.push_back(std::isfinite(c) ? c / most : 1.0);
   }
   result.ranked.insert(result.ranked.end(), infeasible.begin(), infeasible.begin() + extra);
   if (below_losses.empty()) {
