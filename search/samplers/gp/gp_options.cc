@@ -17,7 +17,8 @@ Result<GpOptions> ParseGpOptions(const nlohmann::json& options) {
   KNOB_RETURN_IF_ERROR(read.Int("n_local_searches", 0, &o.n_local_searches));
   KNOB_RETURN_IF_ERROR(read.Int("max_points", 2, &o.max_points));
   if (o.n_candidates > 1000000) return read.Invalid("n_candidates", "must be at most 1000000");
-  if (o.max_points > 100000) return read.Invalid("max_points", "must be at most 100000");
+  // The posterior holds a max_points x max_points matrix: 10000 is 800 MB.
+  if (o.max_points > 10000) return read.Invalid("max_points", "must be at most 10000");
   KNOB_RETURN_IF_ERROR(read.Bool("deterministic_objective", &o.deterministic_objective));
   KNOB_RETURN_IF_ERROR(read.Bool("warm_start", &o.warm_start));
   KNOB_RETURN_IF_ERROR(read.Bool("avoid_repeats", &o.avoid_repeats));

@@ -33,6 +33,8 @@ Result<TpeOptions> ParseTpeOptions(const nlohmann::json& options) {
   KNOB_RETURN_IF_ERROR(read.Seed(&o.seed));
   KNOB_RETURN_IF_ERROR(read.Int("n_startup_trials", 0, &o.n_startup_trials));
   KNOB_RETURN_IF_ERROR(read.Int("n_ei_candidates", 1, &o.n_ei_candidates));
+  // Each candidate is a point held in memory: a billion would end the process.
+  if (o.n_ei_candidates > 1000000) return read.Invalid("n_ei_candidates", "must be at most 1000000");
   KNOB_RETURN_IF_ERROR(read.Int("n_mixed_candidates", 0, &o.n_mixed_candidates));
   if (o.n_mixed_candidates > o.n_ei_candidates)
     return read.Invalid("n_mixed_candidates", "must be at most n_ei_candidates");
