@@ -10,7 +10,7 @@ seconds=${1:-600}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(fuzz_study_file fuzz_space_json fuzz_trainer_message fuzz_cli_json fuzz_train_config
-                                   fuzz_dashboard_request)
+                                   fuzz_dashboard_request fuzz_sampler)
 scripts/sanitized_build.sh "${targets[@]}"
 for target in "${targets[@]}"; do
   corpus=build-san/corpus/$target

@@ -42,6 +42,11 @@ Status ValidateFloat(const std::string& name, const FloatDistribution& d) {
     if (!(step > 0) || !std::isfinite(step))
       return Error::BadInput("parameter '" + name + "': step must be a positive number, got " +
                              Num(step));
+    // Samplers count steps in 64-bit integers, and past 2^53 doubles cannot keep them apart.
+    if ((d.high - d.low) / step > 9e15)
+      return Error::BadInput("parameter '" + name + "': step " + Num(step) + " makes " +
+                             Num((d.high - d.low) / step) + " steps over [" + Num(d.low) + ", " +
+                             Num(d.high) + "]; at most 9e15");
     if (!StepDividesRange(d.low, d.high, step)) {
       double fitted = d.low + std::floor((d.high - d.low) / step) * step;
       return Error::BadInput("parameter '" + name + "': step " + Num(step) + " does not divide [" +

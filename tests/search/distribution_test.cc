@@ -28,6 +28,9 @@ TEST_CASE("distribution validation names the parameter and the problem") {
         "parameter 'p': log and step cannot be used together");
   CHECK(ErrorOf({{"type", "float"}, {"low", 0}, {"high", 0.5}, {"step", 0.3}}) ==
         "parameter 'p': step 0.3 does not divide [0, 0.5]; the last step ends at 0.3");
+  // More steps than a 64-bit count (or a double) holds apart: every sampler drew out of range.
+  CHECK(ErrorOf({{"type", "float"}, {"low", 0}, {"high", 7.5e110}, {"step", 0.25}}) ==
+        "parameter 'p': step 0.25 makes 3e+111 steps over [0, 7.5e+110]; at most 9e15");
   CHECK(ErrorOf({{"type", "int"}, {"low", 0}, {"high", 10}, {"step", 4}}) ==
         "parameter 'p': step 4 does not divide [0, 10]; the last step ends at 8");
   CHECK(ErrorOf({{"type", "int"}, {"low", 0}, {"high", 10}, {"step", 0}}) ==
