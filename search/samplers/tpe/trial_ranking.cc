@@ -83,7 +83,8 @@ RankedTrials RankSeveral(const StudySnapshot& study, bool constant_liar, const s
       c = std::isfinite(c) ? c + kEps : INFINITY;
       if (std::isfinite(c)) most = std::max(most, c);
     }
-    for (double c : contributions) result.below_weights.push_back(std::isfinite(c) ? c / most : 1.0);
+    for (double c : contributions)
+      result.below_weights.push_back(std::isfinite(c) ? std::clamp(c / most, 0.0, 1.0) : 1.0);
   }
   result.ranked.insert(result.ranked.end(), infeasible.begin(), infeasible.begin() + extra);
   if (below_losses.empty()) {
