@@ -18,6 +18,7 @@ struct Objective {
 
 std::vector<Objective> BbobObjectives();
 std::vector<Objective> MixedProxyObjectives();
+std::vector<Objective> DivergentObjectives();
 // Empty when `folder` is empty or unreadable (the message goes to stderr).
 std::vector<Objective> TableObjectives(const std::string& folder);
 
