@@ -23,7 +23,8 @@ Result<GpOptions> ParseGpOptions(const nlohmann::json& options) {
   KNOB_RETURN_IF_ERROR(read.Bool("warm_start", &o.warm_start));
   KNOB_RETURN_IF_ERROR(read.Bool("avoid_repeats", &o.avoid_repeats));
   KNOB_RETURN_IF_ERROR(read.Choice("output_warping",
-                                   {{"standard", OutputWarping::kStandard},
+                                   {{"robust", OutputWarping::kRobust},
+                                    {"standard", OutputWarping::kStandard},
                                     {"rank", OutputWarping::kRank},
                                     {"log", OutputWarping::kLog}},
                                    &o.output_warping));

@@ -23,7 +23,8 @@ struct GpOptions {
   bool deterministic_objective = false;  // noise fixed at its minimum instead of fitted
   bool warm_start = true;  // start the kernel fit from the one the last trial recorded
   bool avoid_repeats = true;  // never ask a point a trial already holds (while any other is left)
-  OutputWarping output_warping = OutputWarping::kStandard;  // "standard", "rank" or "log" (output_warping.h)
+  // "robust", "standard", "rank" or "log" (output_warping.h)
+  OutputWarping output_warping = OutputWarping::kRobust;
 };
 
 Result<GpOptions> ParseGpOptions(const nlohmann::json& options);

@@ -76,6 +76,13 @@ bool IsFittable(const FrozenTrial& t) {
   return t.state == TrialState::kComplete && t.value && std::isfinite(*t.value);
 }
 
+bool CountsAsWorst(const FrozenTrial& t, StudyDirection direction) {
+  if (t.params.empty()) return false;
+  if (t.state == TrialState::kFail) return true;
+  double bad = direction == StudyDirection::kMaximize ? -INFINITY : INFINITY;
+  return t.state == TrialState::kComplete && t.value && *t.value == bad;
+}
+
 int CountFittableTrials(const StudySnapshot& study) {
   return static_cast<int>(std::count_if(study.trials.begin(), study.trials.end(), IsFittable));
 }
@@ -108,16 +115,16 @@ Result<RelativeSample> GpSampler::SampleRelative(const StudySnapshot& study, int
   MaternKernel kernel;
   for (const auto& dim : dims) kernel.categorical.push_back(dim.kind == GpDimKind::kCategorical);
 
-  // Complete trials, minimised, and failed ones, in trial order; an infeasible or
-  // failed one counts as the worst value seen, so the process learns to stay away
-  // from where trials crash.
+  // Complete trials, minimised, and failed ones, in trial order; an infeasible,
+  // failed or infinitely bad one counts as the worst value seen, so the process
+  // learns to stay away from where trials crash or diverge.
   double sign = study.direction == StudyDirection::kMaximize ? -1 : 1;
   std::vector<const FrozenTrial*> observed;
   std::vector<double> values;
   std::vector<bool> worst_of_all;
   double worst = -INFINITY;
   for (const auto& t : study.trials) {
-    bool failed = t.state == TrialState::kFail && !t.params.empty();
+    bool failed = CountsAsWorst(t, study.direction);
     if (!IsFittable(t) && !failed) continue;
     observed.push_back(&t);
     values.push_back(failed ? NAN : sign * *t.value);

@@ -54,9 +54,21 @@ Eigen::VectorXd LogTargets(const Eigen::VectorXd& y) {
 
 }  // namespace
 
+double OutlierCap(const Eigen::VectorXd& values, double jump) {
+  std::vector<double> sorted(values.data(), values.data() + values.size());
+  std::sort(sorted.begin(), sorted.end());
+  if (sorted.empty()) return INFINITY;
+  double best = sorted.front();
+  for (size_t i = sorted.size() / 2; i + 1 < sorted.size(); ++i)
+    if (sorted[i] > best && sorted[i + 1] - best > jump * (sorted[i] - best)) return sorted[i];
+  return sorted.back();
+}
+
 Eigen::VectorXd WarpedTargets(const Eigen::VectorXd& values, OutputWarping warping) {
   if (values.size() == 0) return values;
   switch (warping) {
+    case OutputWarping::kRobust:
+      return Standardised(values.array().min(OutlierCap(values)));
     case OutputWarping::kRank:
       return RankTargets(values);
     case OutputWarping::kLog:
