@@ -24,9 +24,11 @@ bool HasParamsOutside(const StudySnapshot& study, const SearchSpace& space) {
   return false;
 }
 
-// Which of gp and tpe has placed its trials better so far: of the complete trials
+// Which of gp and tpe has placed its trials better so far: of the finished trials
 // each proposed (their `auto_sampler` attribute), the share (Laplace-smoothed)
-// that ranks among the best `top` of all complete trials. gp on a tie.
+// that ranks among the best `top` of all complete trials; a failed or infinitely
+// bad one (CountsAsWorst: a crash, a NaN, a diverged run) counts as proposed and
+// missed. gp on a tie.
 std::string Leader(const StudySnapshot& study, double top) {
   auto minimised = [&](const FrozenTrial& t) {
     return study.direction == StudyDirection::kMaximize ? -*t.value : *t.value;
@@ -41,11 +43,12 @@ std::string Leader(const StudySnapshot& study, double top) {
   double hits[2] = {1, 1}, counts[2] = {2, 2};  // gp, tpe
   for (const auto& t : study.trials) {
     auto it = t.system_attrs.find(kAutoSamplerAttr);
-    if (!IsFittable(t) || it == t.system_attrs.end() || !it->is_string()) continue;
+    bool failed = CountsAsWorst(t, study.direction);
+    if ((!IsFittable(t) && !failed) || it == t.system_attrs.end() || !it->is_string()) continue;
     int k = *it == "gp" ? 0 : *it == "tpe" ? 1 : -1;
     if (k < 0) continue;
     counts[k] += 1;
-    hits[k] += minimised(t) <= threshold && IsFeasible(t);
+    hits[k] += !failed && minimised(t) <= threshold && IsFeasible(t);
   }
   return hits[1] / counts[1] > hits[0] / counts[0] ? "tpe" : "gp";
 }
@@ -76,7 +79,11 @@ std::string AutoChoice(const AutoOptions& options, const StudySnapshot& study, c
   if (complete > options.gp_max_trials) return "tpe";
   std::string leader = options.adaptive ? Leader(study, options.lead_top) : "gp";
   std::string other = leader == "gp" ? "tpe" : "gp";
-  if (options.other_every > 0 && complete % options.other_every == options.other_every - 1) return other;
+  // Counted over every finished trial, failed and pruned ones too: counted over
+  // complete ones, an ask whose trial fails would be given to the same sampler again.
+  int finished = static_cast<int>(std::count_if(study.trials.begin(), study.trials.end(),
+                                                [](const FrozenTrial& t) { return IsFinished(t.state); }));
+  if (options.other_every > 0 && finished % options.other_every == options.other_every - 1) return other;
   return leader;
 }
 
