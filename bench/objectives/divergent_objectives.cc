@@ -11,8 +11,6 @@
 namespace knob_bench {
 namespace {
 
-int Idx(double v) { return static_cast<int>(std::lround(v)); }
-
 // What diverging does to a loss: `excess` decades of learning rate past the edge.
 double Exploded(double excess) { return 1e3 * std::pow(10.0, 4 * excess); }
 

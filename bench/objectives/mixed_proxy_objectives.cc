@@ -7,12 +7,6 @@
 #include "objective_set.h"
 
 namespace knob_bench {
-namespace {
-
-int Idx(double v) { return static_cast<int>(std::lround(v)); }
-
-}  // namespace
-
 std::vector<Objective> MixedProxyObjectives() {
   std::vector<Objective> all;
   // Sorted: batch, dropout, layers, lr, optimizer, warmup. The best learning rate

@@ -4,6 +4,7 @@
 // shared/hpo-tables (loaded when KNOB_HPO_TABLES names their folder).
 #pragma once
 
+#include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
@@ -15,6 +16,9 @@ struct Objective {
   std::function<double(const double*)> f;
   double noise = 0;  // standard deviation of additive noise
 };
+
+// A categorical parameter's choice index from its value in x.
+inline int Idx(double v) { return static_cast<int>(std::lround(v)); }
 
 std::vector<Objective> BbobObjectives();
 std::vector<Objective> MixedProxyObjectives();

@@ -14,6 +14,7 @@
 
 namespace {
 
+using knob_bench::Idx;
 using knob_bench::Objective;
 
 double Branin(double x1, double x2) {
@@ -86,8 +87,6 @@ double CategoryInteraction(int a, int b) {
                                      {0.1, 0.6, 0.3, 0.8}, {0.9, 0.3, 0.2, 0.4}};
   return table[a][b];
 }
-
-int Idx(double v) { return static_cast<int>(std::lround(v)); }
 
 std::vector<Objective> OriginalObjectives() {
   return {
