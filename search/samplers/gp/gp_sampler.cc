@@ -116,24 +116,21 @@ Result<RelativeSample> GpSampler::SampleRelative(const StudySnapshot& study, int
   for (const auto& dim : dims) kernel.categorical.push_back(dim.kind == GpDimKind::kCategorical);
 
   // Complete trials, minimised, and failed ones, in trial order; an infeasible,
-  // failed or infinitely bad one counts as the worst value seen, so the process
-  // learns to stay away from where trials crash or diverge.
+  // failed or infinitely bad one is +inf, which the warping counts as bad as it
+  // gets (output_warping.h), so the process learns to stay away from where trials
+  // crash or diverge.
   double sign = study.direction == StudyDirection::kMaximize ? -1 : 1;
   std::vector<const FrozenTrial*> observed;
   std::vector<double> values;
-  std::vector<bool> worst_of_all;
-  double worst = -INFINITY;
+  bool any_complete = false;
   for (const auto& t : study.trials) {
     bool failed = CountsAsWorst(t, study.direction);
     if (!IsFittable(t) && !failed) continue;
     observed.push_back(&t);
-    values.push_back(failed ? NAN : sign * *t.value);
-    worst_of_all.push_back(failed || !IsFeasible(t));
-    if (!failed) worst = std::max(worst, values.back());
+    values.push_back(failed || !IsFeasible(t) ? INFINITY : sign * *t.value);
+    any_complete = any_complete || !failed;
   }
-  if (!std::isfinite(worst)) return sample;  // nothing complete
-  for (size_t i = 0; i < observed.size(); ++i)
-    if (worst_of_all[i]) values[i] = worst;
+  if (!any_complete) return sample;
 
   // Past max_points: the best half and the most recent others.
   std::vector<size_t> keep(observed.size());

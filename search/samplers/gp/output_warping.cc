@@ -64,19 +64,37 @@ double OutlierCap(const Eigen::VectorXd& values, double jump) {
   return sorted.back();
 }
 
+double RobustCap(const Eigen::VectorXd& values, double quantile) {
+  std::vector<double> finite;
+  for (double v : values)
+    if (v < INFINITY) finite.push_back(v);
+  if (finite.empty()) return INFINITY;
+  std::sort(finite.begin(), finite.end());
+  Eigen::VectorXd seen = Eigen::Map<const Eigen::VectorXd>(finite.data(), static_cast<Eigen::Index>(finite.size()));
+  double jump = OutlierCap(seen);
+  bool cliff = jump < finite.back() || finite.size() < static_cast<size_t>(values.size());
+  if (!cliff) return finite.back();
+  std::vector<double> below(finite.begin(), std::upper_bound(finite.begin(), finite.end(), jump));
+  return Quantile(below, quantile);
+}
+
 Eigen::VectorXd WarpedTargets(const Eigen::VectorXd& values, OutputWarping warping) {
   if (values.size() == 0) return values;
+  double worst = -INFINITY;  // of the finite values; +inf counts as that
+  for (double v : values)
+    if (v < INFINITY) worst = std::max(worst, v);
+  if (worst == -INFINITY) return Eigen::VectorXd::Zero(values.size());
   switch (warping) {
     case OutputWarping::kRobust:
-      return Standardised(values.array().min(OutlierCap(values)));
+      return Standardised(values.array().min(RobustCap(values)));
     case OutputWarping::kRank:
-      return RankTargets(values);
+      return RankTargets(values.array().min(worst));
     case OutputWarping::kLog:
-      return LogTargets(values);
+      return LogTargets(values.array().min(worst));
     case OutputWarping::kStandard:
       break;
   }
-  return Standardised(values);
+  return Standardised(values.array().min(worst));
 }
 
 }  // namespace knob
