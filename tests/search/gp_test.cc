@@ -379,7 +379,7 @@ TEST_CASE("gp: output warpings keep the order, standardise, and share ties") {
 }
 
 // The q-quantile of `sorted` (ascending), interpolated linearly.
-double QuantileOf(const std::vector<double>& sorted, double q) {
+static double QuantileOf(const std::vector<double>& sorted, double q) {
   double at = q * (sorted.size() - 1);
   size_t low = static_cast<size_t>(at), high = std::min(low + 1, sorted.size() - 1);
   return sorted[low] + (at - low) * (sorted[high] - sorted[low]);
@@ -426,7 +426,7 @@ TEST_CASE("gp: robust warping cuts a cliff down to the good values' upper quarti
     double mean = clipped.mean(), sd = std::sqrt((clipped.array() - mean).square().mean());
     Eigen::VectorXd z = WarpedTargets(y, OutputWarping::kRobust);
     CHECK((z - (clipped.array() - mean).matrix() / std::max(sd, 1e-10)).cwiseAbs().maxCoeff() < 1e-9);
-    // The order is kept (ties allowed at the cap), and the best is the best.
+    // The best stays the best.
     for (Eigen::Index i = 0; i < y.size(); ++i) CHECK(z[n - 1] <= z[i]);
     // Values that rise smoothly, however steeply (each at most 9 times as far from
     // the best as the one below), are left as they are.
