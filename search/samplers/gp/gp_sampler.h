@@ -23,7 +23,8 @@ inline constexpr const char* kGpKernelAttr = "gp_kernel";
 // (and auto's) startup count counts, and what auto ranks its delegates by.
 bool IsFittable(const FrozenTrial& trial);
 int CountFittableTrials(const StudySnapshot& study);
-// A trial the process counts as the worst value seen: failed with its parameters
+// A trial the process counts as bad as any (+inf to the warping; auto counts it as
+// a miss of its sampler): failed with its parameters
 // drawn (a crash, a NaN), or complete at the bad infinity (+inf minimising, -inf
 // maximising: how some objectives report a diverged run).
 bool CountsAsWorst(const FrozenTrial& trial, StudyDirection direction);

@@ -34,7 +34,7 @@ Eigen::VectorXd RankTargets(const Eigen::VectorXd& y) {
   return Standardised(z);
 }
 
-double Quantile(std::vector<double> sorted, double p) {
+double Quantile(const std::vector<double>& sorted, double p) {
   double at = p * (sorted.size() - 1);
   size_t low = static_cast<size_t>(std::floor(at));
   size_t high = std::min(low + 1, sorted.size() - 1);
@@ -52,16 +52,20 @@ Eigen::VectorXd LogTargets(const Eigen::VectorXd& y) {
   return Standardised(logged);
 }
 
+// OutlierCap of values already sorted (not empty).
+double SortedOutlierCap(const std::vector<double>& sorted, double jump) {
+  double best = sorted.front();
+  for (size_t i = sorted.size() / 2; i + 1 < sorted.size(); ++i)
+    if (sorted[i] > best && sorted[i + 1] - best > jump * (sorted[i] - best)) return sorted[i];
+  return sorted.back();
+}
+
 }  // namespace
 
 double OutlierCap(const Eigen::VectorXd& values, double jump) {
   std::vector<double> sorted(values.data(), values.data() + values.size());
   std::sort(sorted.begin(), sorted.end());
-  if (sorted.empty()) return INFINITY;
-  double best = sorted.front();
-  for (size_t i = sorted.size() / 2; i + 1 < sorted.size(); ++i)
-    if (sorted[i] > best && sorted[i + 1] - best > jump * (sorted[i] - best)) return sorted[i];
-  return sorted.back();
+  return sorted.empty() ? INFINITY : SortedOutlierCap(sorted, jump);
 }
 
 double RobustCap(const Eigen::VectorXd& values, double quantile) {
@@ -70,12 +74,11 @@ double RobustCap(const Eigen::VectorXd& values, double quantile) {
     if (v < INFINITY) finite.push_back(v);
   if (finite.empty()) return INFINITY;
   std::sort(finite.begin(), finite.end());
-  Eigen::VectorXd seen = Eigen::Map<const Eigen::VectorXd>(finite.data(), static_cast<Eigen::Index>(finite.size()));
-  double jump = OutlierCap(seen);
+  double jump = SortedOutlierCap(finite, kOutlierJump);
   bool cliff = jump < finite.back() || finite.size() < static_cast<size_t>(values.size());
   if (!cliff) return finite.back();
-  std::vector<double> below(finite.begin(), std::upper_bound(finite.begin(), finite.end(), jump));
-  return Quantile(below, quantile);
+  finite.erase(std::upper_bound(finite.begin(), finite.end(), jump), finite.end());  // the values below the jump
+  return Quantile(finite, quantile);
 }
 
 Eigen::VectorXd WarpedTargets(const Eigen::VectorXd& values, OutputWarping warping) {

@@ -33,10 +33,13 @@ enum class OutputWarping { kRobust, kStandard, kRank, kLog };
 // equal or none is finite.
 Eigen::VectorXd WarpedTargets(const Eigen::VectorXd& values, OutputWarping warping);
 
+// How many times farther from the best a value must be than the one below it to
+// start a cliff.
+inline constexpr double kOutlierJump = 10;
+
 // The largest value of `values` (finite) below the first jump in their worse half
-// (their largest when there is none); `jump` is how many times farther from the
-// best a value must be than the one below it.
-double OutlierCap(const Eigen::VectorXd& values, double jump = 10);
+// (their largest when there is none).
+double OutlierCap(const Eigen::VectorXd& values, double jump = kOutlierJump);
 
 // The value robust clips `values` at (their largest finite one when nothing is
 // clipped): past a jump (OutlierCap) or beside a +inf, the `quantile` of the
