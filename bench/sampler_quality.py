@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Sampler quality on problems of eight families, knob against Optuna 3.1 and 5.0 in the same run.
+"""Sampler quality on problems of nine families, knob against Optuna 3.1 and 5.0 in the same run.
 
 Usage: bench/sampler_quality.py BUILD_DIR [--seeds 10] [--gp-seeds 5] [--trials 100]
                                           [--problems a,b,...] [--tables DIR] [--define-by-run]
@@ -14,6 +14,8 @@ Problems (bench/objectives, one shared library for both tools), each with a fami
   divergent  training proxies whose runs diverge above some learning rate: the loss
              explodes (finite, orders of magnitude above the good values) or is NaN
              (a failed trial, in both tools)
+  memory     training proxies whose runs crash (NaN) past a memory budget, the best
+             configuration on that edge
 Each problem is minimised for TRIALS trials by knob random, tpe, gp and auto (the
 default) and by Optuna 3.1 TPESampler (python3-optuna), Optuna 5.0 TPESampler and
 GPSampler (PyPI, in BUILD_DIR/sampler-peer, installed on first use), all seeded.

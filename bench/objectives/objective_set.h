@@ -23,6 +23,7 @@ inline int Idx(double v) { return static_cast<int>(std::lround(v)); }
 std::vector<Objective> BbobObjectives();
 std::vector<Objective> MixedProxyObjectives();
 std::vector<Objective> DivergentObjectives();
+std::vector<Objective> MemoryObjectives();
 // Empty when `folder` is empty or unreadable (the message goes to stderr).
 std::vector<Objective> TableObjectives(const std::string& folder);
 

@@ -237,8 +237,9 @@ const std::vector<Objective>& Objectives() {
     const char* tables = std::getenv("KNOB_HPO_TABLES");
     auto loaded = knob_bench::TableObjectives(tables ? tables : "");
     objectives.insert(objectives.end(), loaded.begin(), loaded.end());
-    auto divergent = knob_bench::DivergentObjectives();  // after the tables: peers' caches name problems by index
-    objectives.insert(objectives.end(), divergent.begin(), divergent.end());
+    // After the tables, newest last: peers' caches name problems by index.
+    for (auto set : {knob_bench::DivergentObjectives(), knob_bench::MemoryObjectives()})
+      objectives.insert(objectives.end(), set.begin(), set.end());
     return objectives;
   }();
   return all;
