@@ -3,8 +3,9 @@
 //
 //   knob_tpe_bench quality SAMPLER_JSON SEEDS TRIALS [NAMES]
 //                                                     -> one JSON line per (function, seed): the
-//                                                        best trial's true value, and `repeats`
-//                                                        (asks of a point asked before);
+//                                                        best trial's true value, `repeats`
+//                                                        (asks of a point asked before) and
+//                                                        `picks` (auto's choices: asks by sampler);
 //                                                        NAMES (comma-separated) picks the functions,
 //                                                        else the original sixteen (no "family")
 //   knob_tpe_bench speed SAMPLER_JSON N REPS SPACE_JSON -> in-process ask latency at N trials
@@ -108,8 +109,13 @@ int Quality(const nlohmann::json& sampler, int seeds, int trials, const std::str
           best_true = knob_objective_eval(f, x.data(), static_cast<int>(x.size()), -1);
         }
       }
-      std::printf("%s\n", nlohmann::json{{"function", info["name"]}, {"seed", seed},
-                                         {"best", best_true}, {"repeats", repeats}}.dump().c_str());
+      nlohmann::json picks = nlohmann::json::object();  // auto's choices, by sampler
+      if (auto snapshot = study->Snapshot(); snapshot.ok())
+        for (const auto& t : snapshot->trials)
+          if (auto it = t.system_attrs.find("auto_sampler"); it != t.system_attrs.end() && it->is_string())
+            picks[it->get<std::string>()] = picks.value(it->get<std::string>(), 0) + 1;
+      std::printf("%s\n", nlohmann::json{{"function", info["name"]}, {"seed", seed}, {"best", best_true},
+                                         {"repeats", repeats}, {"picks", picks}}.dump().c_str());
     }
   }
   return 0;
