@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "objectives/objectives.h"
+#include "search/samplers/auto_sampler.h"
 #include "search/samplers/random_sampler.h"
 #include "studies/memory_storage.h"
 #include "studies/sqlite_storage.h"
@@ -112,7 +113,7 @@ int Quality(const nlohmann::json& sampler, int seeds, int trials, const std::str
       nlohmann::json picks = nlohmann::json::object();  // auto's choices, by sampler
       if (auto snapshot = study->Snapshot(); snapshot.ok())
         for (const auto& t : snapshot->trials)
-          if (auto it = t.system_attrs.find("auto_sampler"); it != t.system_attrs.end() && it->is_string())
+          if (auto it = t.system_attrs.find(kAutoSamplerAttr); it != t.system_attrs.end() && it->is_string())
             picks[it->get<std::string>()] = picks.value(it->get<std::string>(), 0) + 1;
       std::printf("%s\n", nlohmann::json{{"function", info["name"]}, {"seed", seed}, {"best", best_true},
                                          {"repeats", repeats}, {"picks", picks}}.dump().c_str());
