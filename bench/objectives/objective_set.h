@@ -1,7 +1,8 @@
 // One benchmark objective as the shared library holds it (see objectives.h), and
 // the sets beyond the original sixteen: BBOB-like continuous functions, mixed and
-// conditional training-space proxies, and lookups in the real HPO tables of
-// shared/hpo-tables (loaded when KNOB_HPO_TABLES names their folder).
+// conditional training-space proxies, lookups in the real HPO tables of
+// shared/hpo-tables (loaded when KNOB_HPO_TABLES names their folder), and training
+// proxies that diverge or run out of memory.
 #pragma once
 
 #include <cmath>
