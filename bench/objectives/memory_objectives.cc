@@ -4,9 +4,9 @@
 // past a memory budget the trial crashes (NaN: knob and Optuna both record a failed
 // trial), so the best configuration sits on the edge of the failures, and that edge
 // is a curved surface over several integer and categorical parameters. Each optimum
-// is found by enumerating the integer and categorical grid with the continuous
-// parameters at their best (where their terms are zero). Parameter order in x:
-// sorted names.
+// is found by enumerating the integer and categorical grid (the batch through the
+// shape of its term: BestOverBatches) with the continuous parameters at their best
+// (where their terms are zero). Parameter order in x: sorted names.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -16,6 +16,24 @@
 
 namespace knob_bench {
 namespace {
+
+// The least `loss(batch)` over the integer batches in [low, high] that `fits` (memory
+// grows with the batch, so those that fit are a prefix), for a loss convex in
+// log2(batch) with its minimum at `ideal`: the integers either side of `ideal`,
+// clamped to that prefix. INFINITY when none fits. Each optimum's enumeration uses
+// it in place of a scan over every batch, which cost 0.1-0.2 s at every load.
+template <class Fits, class Loss>
+double BestOverBatches(int low, int high, double ideal, Fits fits, Loss loss) {
+  if (!fits(low)) return INFINITY;
+  int largest = low;  // that fits
+  while (largest < high) {
+    int mid = largest + (high - largest + 1) / 2;
+    if (fits(mid)) largest = mid;
+    else high = mid - 1;
+  }
+  int below = static_cast<int>(std::floor(ideal));
+  return std::min(loss(std::clamp(below, low, largest)), loss(std::clamp(below + 1, low, largest)));
+}
 
 // ---- oom_mlp: batch, dropout, layers, lr, width -------------------------------
 // Memory in floats: activations grow with batch x width x layers, parameters with
@@ -45,8 +63,9 @@ double OomMlpOptimum() {
   double best = INFINITY;
   for (int layers = 1; layers <= 8; ++layers)
     for (int width = 16; width <= 2048; ++width)
-      for (int batch = 8; batch <= 1024 && MlpFits(batch, layers, width); ++batch)
-        best = std::min(best, MlpSizeLoss(batch, layers, width));
+      best = std::min(best, BestOverBatches(
+                                8, 1024, 128, [&](int batch) { return MlpFits(batch, layers, width); },
+                                [&](int batch) { return MlpSizeLoss(batch, layers, width); }));
   return best;
 }
 
@@ -93,8 +112,10 @@ double OomTransformerOptimum() {
     for (int precision = 0; precision < 3; ++precision)
       for (int layers = 2; layers <= 48; ++layers)
         for (int seq = 256; seq <= 4096; seq += 256)
-          for (int batch = 1; batch <= 512 && TransformerFits(batch, checkpointing, layers, precision, seq); ++batch)
-            best = std::min(best, TransformerSizeLoss(batch, checkpointing, layers, precision, seq));
+          best = std::min(best, BestOverBatches(
+                                    1, 512, 1048576.0 / seq,
+                                    [&](int batch) { return TransformerFits(batch, checkpointing, layers, precision, seq); },
+                                    [&](int batch) { return TransformerSizeLoss(batch, checkpointing, layers, precision, seq); }));
   return best;
 }
 
