@@ -1,13 +1,18 @@
 // knob's side of the TPE benchmarks (bench/tpe_quality.py and bench/tpe_speed.py
 // drive it and measure Optuna in the same run).
 //
-//   knob_tpe_bench quality SAMPLER_JSON SEEDS TRIALS [NAMES]
+//   knob_tpe_bench quality SAMPLER_JSON SEEDS TRIALS [NAMES [STARTS]]
 //                                                     -> one JSON line per (function, seed): the
 //                                                        best trial's true value, `repeats`
 //                                                        (asks of a point asked before) and
 //                                                        `picks` (auto's choices: asks by sampler);
 //                                                        NAMES (comma-separated) picks the functions,
-//                                                        else the original sixteen (no "family")
+//                                                        else the original sixteen (no "family");
+//                                                        STARTS, a file of JSON lines {"problem",
+//                                                        "seed", "starts"}, gives a study its first
+//                                                        trials (enqueued: internal values in the
+//                                                        order of the sorted names, null for an
+//                                                        inactive one), as another tool drew them
 //   knob_tpe_bench speed SAMPLER_JSON N REPS SPACE_JSON -> in-process ask latency at N trials
 //   knob_tpe_bench fill DB N SPACE_JSON                 -> a TPE study "s" in SQLite file DB
 //                                                          with N finished random trials
@@ -20,6 +25,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -60,7 +67,43 @@ FrozenTrial SuggestAll(Study& study, int number, const SearchSpace& space) {
   return study.Snapshot()->trials.at(number);
 }
 
-int Quality(const nlohmann::json& sampler, int seeds, int trials, const std::string& names) {
+// (problem, seed) -> the points a study of it starts from (StartsFile's lines).
+using Starts = std::map<std::pair<std::string, int>, nlohmann::json>;
+
+Starts ReadStarts(const std::string& path) {
+  Starts starts;
+  if (path.empty()) return starts;
+  std::ifstream in(path);
+  if (!in) {
+    std::fprintf(stderr, "cannot read %s\n", path.c_str());
+    std::exit(2);
+  }
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    auto r = nlohmann::json::parse(line);
+    starts[{r.at("problem").get<std::string>(), r.at("seed").get<int>()}] = r.at("starts");
+  }
+  return starts;
+}
+
+// Enqueues `points` (rows of internal values in `space`'s order, null where inactive).
+void EnqueueStarts(Study& study, const SearchSpace& space, const nlohmann::json& points) {
+  for (const auto& point : points) {
+    nlohmann::json params = nlohmann::json::object();
+    size_t k = 0;
+    for (const auto& [name, d] : space) {
+      const auto& v = point.at(k++);
+      if (!v.is_null()) params[name] = ToExternal(d, v.get<double>());
+    }
+    if (auto queued = study.Enqueue(params); !queued.ok()) {
+      std::fprintf(stderr, "%s\n", queued.error().message.c_str());
+      std::exit(2);
+    }
+  }
+}
+
+int Quality(const nlohmann::json& sampler, int seeds, int trials, const std::string& names,
+            const Starts& starts) {
   const bool define_by_run = sampler.value("define_by_run", false);
   for (int f = 0; f < knob_objective_count(); ++f) {
     auto info = nlohmann::json::parse(knob_objective_info(f));
@@ -87,6 +130,7 @@ int Quality(const nlohmann::json& sampler, int seeds, int trials, const std::str
         std::fprintf(stderr, "%s\n", study.error().message.c_str());
         return 2;
       }
+      if (auto it = starts.find({name, seed}); it != starts.end()) EnqueueStarts(*study, *space, it->second);
       double best_observed = INFINITY, best_true = INFINITY;
       std::set<std::vector<double>> seen;  // distinct points asked (a repeat of a point wastes a trial)
       int repeats = 0;
@@ -191,14 +235,15 @@ int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "fill" && argc == 5)
     return knob::Fill(argv[2], std::atoi(argv[3]), nlohmann::json::parse(argv[4]));
-  if (!((mode == "quality" && (argc == 5 || argc == 6)) || (mode == "speed" && argc == 6))) {
-    std::fprintf(stderr, "usage: knob_tpe_bench quality SAMPLER_JSON SEEDS TRIALS [NAMES]\n"
+  if (!((mode == "quality" && argc >= 5 && argc <= 7) || (mode == "speed" && argc == 6))) {
+    std::fprintf(stderr, "usage: knob_tpe_bench quality SAMPLER_JSON SEEDS TRIALS [NAMES [STARTS]]\n"
                          "       knob_tpe_bench speed SAMPLER_JSON N REPS SPACE_JSON\n"
                          "       knob_tpe_bench fill DB N SPACE_JSON\n");
     return 2;
   }
   auto sampler = nlohmann::json::parse(argv[2]);
   int a = std::atoi(argv[3]), b = std::atoi(argv[4]);
-  if (mode == "quality") return knob::Quality(sampler, a, b, argc == 6 ? argv[5] : "");
+  if (mode == "quality")
+    return knob::Quality(sampler, a, b, argc >= 6 ? argv[5] : "", knob::ReadStarts(argc == 7 ? argv[6] : ""));
   return knob::Speed(sampler, nlohmann::json::parse(argv[5]), a, b);
 }
