@@ -76,8 +76,12 @@ def peer_sampler(optuna, kind, seed):
     raise ValueError(kind)
 
 
+STARTS_RECORDED = 10  # the peers' first trials kept (their random startup), for bench/gp_paired.py
+
+
 def peer_run(job):
-    """One seeded Optuna study; returns (problem, seed, best true value, seconds)."""
+    """One seeded Optuna study; returns (problem, seed, best true value, seconds, its first
+    trials' internal values in sorted-name order, None where inactive)."""
     build, kind, index, seed, trials = job
     import optuna
     optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -89,6 +93,7 @@ def peer_run(job):
     for child, (parent, value) in info.get("conditional", {}).items():
         conditions[child] = {parent: value}
     best = [math.inf, math.inf]  # observed, true
+    starts = []
 
     def objective(trial):
         x = {}
@@ -101,6 +106,8 @@ def peer_run(job):
                 active = info["space"][parent]["choices"][int(x[parent])] == value
                 x[name] = suggest(trial, name, info["space"][name]) if active else math.nan
         arr = (ctypes.c_double * len(names))(*[x[n] for n in names])
+        if trial.number < STARTS_RECORDED:
+            starts.append([None if math.isnan(x[n]) else x[n] for n in names])
         observed = lib.knob_objective_eval(index, arr, len(names), seed * 100000 + trial.number)
         if observed < best[0]:
             best[0] = observed
@@ -110,14 +117,15 @@ def peer_run(job):
     start = time.time()
     study = optuna.create_study(sampler=peer_sampler(optuna, kind, seed))
     study.optimize(objective, n_trials=trials)
-    return info["name"], seed, best[1], time.time() - start
+    return info["name"], seed, best[1], time.time() - start, starts
 
 
 def worker_main(argv):
     """--worker JOBS_JSON: run peer jobs in this interpreter, one JSON line each."""
     for job in json.loads(argv[0]):
-        name, seed, best, seconds = peer_run(tuple(job))
-        print(json.dumps({"problem": name, "seed": seed, "best": best, "seconds": seconds}), flush=True)
+        name, seed, best, seconds, starts = peer_run(tuple(job))
+        print(json.dumps({"problem": name, "seed": seed, "best": best, "seconds": seconds, "starts": starts}),
+              flush=True)
 
 
 def peer_python(build):
@@ -133,15 +141,24 @@ def peer_python(build):
 
 def run_peers(build, kind, jobs, cache_dir, workers):
     """Results {problem: {seed: (best, seconds)}} of one peer, from the cache where known."""
+    records = peer_records(build, kind, jobs, cache_dir, workers)
+    return {p: {seed: (r["best"], r["seconds"]) for seed, r in by_seed.items()} for p, by_seed in records.items()}
+
+
+def peer_records(build, kind, jobs, cache_dir, workers, need=()):
+    """Records {problem: {seed: worker line}} of one peer, from the cache where it has
+    them with the keys `need` (run again where not)."""
     os.makedirs(cache_dir, exist_ok=True)
     results, todo = {}, []
     for job in jobs:
         _, _, index, seed, trials = job
         path = os.path.join(cache_dir, f"{kind}-{job[2]}-{seed}-{trials}.json")
+        r = None
         if os.path.exists(path):
             with open(path) as f:
                 r = json.load(f)
-            results.setdefault(r["problem"], {})[seed] = (r["best"], r["seconds"])
+        if r is not None and all(k in r for k in need):
+            results.setdefault(r["problem"], {})[seed] = r
         else:
             todo.append(job)
     if not todo:
@@ -150,15 +167,12 @@ def run_peers(build, kind, jobs, cache_dir, workers):
     chunks = [todo[i::workers] for i in range(workers)]
     procs = [subprocess.Popen([python, os.path.abspath(__file__), "--worker", json.dumps(chunk)],
                               stdout=subprocess.PIPE, text=True) for chunk in chunks if chunk]
-    index_of = {}
-    for job in todo:
-        index_of[(job[2], job[3])] = job
     _, infos = load_objectives(build)
     name_to_index = {info["name"]: i for i, info in enumerate(infos)}
     for proc in procs:
         for line in proc.stdout:
             r = json.loads(line)
-            results.setdefault(r["problem"], {})[r["seed"]] = (r["best"], r["seconds"])
+            results.setdefault(r["problem"], {})[r["seed"]] = r
             path = os.path.join(cache_dir, f"{kind}-{name_to_index[r['problem']]}-{r['seed']}-{todo[0][4]}.json")
             with open(path, "w") as f:
                 json.dump(r, f)
