@@ -2,7 +2,7 @@
 """knob's gp against Optuna 5.0's GPSampler, seed by seed, from the same first trials.
 
 Usage: bench/gp_paired.py BUILD_DIR [--seeds 12] [--trials 100] [--problems a,b,...]
-                                    [--sampler gp] [--tables DIR]
+                                    [--sampler gp|SAMPLER_JSON] [--tables DIR]
 
 On a multimodal function the median regret of a few seeds is decided as much by where
 a sampler's random first trials fell as by the sampler: which basin the model is handed
@@ -57,7 +57,8 @@ def main():
     parser.add_argument("--seeds", type=int, default=12)
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--problems", default=",".join(PROBLEMS))
-    parser.add_argument("--sampler", default="gp", help="knob's sampler (gp, auto, ...)")
+    parser.add_argument("--sampler", default="gp",
+                        help='knob\'s sampler: a name (gp, auto, ...) or its JSON ({"name":"gp","options":{...}})')
     parser.add_argument("--tables", default=os.path.join(HERE, "..", "..", "shared", "hpo-tables"))
     args = parser.parse_args()
     build = os.path.abspath(args.build)
@@ -72,8 +73,8 @@ def main():
     records = peer_records(build, "gp5", jobs, os.path.join(build, "sampler-bench-cache"),
                            max(1, os.cpu_count() or 1), need=("starts",))
 
-    sampler = {"name": args.sampler}
-    print(f"knob {args.sampler} against Optuna 5.0 GPSampler, {args.trials} trials, {args.seeds} seeds; "
+    sampler = json.loads(args.sampler) if args.sampler.startswith("{") else {"name": args.sampler}
+    print(f"knob {json.dumps(sampler)} against Optuna 5.0 GPSampler, {args.trials} trials, {args.seeds} seeds; "
           f"median regret; seeds where knob ends better/equal/worse from the same start")
     print(f"{'problem':26} {'o5 gp':>10} {'same start':>10} {'own start':>10}  better/equal/worse  sign p")
     totals = [0, 0, 0]
