@@ -21,12 +21,11 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 
 from bench_common import load_objectives
-from sampler_quality import peer_records
+from sampler_quality import collect_knob, peer_records, run_knob
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # A problem of each kind of space: continuous (smooth, multimodal, BBOB), ints,
@@ -42,13 +41,6 @@ def sign_test(better, worse):
     if n == 0:
         return 1.0
     return min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n)
-
-
-def knob_bests(build, sampler, seeds, trials, name, starts_file=None):
-    argv = [os.path.join(build, "bench", "knob_tpe_bench"), "quality", json.dumps(sampler), str(seeds), str(trials),
-            name] + ([starts_file] if starts_file else [])
-    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
-    return {r["seed"]: r["best"] for r in map(json.loads, out.splitlines())}
 
 
 def main():
@@ -84,8 +76,9 @@ def main():
             for seed, r in records[name].items():
                 starts.write(json.dumps({"problem": name, "seed": seed, "starts": r["starts"]}) + "\n")
             starts.flush()
-            same = knob_bests(build, sampler, args.seeds, args.trials, name, starts.name)
-        own = knob_bests(build, sampler, args.seeds, args.trials, name)
+            same_proc = run_knob(build, sampler, args.seeds, args.trials, [name], starts.name)
+            own_proc = run_knob(build, sampler, args.seeds, args.trials, [name])
+            same, own = collect_knob(same_proc)[name], collect_knob(own_proc)[name]  # best per seed, in order
         seeds = sorted(records[name])
         theirs = [records[name][s]["best"] - optimum for s in seeds]
         ours = [same[s] - optimum for s in seeds]

@@ -181,9 +181,11 @@ def peer_records(build, kind, jobs, cache_dir, workers, need=()):
     return results
 
 
-def run_knob(build, sampler, seeds, trials, names):
+def run_knob(build, sampler, seeds, trials, names, starts_file=None):
+    """Starts knob_tpe_bench quality (its studies from starts_file's first trials, if given)."""
     proc = subprocess.Popen([os.path.join(build, "bench", "knob_tpe_bench"), "quality", json.dumps(sampler),
-                             str(seeds), str(trials), ",".join(names)], stdout=subprocess.PIPE, text=True)
+                             str(seeds), str(trials), ",".join(names)] + ([starts_file] if starts_file else []),
+                            stdout=subprocess.PIPE, text=True)
     return proc
 
 
