@@ -67,7 +67,7 @@ FrozenTrial SuggestAll(Study& study, int number, const SearchSpace& space) {
   return study.Snapshot()->trials.at(number);
 }
 
-// (problem, seed) -> the points a study of it starts from (StartsFile's lines).
+// (problem, seed) -> the points a study of it starts from (the STARTS file's lines).
 using Starts = std::map<std::pair<std::string, int>, nlohmann::json>;
 
 Starts ReadStarts(const std::string& path) {
