@@ -12,10 +12,7 @@
 
 #include "objective_set.h"
 
-namespace {
-
-using knob_bench::Idx;
-using knob_bench::Objective;
+namespace knob_bench {
 
 double Branin(double x1, double x2) {
   const double pi = M_PI;
@@ -45,6 +42,15 @@ double Hartmann(const double* x, int d) {
   }
   return -sum;
 }
+
+}  // namespace knob_bench
+
+namespace {
+
+using knob_bench::Branin;
+using knob_bench::Hartmann;
+using knob_bench::Idx;
+using knob_bench::Objective;
 
 double Ackley(const double* x, int d) {
   double s1 = 0, s2 = 0;
@@ -238,7 +244,8 @@ const std::vector<Objective>& Objectives() {
     auto loaded = knob_bench::TableObjectives(tables ? tables : "");
     objectives.insert(objectives.end(), loaded.begin(), loaded.end());
     // After the tables, newest last: peers' caches name problems by index.
-    for (auto set : {knob_bench::DivergentObjectives(), knob_bench::MemoryObjectives()})
+    for (auto set : {knob_bench::DivergentObjectives(), knob_bench::MemoryObjectives(),
+                     knob_bench::SparseObjectives()})
       objectives.insert(objectives.end(), set.begin(), set.end());
     return objectives;
   }();
