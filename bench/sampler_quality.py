@@ -310,7 +310,8 @@ def main():
             if kind in peers and name in peers[kind]:
                 regret[label] = statistics.median(b for b, _ in peers[kind][name].values()) - optimum
         floor = max(SOLVED_SHARE * regret.get("knob random", 0), 1e-12)
-        ratio = lambda a, b: max(regret[a], floor) / max(regret[b], floor)
+        # NaN where a peer was left out (`--peers`)
+        ratio = lambda a, b: max(regret[a], floor) / max(regret[b], floor) if b in regret else math.nan
         conditional = "conditional" in info or any("when" in spec for spec in info["space"].values())
         row = {"problem": name, "family": fam, "regret": regret, "conditional": conditional}
         line = f"{name:26} {fam:11} " + " ".join(f"{regret.get(c, float('nan')):10.4g}" for c in columns)
