@@ -241,7 +241,18 @@ int main(int argc, char** argv) {
                          "       knob_tpe_bench fill DB N SPACE_JSON\n");
     return 2;
   }
-  auto sampler = nlohmann::json::parse(argv[2]);
+  auto sampler = nlohmann::json::parse(argv[2], nullptr, /*allow_exceptions=*/false);
+  if (!sampler.is_object() || !sampler.contains("name") || !sampler["name"].is_string()) {
+    std::fprintf(stderr, "knob_tpe_bench: SAMPLER_JSON must be an object like {\"name\": \"tpe\", \"options\": {...}}\n");
+    return 2;
+  }
+  // A sampler's options go under "options"; any other key would be dropped unseen.
+  for (const auto& [key, value] : sampler.items())
+    if (key != "name" && key != "options") {
+      std::fprintf(stderr, "knob_tpe_bench: SAMPLER_JSON key '%s' is not name or options (options go under \"options\")\n",
+                   key.c_str());
+      return 2;
+    }
   int a = std::atoi(argv[3]), b = std::atoi(argv[4]);
   if (mode == "quality")
     return knob::Quality(sampler, a, b, argc >= 6 ? argv[5] : "", knob::ReadStarts(argc == 7 ? argv[6] : ""));
