@@ -248,8 +248,10 @@ int main(int argc, char** argv) {
   }
   // A sampler's options go under "options"; any other key would be dropped unseen.
   for (const auto& [key, value] : sampler.items())
-    if (key != "name" && key != "options") {
-      std::fprintf(stderr, "knob_tpe_bench: SAMPLER_JSON key '%s' is not name or options (options go under \"options\")\n",
+    if (key != "name" && key != "options" && key != "define_by_run") {
+      std::fprintf(stderr,
+                   "knob_tpe_bench: SAMPLER_JSON key '%s' is not name, options or define_by_run "
+                   "(a sampler's options go under \"options\")\n",
                    key.c_str());
       return 2;
     }
