@@ -11,6 +11,7 @@ if [ $# -gt 0 ]; then
   scripts/sanitized_build.sh knob_tests   # with knob and the scripted trainer it drives
 else
   scripts/sanitized_build.sh all
+  scripts/python_peers.sh build-san/py-peers   # transformers from PyPI, for the HF Trainer tests
 fi
 # The tests' trainers crash on purpose (SIGSEGV, SIGABRT) and must die by those
 # signals, as they would unsanitized: ASan leaves those signals alone.

@@ -3,7 +3,7 @@
 (tests/tools/hf_search_trainer.py: a real transformers.Trainer, Optuna-style hp_space).
 
 Usage: hf_search_test.py PATH/TO/knob PATH/TO/VENV_PYTHON
-Exits 77 (skipped) when that Python has no transformers (scripts/python_peers.sh).
+Exits 77 (skipped) when that Python is missing or has no transformers (scripts/python_peers.sh).
 Checks: each trial is one training run with the hp_space's suggestions (stored with
 their distributions), every evaluation's objective is reported at its global step
 and the trial's value is the last one (as the Trainer's own search returns), one
@@ -19,7 +19,8 @@ import sys
 import tempfile
 
 KNOB, PYTHON = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-if subprocess.run([PYTHON, "-c", "import transformers, accelerate"], capture_output=True).returncode != 0:
+if not os.access(PYTHON, os.X_OK) or subprocess.run([PYTHON, "-c", "import transformers, accelerate"],
+                                                     capture_output=True).returncode != 0:
     print("SKIP: no transformers in %s (scripts/python_peers.sh installs it)" % PYTHON)
     sys.exit(77)
 

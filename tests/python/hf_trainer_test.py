@@ -2,7 +2,7 @@
 """A real transformers.Trainer under `knob run` with knob.hf (tests/tools/hf_tiny_trainer.py).
 
 Usage: hf_trainer_test.py PATH/TO/knob PATH/TO/VENV_PYTHON
-Exits 77 (skipped) when that Python has no transformers (scripts/python_peers.sh).
+Exits 77 (skipped) when that Python is missing or has no transformers (scripts/python_peers.sh).
 Checks: evaluations are reported at global steps, the study learns, a trial that
 dies after its epoch-2 checkpoint is retried and resumes there (the retry trains
 only the remaining epochs and ends at the full step count).
@@ -16,7 +16,8 @@ import sys
 import tempfile
 
 KNOB, PYTHON = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-if subprocess.run([PYTHON, "-c", "import transformers, accelerate"], capture_output=True).returncode != 0:
+if not os.access(PYTHON, os.X_OK) or subprocess.run([PYTHON, "-c", "import transformers, accelerate"],
+                                                     capture_output=True).returncode != 0:
     print("SKIP: no transformers in %s (scripts/python_peers.sh installs it)" % PYTHON)
     sys.exit(77)
 
