@@ -15,11 +15,11 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hf_peers  # noqa: E402
+
 KNOB, PYTHON = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-if not os.access(PYTHON, os.X_OK) or subprocess.run([PYTHON, "-c", "import transformers, accelerate"],
-                                                     capture_output=True).returncode != 0:
-    print("SKIP: no transformers in %s (scripts/python_peers.sh installs it)" % PYTHON)
-    sys.exit(77)
+hf_peers.skip_without_transformers(PYTHON)
 
 folder = tempfile.mkdtemp(prefix="knob-hf-")
 for script in ("hf_tiny_trainer.py", "hf_tiny_task.py"):
