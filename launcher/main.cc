@@ -74,6 +74,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  } catch (const std::exception& e) {
+    // Input is checked where it is read and errors are values; an exception reaching
+    // here is a bug. One line and exit 1 rather than an abort and a core file.
+    std::fprintf(stderr, "knob: internal error (a bug in knob, please report it): %s\n",
+                 PrintableMessage(e.what()).c_str());
+    return 1;
   }
   if (!status.ok()) {
     std::fprintf(stderr, "knob: %s\n", PrintableMessage(status.error().message).c_str());

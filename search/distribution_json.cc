@@ -131,34 +131,37 @@ Result<Distribution> ParseOptunaJson(const std::string& name, const std::string&
   if (j.is_discarded() || !j.is_object())
     return Error::BadInput("parameter '" + name + "': unreadable distribution_json " + text);
   if (j.contains("type")) return ParseDistribution(name, j);
-  std::string cls = j.value("name", "");
-  json a = j.value("attributes", json::object());
-  Distribution d;
+  // Optuna's form, its legacy classes included, made knob's and read (and checked) as one.
+  std::string cls = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>() : "";
+  json a = j.contains("attributes") ? j["attributes"] : json::object();
+  if (!a.is_object()) return Error::BadInput("parameter '" + name + "': unreadable distribution_json " + text);
+  json spec = json::object();
+  auto copy = [&](const char* from, const char* to) {
+    if (a.contains(from) && !a[from].is_null()) spec[to] = a[from];
+  };
   if (cls == "FloatDistribution" || cls == "UniformDistribution" ||
       cls == "LogUniformDistribution" || cls == "DiscreteUniformDistribution") {
-    FloatDistribution f;
-    f.low = a.value("low", 0.0);
-    f.high = a.value("high", 0.0);
-    f.log = cls == "LogUniformDistribution" || (a.contains("log") && a["log"] == true);
-    if (a.contains("step") && a["step"].is_number()) f.step = a["step"].get<double>();
-    if (a.contains("q") && a["q"].is_number()) f.step = a["q"].get<double>();
-    d = f;
+    spec["type"] = "float";
   } else if (cls == "IntDistribution" || cls == "IntUniformDistribution" ||
              cls == "IntLogUniformDistribution") {
-    IntDistribution i;
-    i.low = a.value("low", int64_t{0});
-    i.high = a.value("high", int64_t{0});
-    i.log = cls == "IntLogUniformDistribution" || (a.contains("log") && a["log"] == true);
-    if (a.contains("step") && a["step"].is_number()) i.step = a["step"].get<int64_t>();
-    d = i;
+    spec["type"] = "int";
   } else if (cls == "CategoricalDistribution") {
-    CategoricalDistribution c;
-    if (a.contains("choices") && a["choices"].is_array()) c.choices = Choices(std::vector<json>(a["choices"].begin(), a["choices"].end()));
-    d = c;
+    spec["type"] = "categorical";
+    copy("choices", "choices");
+    return ParseDistribution(name, spec);
   } else {
     return Error::BadInput("parameter '" + name + "': unknown distribution class '" + cls + "'");
   }
-  return d;
+  copy("low", "low");
+  copy("high", "high");
+  copy("log", "log");
+  copy("step", "step");
+  copy("q", "step");
+  if (cls == "LogUniformDistribution" || cls == "IntLogUniformDistribution") {
+    spec["log"] = true;
+    if (cls == "IntLogUniformDistribution") spec.erase("step");  // Optuna's legacy class kept a step of 1
+  }
+  return ParseDistribution(name, spec);
 }
 
 }  // namespace knob

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/json_field.h"
 #include "base/json_text.h"
 #include "search/distribution_json.h"
 #include "search/pareto.h"
@@ -75,7 +76,7 @@ Result<Study> Study::Open(Storage& storage, const std::string& name) {
   // A study Optuna made with several objectives: NSGA-II, as Optuna 3.1's default there.
   if (study.objectives() > 1) study.sampler_.name = "nsga2";
   if (auto it = attrs.find(kSamplerAttr); it != attrs.end() && it->is_object()) {
-    study.sampler_.name = it->value("name", "tpe");
+    study.sampler_.name = FieldOr<std::string>(*it, "name", "tpe");
     study.sampler_.options = it->value("options", nlohmann::json::object());
   }
   if (auto it = attrs.find(kPrunerAttr); it != attrs.end())
@@ -288,7 +289,7 @@ Result<std::optional<int>> Study::Retry(const FrozenTrial& failed, int max_retri
   history.push_back(failed.number);
   if (!always && static_cast<int>(history.size()) > max_retries) return std::optional<int>();
   nlohmann::json attrs = {{"fixed_params", failed.ParamsJson()},
-                          {"failed_trial", failed.system_attrs.value("failed_trial", failed.number)},
+                          {"failed_trial", FieldOr<int>(failed.system_attrs, "failed_trial", failed.number)},
                           {"retry_history", history}};
   nlohmann::json user_attrs = failed.user_attrs;
   KNOB_ASSIGN_OR_RETURN(int number, storage_->CreateWaitingTrial(record_.study_id, user_attrs, attrs));

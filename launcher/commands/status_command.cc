@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "base/clock.h"
+#include "base/json_field.h"
 #include "base/json_text.h"
 #include "launcher/commands/command_support.h"
 #include "launcher/commands/commands.h"
@@ -58,8 +59,8 @@ Json StudyStatus(const StudyRecord& record, const std::string& sampler_name, con
   status["direction"] = DirectionsText(record.directions);
   status["n_trials"] = nullptr;
   if (auto f = record.system_attrs.find(kStoredStudyFileAttr); f != record.system_attrs.end()) {
-    auto n = f->value("document", nlohmann::json::object()).value("n_trials", nlohmann::json());
-    if (n.is_number_integer()) status["n_trials"] = n.get<int>();
+    const bool has_document = f->is_object() && f->contains("document");
+    if (int n = has_document ? FieldOr<int>(f->at("document"), "n_trials", -1) : -1; n >= 0) status["n_trials"] = n;
   }
   Json counts;
   for (auto state : {TrialState::kComplete, TrialState::kPruned, TrialState::kFail, TrialState::kRunning,
@@ -78,7 +79,7 @@ Json StudyStatus(const StudyRecord& record, const std::string& sampler_name, con
       worker = id.host + ":" + std::to_string(id.pid) + (dead ? " (dead)" : "");
       Json& entry = workers[worker];
       entry["worker"] = worker;
-      entry["slots"] = w->value("slots", 0);
+      entry["slots"] = FieldOr<int>(*w, "slots", 0);
       entry["busy"] = entry.value("busy", 0) + 1;
       if (auto age = heartbeat_ages.find(t.number); age != heartbeat_ages.end()) {
         double seconds = std::round(age->second * 10) / 10;

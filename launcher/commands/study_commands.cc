@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "base/input_reader.h"
+#include "base/json_field.h"
 #include "launcher/commands/command_support.h"
 #include "launcher/commands/commands.h"
 #include "launcher/run/trial_folders.h"
@@ -93,7 +94,7 @@ Status RunStudies(const StudiesOptions& o) {
     row["n_trials"] = snapshot.trials.size();
     if (snapshot.IsMultiObjective()) row["best_value"] = std::to_string(ParetoFront(snapshot).size()) + " on the front";
     else row["best_value"] = best ? nlohmann::ordered_json(*best->value) : nlohmann::ordered_json();
-    row["sampler"] = sampler != record.system_attrs.end() ? sampler->value("name", "") : "";
+    row["sampler"] = sampler != record.system_attrs.end() ? FieldOr<std::string>(*sampler, "name", "") : "";
     row["datetime_start"] = start.substr(0, 19);
     rows.push_back(row);
   }

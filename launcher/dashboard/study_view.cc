@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "base/input_reader.h"
+#include "base/json_field.h"
 #include "launcher/commands/command_support.h"
 #include "launcher/run/slots.h"
 #include "search/distribution_json.h"
@@ -40,9 +41,9 @@ Json WebValue(const Json& value) {
 std::string WorkerLabelOf(const FrozenTrial& t) {
   auto w = t.system_attrs.find("knob:worker");
   if (w == t.system_attrs.end() || !w->is_object()) return "";
-  std::string host = w->value("host", std::string());
-  auto pid = w->value("pid", Json());
-  return host + (pid.is_number_integer() ? ":" + std::to_string(pid.get<int64_t>()) : "");
+  std::string host = FieldOr<std::string>(*w, "host", "");
+  auto pid = FieldOr<int64_t>(*w, "pid", -1);
+  return host + (pid >= 0 ? ":" + std::to_string(pid) : "");
 }
 
 Json CompactTrial(const FrozenTrial& t) {

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/json_field.h"
+
 namespace knob {
 namespace {
 
@@ -52,11 +54,11 @@ WorkerIdentity WorkerIdentity::Self() {
 WorkerIdentity WorkerIdentity::FromJson(const nlohmann::json& json) {
   WorkerIdentity w;
   if (!json.is_object()) return w;
-  w.host = json.value("host", "");
-  w.boot_id = json.value("boot", "");
-  w.pid_namespace = json.value("pidns", "");
-  w.pid = json.value("pid", 0);
-  w.start_ticks = json.value("start", 0ULL);
+  w.host = FieldOr<std::string>(json, "host", "");
+  w.boot_id = FieldOr<std::string>(json, "boot", "");
+  w.pid_namespace = FieldOr<std::string>(json, "pidns", "");
+  w.pid = FieldOr<int>(json, "pid", 0);
+  w.start_ticks = FieldOr<unsigned long long>(json, "start", 0ULL);
   return w;
 }
 

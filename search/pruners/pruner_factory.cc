@@ -1,5 +1,6 @@
 #include "search/pruners/pruner_factory.h"
 
+#include "base/json_field.h"
 #include "base/json_text.h"
 #include "search/option_reader.h"
 #include "search/pruners/hyperband_pruner.h"
@@ -118,7 +119,7 @@ Result<PrunerSpec> ParsePrunerSpec(const nlohmann::json& flat) {
 PrunerSpec PrunerSpecFromStored(const nlohmann::json& stored) {
   PrunerSpec spec;
   if (!stored.is_object()) return spec;
-  spec.name = stored.value("name", spec.name);
+  spec.name = FieldOr<std::string>(stored, "name", spec.name);
   spec.options = stored.value("options", nlohmann::json::object());
   return spec;
 }

@@ -114,4 +114,34 @@ TEST_CASE("Optuna's distribution_json round-trips and legacy names read") {
   CHECK_FALSE(ParseOptunaJson("p", "not json").ok());
 }
 
+TEST_CASE("a distribution_json another program wrote wrongly is refused, never thrown or taken") {
+  // Mistyped fields, impossible ranges, a class name that is not a string: each an
+  // error value (the storage then leaves that parameter out), none an exception.
+  const char* bad[] = {
+      R"({"name": "FloatDistribution", "attributes": {"low": "0", "high": 1}})",
+      R"({"name": "FloatDistribution", "attributes": {"low": 0}})",
+      R"({"name": "FloatDistribution", "attributes": [0, 1]})",
+      R"({"name": 7, "attributes": {"low": 0, "high": 1}})",
+      R"({"name": "FloatDistribution", "attributes": {"low": 2, "high": 1}})",
+      R"({"name": "FloatDistribution", "attributes": {"low": 0, "high": 1, "log": "yes"}})",
+      R"({"name": "FloatDistribution", "attributes": {"low": 0, "high": 1, "log": true}})",
+      R"({"name": "IntDistribution", "attributes": {"low": 0.5, "high": 3}})",
+      R"({"name": "IntDistribution", "attributes": {"low": 0, "high": 1e300}})",
+      R"({"name": "IntDistribution", "attributes": {"low": 0, "high": 10, "step": 1e300}})",
+      R"({"name": "IntDistribution", "attributes": {"low": 0, "high": 18446744073709551615}})",
+      R"({"name": "CategoricalDistribution", "attributes": {"choices": "ab"}})",
+      R"({"name": "CategoricalDistribution", "attributes": {"choices": []}})",
+      R"({"name": "CategoricalDistribution"})",
+  };
+  for (const char* text : bad) {
+    CAPTURE(text);
+    Result<Distribution> parsed = Error::BadInput("");
+    CHECK_NOTHROW(parsed = ParseOptunaJson("p", text));
+    CHECK_FALSE(parsed.ok());
+  }
+  auto float_with_null_step = ParseOptunaJson("p", R"({"name": "FloatDistribution", "attributes": {"low": 0, "high": 1, "step": null, "log": false}})");
+  REQUIRE(float_with_null_step.ok());
+  CHECK(*float_with_null_step == Distribution(FloatDistribution{0, 1, false, std::nullopt}));
+}
+
 }  // namespace knob
