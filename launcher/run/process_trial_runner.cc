@@ -54,6 +54,7 @@ struct ProcessTrialRunner::Worker {
   double stop_grace_seconds = 10;
   bool may_serve = false;  // knob lets it take more trials (trainer.reuse)
   bool serves = false;     // and it offered to, in its hello
+  bool prunes_itself = false;  // its hello: it decides whether a prune decision ends its trial
   int served = 0;          // trials it ended
   int max_trials = 0;      // then it is replaced (0: never)
   asio::posix::stream_descriptor channel;
@@ -346,6 +347,7 @@ void ProcessTrialRunner::HandleLine(const WorkerPtr& w, const std::string& line)
   }
   if (message->type == TrainerMessage::Type::kHello) {
     w->serves = message->serves && w->may_serve;
+    w->prunes_itself = message->prunes_itself;
     return;
   }
   if (!t) {
@@ -434,7 +436,9 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
     return;
   }
   Send(w, DecisionLine(*prune));
-  if (*prune && !end.pruned) {
+  // One that prunes itself (an Optuna objective: should_prune() is advice) ends
+  // PRUNED by saying so; one that goes on and returns a value is COMPLETE with it.
+  if (*prune && !end.pruned && !w->prunes_itself) {
     end.pruned = true;
     // It should stop by itself now; if it does not, it is stopped.
     t->stop_timer.expires_after(Seconds(t->launch.stop_grace_seconds));

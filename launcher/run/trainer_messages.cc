@@ -31,11 +31,18 @@ Result<TrainerMessage> ParseTrainerMessage(const std::string& line, const std::s
     *out = json[key].get<std::string>();
     return {};
   };
+  auto flag = [&](const char* key, bool* out) -> Status {  // absent: false
+    if (!json.contains(key)) return {};
+    if (!json[key].is_boolean())
+      return Error::BadInput("trainer " + type + ": \"" + key + "\" must be true or false: " + PrintableExcerpt(line));
+    *out = json[key].get<bool>();
+    return {};
+  };
   if (type == "report") {
     message.type = Type::kReport;
   } else if (type == "result") {
     message.type = Type::kResult;
-    message.pruned = json.value("pruned", false) == true;
+    KNOB_RETURN_IF_ERROR(flag("pruned", &message.pruned));
   } else if (type == "hello") {
     message.type = Type::kHello;
     if (!json.contains("protocol") || !json["protocol"].is_number_integer())
@@ -43,7 +50,8 @@ Result<TrainerMessage> ParseTrainerMessage(const std::string& line, const std::s
     if (json["protocol"].get<int64_t>() > kProtocolVersion || json["protocol"].get<int64_t>() < 1)
       return Error::BadInput("trainer hello: protocol " + DumpJson(json["protocol"]) + " is not one knob speaks (1 to " +
                              std::to_string(kProtocolVersion) + ")");
-    message.serves = json.value("serves", false) == true;
+    KNOB_RETURN_IF_ERROR(flag("serves", &message.serves));
+    KNOB_RETURN_IF_ERROR(flag("prunes_itself", &message.prunes_itself));
     return message;
   } else if (type == "suggest") {
     message.type = Type::kSuggest;

@@ -26,7 +26,7 @@ inline constexpr int kProtocolVersion = 3;
 
 struct TrainerMessage {
   enum class Type {
-    kHello,     // {"type":"hello","protocol":3,"serves":true}: not answered
+    kHello,     // {"type":"hello","protocol":3,"serves":true,"prunes_itself":true}: not answered
     kReport,    // answered by a decision
     kSuggest,   // {"type":"suggest","name":N,"distribution":{...}}: answered by a param
     kUserAttr,  // {"type":"user_attr","key":K,"value":V}: answered by ok
@@ -39,6 +39,7 @@ struct TrainerMessage {
   std::optional<double> value;  // "value", else metrics[metric]; may be NaN
   nlohmann::json metrics = nlohmann::json::object();
   bool serves = false;          // hello: it takes more trials after its result
+  bool prunes_itself = false;   // hello: a prune decision is advice; it ends PRUNED only by saying so
   bool pruned = false;          // result: the trainer pruned itself (Optuna's TrialPruned)
   std::vector<double> values;   // result: "values", one per objective (value is the first)
   std::optional<std::vector<double>> constraints;  // result: "constraints" (<= 0 is feasible)

@@ -77,10 +77,28 @@ def _run_trial(objective, trial):
     return "fail" if any(math.isnan(v) for v in values) else "complete"
 
 
+def _flush_output():
+    """Flushes stdout and stderr; one an objective closed (or whose descriptor it
+    closed) is opened again on its descriptor, so the next trial can write."""
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        stream = getattr(sys, name)
+        try:
+            stream.flush()
+            continue
+        except (ValueError, OSError):
+            pass
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, fd)
+            os.close(null)
+        setattr(sys, name, open(fd, "w", buffering=1, closefd=False))
+
+
 def _switch_to(task):
     """Makes this process look like a fresh trainer of `task`: its log, folder and environment."""
-    sys.stdout.flush()
-    sys.stderr.flush()
+    _flush_output()
     if task.get("log"):
         fd = os.open(task["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         os.dup2(fd, 1)
@@ -108,8 +126,9 @@ def _next_task():
 
 def _serve(objective):
     serves = os.environ.get("KNOB_REUSE") == "1"
-    if serves:
-        _channel.send({"type": "hello", "protocol": _channel.PROTOCOL, "serves": True})
+    # prunes_itself: as in Optuna, a prune decision is what should_prune() answers,
+    # and the trial is PRUNED only if the objective raises TrialPruned.
+    _channel.send({"type": "hello", "protocol": _channel.PROTOCOL, "serves": serves, "prunes_itself": True})
     task = {"number": int(os.environ.get("KNOB_TRIAL_NUMBER", "0")), "params": protocol.params()}
     ended = None
     while task is not None:
@@ -117,8 +136,7 @@ def _serve(objective):
             print("knob: trial %d began %.2f ms after this worker's last trial ended"
                   % (task["number"], (time.monotonic() - ended) * 1000), file=sys.stderr, flush=True)
         state = _run_trial(objective, Trial(task["number"], task["params"]))
-        sys.stdout.flush()
-        sys.stderr.flush()
+        _flush_output()
         if not serves:
             return 1 if state == "fail" else 0
         ended = time.monotonic()

@@ -106,6 +106,7 @@ class Trial:
         self._distributions = {}
         self._user_attrs = {}
         self._prune = False
+        self._reported_steps = set()
         self._datetime_start = datetime.datetime.now()
 
     # --- what the trial is
@@ -174,7 +175,23 @@ class Trial:
 
     # --- intermediate values and pruning
     def report(self, value, step):
-        """Optuna's order: the value, then the step."""
+        """Optuna's order and rules: the value (anything float() takes), then the step
+        (an int >= 0); a step reported before is ignored with a warning, its first
+        value kept."""
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise TypeError("The `value` argument is of type '%s' but supposed to be a float." % type(value)) from None
+        try:
+            step = int(step)
+        except (TypeError, ValueError):
+            raise TypeError("The `step` argument is of type '%s' but supposed to be an int." % type(step)) from None
+        if step < 0:
+            raise ValueError("`step=%d` must be non-negative." % step)
+        if step in self._reported_steps:
+            warnings.warn("The reported value is ignored because this `step=%d` is already reported." % step)
+            return
+        self._reported_steps.add(step)
         self._prune = protocol.report(step, value)
 
     def should_prune(self):

@@ -66,7 +66,7 @@ int StartTwoSlotRun(const TempDir& dir, const std::string& name, const std::stri
 TEST_CASE("run: hostile trainers fail only their own trials, each with its cause; knob keeps its pace") {
   TempDir dir;
   const std::vector<std::string> modes = {"bigvalue", "bigreport", "deep", "longline", "flood",
-                                          "badreport", "daemon", "hang"};
+                                          "badreport", "mistyped", "daemon", "hang"};
   std::string choices;
   for (const auto& m : modes) choices += ", \"" + m + "\"";
   const std::string space = R"({"mode": {"type": "categorical", "choices": ["value")" + choices + "]}, "
@@ -95,6 +95,7 @@ TEST_CASE("run: hostile trainers fail only their own trials, each with its cause
       {"deep", "nested deeper than 100 levels"},
       {"longline", "bytes without a newline on the control channel"},
       {"flood", "flooded the control channel"},
+      {"mistyped", R"(it refused: trainer result: "pruned" must be true or false)"},
       {"hang", "timed out after 3.0s"}};
   std::map<std::string, int> runs;
   for (const auto& t : s.trials) {

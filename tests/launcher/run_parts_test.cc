@@ -43,7 +43,18 @@ TEST_CASE("trainer messages, protocol 2: hello, suggest, user_attr, fail, a self
   REQUIRE(hello.ok());
   CHECK(hello->type == TrainerMessage::Type::kHello);
   CHECK(hello->serves);
+  CHECK_FALSE(hello->prunes_itself);
   CHECK_FALSE(ParseTrainerMessage(R"({"type":"hello","protocol":1})", "")->serves);
+  auto optuna_like = ParseTrainerMessage(R"({"type":"hello","protocol":3,"serves":false,"prunes_itself":true})", "");
+  REQUIRE(optuna_like.ok());
+  CHECK(optuna_like->prunes_itself);
+  CHECK_FALSE(optuna_like->serves);
+  CHECK(ParseTrainerMessage(R"({"type":"hello","protocol":3,"prunes_itself":"yes"})", "").error().message ==
+        R"(trainer hello: "prunes_itself" must be true or false: {"type":"hello","protocol":3,"prunes_itself":"yes"})");
+  CHECK(ParseTrainerMessage(R"({"type":"hello","protocol":3,"serves":1})", "").error().message ==
+        R"(trainer hello: "serves" must be true or false: {"type":"hello","protocol":3,"serves":1})");
+  CHECK(ParseTrainerMessage(R"({"type":"result","value":1,"pruned":"yes"})", "").error().message ==
+        R"(trainer result: "pruned" must be true or false: {"type":"result","value":1,"pruned":"yes"})");
   CHECK(ParseTrainerMessage(R"({"type":"hello"})", "").error().message ==
         R"(trainer hello: "protocol" must be an integer: {"type":"hello"})");
   CHECK(ParseTrainerMessage(R"({"type":"hello","protocol":4})", "").error().message ==

@@ -14,6 +14,8 @@
 //   longline   300 MB without a newline;  flood  reports without reading answers
 //   badreport  reports knob must refuse (negative, fractional and string steps, no
 //              value): each must be answered (exit 9 when one is not, in 10 s)
+//   mistyped   a hello whose "serves" is a string (must be answered with an error),
+//              then a result whose "pruned" is one (refused: the trial FAILs)
 //   daemon     leaves a process in a session of its own, with an empty environment
 //              (its pid in daemon.pid), then sends a result
 //   chaos      one of the modes above, or value, drawn from the trial number
@@ -125,7 +127,7 @@ int main(int argc, char** argv) {
   if (mode == "chaos") {
     // One trainer in five misbehaves, in every way the tests know.
     static const char* kModes[] = {"abort", "segv", "nan", "novalue", "exit", "hang", "hang_hard", "bigvalue",
-                                   "bigreport", "deep", "longline", "flood", "badreport", "daemon"};
+                                   "bigreport", "deep", "longline", "flood", "badreport", "mistyped", "daemon"};
     const char* number = std::getenv("KNOB_TRIAL_NUMBER");
     unsigned long long h = (number ? std::strtoull(number, nullptr, 10) : 0) * 0x9E3779B97F4A7C15ull;
     h ^= h >> 29;
@@ -169,6 +171,13 @@ int main(int argc, char** argv) {
       if (!answer.is_object() || answer.value("type", "") != "error") return 9;
     }
     SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}}.dump());
+    return 0;
+  }
+  if (mode == "mistyped") {
+    SendLine(fd, R"({"type": "hello", "protocol": 3, "serves": "yes"})");
+    auto answer = nlohmann::json::parse(ReadLineWithin10s(fd), nullptr, false);
+    if (!answer.is_object() || answer.value("type", "") != "error") return 9;
+    SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}, {"pruned", "yes"}}.dump());
     return 0;
   }
   if (mode == "daemon") {
