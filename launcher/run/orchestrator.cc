@@ -79,7 +79,8 @@ class Orchestrator : public TrialRunnerEvents {
   // Timeout, Ctrl-C, a fatal error or too many failures: no new trials, whatever the budget.
   bool Stopping() const;
   bool MayStart() const;
-  bool BudgetHeldElsewhere();
+  // The trials running elsewhere when they hold the rest of the budget (else none).
+  std::vector<int> BudgetHeldElsewhere();
   void StartTrial(const Slot& slot);
   Result<LaunchSpec> MakeLaunchSpec(const ActiveTrial& t, const Slot& slot);
   // Checkpoints: kept, or removed once a trial is done (checkpoints.keep).
@@ -124,6 +125,7 @@ class Orchestrator : public TrialRunnerEvents {
   // The budget is held by trials running elsewhere: wait for them to finish (or
   // to be failed as stale, freeing their place) before deciding the study is done.
   bool waiting_for_others_ = false;
+  std::vector<int> announced_waiting_;  // the trials the last "waiting for" line named
   bool past_deadline_ = false;
   bool quit_ = false;
   int interrupts_ = 0;
@@ -236,16 +238,17 @@ Status Orchestrator::RecoverDeadWorkers() {
   return {};
 }
 
-bool Orchestrator::BudgetHeldElsewhere() {
-  if (!file_.n_trials) return false;
+std::vector<int> Orchestrator::BudgetHeldElsewhere() {
+  if (!file_.n_trials) return {};
   auto snapshot = storage_.ReadStudy(study_.record().study_id, SnapshotParts::Minimal());
-  if (!snapshot.ok()) return false;
-  int finished = 0, running_elsewhere = 0;
+  if (!snapshot.ok()) return {};
+  int finished = 0;
+  std::vector<int> running_elsewhere;
   for (const auto& t : snapshot->trials) {
     finished += t.state == TrialState::kComplete || t.state == TrialState::kPruned;
-    running_elsewhere += t.state == TrialState::kRunning && !active_.count(t.number);
+    if (t.state == TrialState::kRunning && !active_.count(t.number)) running_elsewhere.push_back(t.number);
   }
-  return finished < *file_.n_trials && running_elsewhere > 0;
+  return finished < *file_.n_trials ? running_elsewhere : std::vector<int>();
 }
 
 bool Orchestrator::Stopping() const {
@@ -336,10 +339,18 @@ void Orchestrator::StartTrial(const Slot& slot) {
   if (!asked.ok()) {
     if (asked.error().kind == ErrorKind::kExhausted) {
       nothing_to_ask_ = true;
-      bool was_waiting = waiting_for_others_;
-      waiting_for_others_ = BudgetHeldElsewhere();
-      if (waiting_for_others_ && !was_waiting && active_.empty())
-        Warn("the rest of the budget is running elsewhere; waiting for those trials");
+      std::vector<int> elsewhere = BudgetHeldElsewhere();
+      waiting_for_others_ = !elsewhere.empty();
+      // Said once for each set of trials waited for (it is checked again at every heartbeat).
+      if (waiting_for_others_ && active_.empty() && elsewhere != announced_waiting_) {
+        announced_waiting_ = elsewhere;
+        std::string numbers;
+        for (size_t i = 0; i < elsewhere.size() && i < 5; ++i) numbers += (i ? ", " : "") + std::to_string(elsewhere[i]);
+        if (elsewhere.size() > 5) numbers += ", ...";
+        // One asked with `knob ask` has no worker whose death would free it: name the way out.
+        Warn("the rest of the budget is running elsewhere (trial" + std::string(elsewhere.size() > 1 ? "s " : " ") +
+             numbers + "); waiting for those trials (one asked with `knob ask` ends with `knob tell`)");
+      }
     } else {
       fatal_ = asked.error();
     }

@@ -25,9 +25,13 @@ namespace {
 
 using testing::Count;
 using testing::ReadStudy;
+using testing::ReadFile;
 using testing::RunKnob;
+using testing::StartKnob;
 using testing::TempDir;
 using testing::Trainer;
+using testing::WaitFor;
+using testing::WaitUntil;
 using testing::WriteFile;
 
 }  // namespace
@@ -331,6 +335,35 @@ TEST_CASE("run: another worker's trial whose heartbeat stopped is failed and ret
   CHECK(retry->ParamsJson() == orphan.ParamsJson());
   CHECK(retry->system_attrs["failed_trial"] == 1);
   CHECK(Count(s, TrialState::kComplete) == 3);
+}
+
+TEST_CASE("run: a trial asked with `knob ask` holds the budget; the run names it and ends once it is told") {
+  TempDir dir;
+  WriteFile(dir.File("study.yaml"), "study: held\nstorage: h.db\nn_trials: 2\nheartbeat: {interval: 0.2s}\n"
+            "sampler: {name: random, seed: 4}\nspace: {x: {type: float, low: 0, high: 1}}\n"
+            "trainer:\n  command: " + Trainer("--mode, value") + "\n"
+            "resources: {gpus: none, cpu_slots: 1}\n");
+  REQUIRE(RunKnob({"run", dir.File("study.yaml"), "--n-trials", "1"}).exit_code == 0);
+  const std::vector<std::string> study = {"--storage", dir.File("h.db"), "--study", "held"};
+  auto ask = study;
+  ask.insert(ask.begin(), "ask");
+  REQUIRE(RunKnob(ask).exit_code == 0);  // trial 1: RUNNING, no worker that could die
+  int pid = StartKnob({"run", dir.File("study.yaml")}, dir.path().string());
+  REQUIRE(pid > 0);
+  // No new trial while trial 1 may still fill the budget: the run waits, naming it.
+  CHECK(WaitUntil([&] { return ReadFile(dir.File("knob.err")).find("running elsewhere (trial 1)") != std::string::npos; }));
+  INFO(ReadFile(dir.File("knob.err")));
+  CHECK(ReadFile(dir.File("knob.err")).find("`knob tell`") != std::string::npos);
+  auto tell = study;
+  tell.insert(tell.begin(), "tell");
+  for (const char* arg : {"--trial", "1", "--value", "0.25"}) tell.push_back(arg);
+  REQUIRE(RunKnob(tell).exit_code == 0);
+  CHECK(WaitFor(pid) == 0);
+  std::string err = ReadFile(dir.File("knob.err"));
+  CHECK(err.find("running elsewhere") == err.rfind("running elsewhere"));  // said once, not at every heartbeat
+  StudySnapshot s = ReadStudy(dir.File("h.db"), "held");
+  CHECK(s.trials.size() == 2);
+  CHECK(Count(s, TrialState::kComplete) == 2);
 }
 
 TEST_CASE("run: status while running; Ctrl-C twice stops trials, which run again on resume") {
