@@ -6,9 +6,9 @@
 #pragma once
 
 #include <cstdint>
-#include <limits>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -27,14 +27,9 @@ T FieldOr(const nlohmann::json& object, const std::string& key, T fallback) {
   } else if constexpr (std::is_same_v<T, std::string>) {
     return v.is_string() ? v.get<std::string>() : fallback;
   } else if constexpr (std::is_integral_v<T>) {
-    if (!v.is_number_integer()) return fallback;
-    if (!v.is_number_unsigned() && v.get<int64_t>() < 0) {
-      int64_t x = v.get<int64_t>();
-      if constexpr (std::is_unsigned_v<T>) return fallback;
-      return x >= static_cast<int64_t>(std::numeric_limits<T>::min()) ? static_cast<T>(x) : fallback;
-    }
-    uint64_t x = v.is_number_unsigned() ? v.get<uint64_t>() : static_cast<uint64_t>(v.get<int64_t>());
-    return x <= static_cast<uint64_t>(std::numeric_limits<T>::max()) ? static_cast<T>(x) : fallback;
+    if (v.is_number_unsigned()) return std::in_range<T>(v.get<uint64_t>()) ? static_cast<T>(v.get<uint64_t>()) : fallback;
+    if (v.is_number_integer()) return std::in_range<T>(v.get<int64_t>()) ? static_cast<T>(v.get<int64_t>()) : fallback;
+    return fallback;
   } else {
     static_assert(std::is_same_v<T, double>, "FieldOr reads bool, integers, double and std::string");
     return v.is_number() ? v.get<double>() : fallback;

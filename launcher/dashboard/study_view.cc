@@ -10,9 +10,9 @@
 #include <regex>
 
 #include "base/input_reader.h"
-#include "base/json_field.h"
 #include "launcher/commands/command_support.h"
 #include "launcher/run/slots.h"
+#include "launcher/run/worker_identity.h"
 #include "search/distribution_json.h"
 #include "search/pareto.h"
 
@@ -41,9 +41,8 @@ Json WebValue(const Json& value) {
 std::string WorkerLabelOf(const FrozenTrial& t) {
   auto w = t.system_attrs.find("knob:worker");
   if (w == t.system_attrs.end() || !w->is_object()) return "";
-  std::string host = FieldOr<std::string>(*w, "host", "");
-  auto pid = FieldOr<int64_t>(*w, "pid", -1);
-  return host + (pid >= 0 ? ":" + std::to_string(pid) : "");
+  WorkerIdentity id = WorkerIdentity::FromJson(*w);
+  return id.host + (id.pid > 0 ? ":" + std::to_string(id.pid) : "");
 }
 
 Json CompactTrial(const FrozenTrial& t) {

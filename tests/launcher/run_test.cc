@@ -344,20 +344,15 @@ TEST_CASE("run: a trial asked with `knob ask` holds the budget; the run names it
             "trainer:\n  command: " + Trainer("--mode, value") + "\n"
             "resources: {gpus: none, cpu_slots: 1}\n");
   REQUIRE(RunKnob({"run", dir.File("study.yaml"), "--n-trials", "1"}).exit_code == 0);
-  const std::vector<std::string> study = {"--storage", dir.File("h.db"), "--study", "held"};
-  auto ask = study;
-  ask.insert(ask.begin(), "ask");
-  REQUIRE(RunKnob(ask).exit_code == 0);  // trial 1: RUNNING, no worker that could die
+  const std::string db = dir.File("h.db");
+  REQUIRE(RunKnob({"ask", "--storage", db, "--study", "held"}).exit_code == 0);  // trial 1: RUNNING, no worker that could die
   int pid = StartKnob({"run", dir.File("study.yaml")}, dir.path().string());
   REQUIRE(pid > 0);
   // No new trial while trial 1 may still fill the budget: the run waits, naming it.
   CHECK(WaitUntil([&] { return ReadFile(dir.File("knob.err")).find("running elsewhere (trial 1)") != std::string::npos; }));
   INFO(ReadFile(dir.File("knob.err")));
   CHECK(ReadFile(dir.File("knob.err")).find("`knob tell`") != std::string::npos);
-  auto tell = study;
-  tell.insert(tell.begin(), "tell");
-  for (const char* arg : {"--trial", "1", "--value", "0.25"}) tell.push_back(arg);
-  REQUIRE(RunKnob(tell).exit_code == 0);
+  REQUIRE(RunKnob({"tell", "--storage", db, "--study", "held", "--trial", "1", "--value", "0.25"}).exit_code == 0);
   CHECK(WaitFor(pid) == 0);
   std::string err = ReadFile(dir.File("knob.err"));
   CHECK(err.find("running elsewhere") == err.rfind("running elsewhere"));  // said once, not at every heartbeat

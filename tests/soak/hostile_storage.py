@@ -3,8 +3,8 @@
 
 Usage: hostile_storage.py PATH/TO/knob PATH/TO/knob_scripted_trainer [--quick]
 
-Runs a short study (random sampler, one float and one categorical parameter, one
-trial failed, one pruned), then for each case copies its SQLite file, writes one
+Runs a short study (random sampler, one float and one categorical parameter that
+picks the trainer's mode: some trials COMPLETE, the others FAIL), then for each case copies its SQLite file, writes one
 hostile value where knob wrote JSON (every trial and study system attribute knob
 writes or reads, a parameter's distribution_json, a categorical's stored index),
 marks a trial RUNNING on a dead worker, and runs status, trials, best-trial,
@@ -50,7 +50,7 @@ heartbeat: {{interval: 0.2s, stale_after: 1s}}
 def make_study(folder):
     with open(os.path.join(folder, "study.yaml"), "w") as f:
         f.write(STUDY.format(n=6, trainer=TRAINER))
-    # Mode "a" and "b" are not modes: those trials FAIL (exit 2); "value" ones complete.
+    # "a" and "b" are not modes: those trials FAIL (the trainer exits 64); "value" ones complete.
     subprocess.run([KNOB, "run", os.path.join(folder, "study.yaml")], capture_output=True, check=False, timeout=300)
     db = sqlite3.connect(os.path.join(folder, "s.db"))
     assert db.execute("SELECT count(*) FROM trials WHERE state = 'COMPLETE'").fetchone()[0] >= 1
