@@ -315,7 +315,7 @@ Status Study::Reconfigure(const StudyConfig& config) {
 
 Status Study::SetUserAttr(std::optional<int> number, const std::string& key,
                           const nlohmann::json& value) {
-  if (key.empty()) return Error::BadInput("attribute key is empty");
+  // Any key, "" too, as Optuna's set_user_attr takes it.
   if (!number) return storage_->SetStudyUserAttr(record_.study_id, key, value);
   return storage_->SetTrialUserAttr(record_.study_id, *number, key, value);
 }

@@ -24,10 +24,10 @@ Result<TrainerMessage> ParseTrainerMessage(const std::string& line, const std::s
   TrainerMessage message;
   using Type = TrainerMessage::Type;
   std::string type = json["type"].get<std::string>();
+  // Any string, the empty one too: Optuna accepts "" as a parameter name or attribute key.
   auto text_field = [&](const char* key, std::string* out) -> Status {
-    if (!json.contains(key) || !json[key].is_string() || json[key].get<std::string>().empty())
-      return Error::BadInput("trainer " + type + ": \"" + key + "\" must be a non-empty string: " +
-                             PrintableExcerpt(line));
+    if (!json.contains(key) || !json[key].is_string())
+      return Error::BadInput("trainer " + type + ": \"" + key + "\" must be a string: " + PrintableExcerpt(line));
     *out = json[key].get<std::string>();
     return {};
   };

@@ -328,6 +328,35 @@ def report_follows_optunas_rules():
 
 
 @case
+def names_and_choices_optuna_accepts_are_stored_as_optuna_stores_them():
+    # "" as a parameter name or attribute key, any Unicode name, and a categorical
+    # holding None, a bool, an int, a float and a string: Optuna takes them all.
+    objective = """
+        import knob
+
+        def objective(trial):
+            unnamed = trial.suggest_int("", 0, 3)
+            trial.set_user_attr("", unnamed)
+            choice = trial.suggest_categorical("choice", [None, True, 2, 1.5, "a"])
+            return trial.suggest_float("ünï/co.de", 0, 1) + unnamed
+
+        if __name__ == "__main__":
+            knob.serve(objective)
+    """
+    folder = setup(objective, study("names", 6, 1))
+    run(folder)
+    import optuna  # 3.1, Debian's
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    loaded = optuna.load_study(study_name="names", storage="sqlite:///" + os.path.join(folder, "knob.db"))
+    assert [t.state for t in loaded.trials] == [optuna.trial.TrialState.COMPLETE] * 6, loaded.trials
+    for t in loaded.trials:
+        assert set(t.params) == {"", "choice", "ünï/co.de"}, t.params
+        assert t.user_attrs == {"": t.params[""]}, t.user_attrs
+        assert t.value == t.params[""] + t.params["ünï/co.de"], t
+        assert list(t.distributions["choice"].choices) == [None, True, 2, 1.5, "a"], t.distributions
+
+
+@case
 def outside_knob_the_script_runs_once_with_midpoints_or_given_params():
     folder = setup(OBJECTIVE, study("alone", 1))
     env = dict(os.environ, PYTHONPATH=PYTHON_DIR)
