@@ -43,6 +43,9 @@ Status CheckFile(const std::string& path, StorageAccess access) {
     return {};
   }
   if (S_ISDIR(st.st_mode)) return Error::BadInput("storage '" + path + "' is a folder, not a file");
+  // SQLite would block opening a pipe, and cannot keep a database in a device or socket.
+  if (!S_ISREG(st.st_mode))
+    return Error::BadInput("storage '" + path + "' is not a regular file (a pipe, device or socket)");
   if (!Readable(path, st)) return Error::BadInput("storage file '" + path + "' is not readable");
   if (access != StorageAccess::kRead && !Writable(path, st))
     return Error::BadInput("storage file '" + path + "' is read-only");

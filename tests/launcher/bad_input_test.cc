@@ -213,6 +213,15 @@ TEST_CASE("missing, unreadable, read-only, locked and non-SQLite storage files a
   tell[2] = dir.path().string();
   ExpectRejected(tell, "storage '" + dir.path().string() + "' is a folder, not a file", missing);
 
+  std::string pipe = dir.File("pipe.db");  // opening it for SQLite used to block for ever
+  REQUIRE(mkfifo(pipe.c_str(), 0644) == 0);
+  for (const std::string& special : {pipe, std::string("/dev/null")}) {
+    tell[2] = special;
+    ExpectRejected(tell, "storage '" + special + "' is not a regular file (a pipe, device or socket)", missing);
+    ExpectRejected({"create-study", "--storage", special, "--study", "s"},
+                   "storage '" + special + "' is not a regular file (a pipe, device or socket)", missing);
+  }
+
   tell[2] = db;
   chmod(db.c_str(), 0444);
   ExpectRejected(tell, "storage file '" + db + "' is read-only", db);
