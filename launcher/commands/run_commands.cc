@@ -1,6 +1,8 @@
 // run, resume: whole studies driven by a study file.
 #include <unistd.h>
 
+#include <charconv>
+#include <climits>
 #include <filesystem>
 #include <memory>
 
@@ -27,10 +29,20 @@ struct RunOverrides {
   std::string log_level = "info";
 };
 
+// A budget in plain digits, 1 up (CLI11's PositiveNumber printed its range to 300 digits and
+// called "5abc" out of range).
+std::string CheckPositiveCount(const std::string& text) {
+  int value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 1)
+    return "must be a whole number from 1 to " + std::to_string(INT_MAX) + ", got " + QuoteForMessage(text);
+  return "";
+}
+
 void AddOverrideOptions(CLI::App* cmd, RunOverrides& o) {
   cmd->add_option("--gpus", o.gpus, "all, none or a list such as 0,2 (overrides resources.gpus)");
   cmd->add_option("--n-trials", o.n_trials, "budget of finished trials (overrides n_trials)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Validator(CheckPositiveCount, "POSITIVE"));
   cmd->add_option("--log-level", o.log_level,
                   "detail of knob.log in the output folder: trace, debug, info (default), warn, error, off");
 }

@@ -117,6 +117,12 @@ TEST_CASE("hostile study files: one line naming the file, exit 2, no storage or 
       {file("beat2.yaml", "study: s\nstorage: never.db\nheartbeat: {interval: 1s, stale_after: 2s}\n" + kStudyTail),
        "heartbeat.stale_after: must be at least 3 x heartbeat.interval"},
   };
+  for (const char* budget : {"0", "-1", "5abc", "0x10", "99999999999999999999"}) {
+    std::vector<std::string> args = file("ok.yaml", "study: s\nstorage: never.db\n" + kStudyTail);
+    args.insert(args.end(), {"--n-trials", budget});
+    cases.push_back({args, std::string("--n-trials: must be a whole number from 1 to 2147483647, got '") + budget +
+                               "' (see `knob run --help`)"});
+  }
   for (const auto& c : cases) {
     ExpectRefused(c, dir, db);
     CHECK_FALSE(fs::exists(db));
