@@ -15,6 +15,7 @@
 #include <deque>
 #include <filesystem>
 
+#include "base/duration.h"
 #include "base/json_text.h"
 #include "launcher/run/worker_identity.h"
 
@@ -71,6 +72,8 @@ struct ProcessTrialRunner::Worker {
   RunningPtr trial;  // the trial it runs; null while idle
 };
 
+constexpr int kShownRefusals = 5;  // a trial's refused messages shown one by one
+
 struct ProcessTrialRunner::Running {
   explicit Running(asio::io_context& io) : stop_timer(io) {}
   TrialLaunch launch;
@@ -78,6 +81,7 @@ struct ProcessTrialRunner::Running {
   asio::steady_timer stop_timer;  // timeout, or the grace after a prune decision
   bool finished = false;
   bool got_result = false;
+  int refused_messages = 0;
   TrialOutcome outcome;
   // Distributed trials.
   int port = 0;                    // its MASTER_PORT, held in ports_
@@ -180,8 +184,17 @@ Status ProcessTrialRunner::Start(const TrialLaunch& launch) {
     t->stop_timer.expires_after(Seconds(*launch.timeout_seconds));
     t->stop_timer.async_wait([this, t](const boost::system::error_code& e) {
       if (e || t->finished) return;
-      t->outcome.end.timed_out = true;
-      t->outcome.end.timeout_seconds = *t->launch.timeout_seconds;
+      if (t->got_result) {
+        // It sent its end in time and hangs on its way out (a DataLoader worker, a
+        // collective's teardown): stopped, and what it sent stands.
+        const char* sent = t->outcome.end.trainer_failure.empty() ? "result" : "fail message";
+        events_->OnWarning("trial " + std::to_string(t->launch.number) + ": still running at its timeout (" +
+                           ShortDuration(*t->launch.timeout_seconds) + ") after its " + sent + "; stopping it");
+        t->outcome.end.stopped_after_end = true;
+      } else {
+        t->outcome.end.timed_out = true;
+        t->outcome.end.timeout_seconds = *t->launch.timeout_seconds;
+      }
       StopTrial(t);
     });
   }
@@ -338,7 +351,11 @@ void ProcessTrialRunner::HandleLine(const WorkerPtr& w, const std::string& line)
   RunningPtr t = w->trial;
   auto message = ParseTrainerMessage(line, t ? t->launch.metric : std::string());
   if (!message.ok()) {
-    events_->OnWarning(Head(w) + "refused a message: " + message.error().message);
+    // A trainer whose threads interleave their lines may have hundreds refused: the
+    // first few are shown, the rest counted when its trial ends.
+    int refusals = t ? ++t->refused_messages : 1;
+    if (refusals <= kShownRefusals)
+      events_->OnWarning(Head(w) + "refused a message: " + message.error().message);
     if (t) t->outcome.end.refused = message.error().message;
     // Every line but a trial's end may have a trainer waiting for its answer.
     if (line.find("\"result\"") == std::string::npos && line.find("\"fail\"") == std::string::npos)
@@ -380,6 +397,10 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
       return;
     case TrainerMessage::Type::kResult:
     case TrainerMessage::Type::kFail:
+      if (t->got_result) {  // the protocol's "once": the first stands
+        events_->OnWarning(head + "sent a second result or fail; the first stands");
+        return;
+      }
       t->got_result = true;
       if (message.type == TrainerMessage::Type::kFail) {
         end.trainer_failure = message.reason;
@@ -548,6 +569,10 @@ void ProcessTrialRunner::WaitChildren() {
 }
 
 void ProcessTrialRunner::EndTrial(const RunningPtr& t) {
+  if (t->refused_messages > kShownRefusals)
+    events_->OnWarning("trial " + std::to_string(t->launch.number) + ": refused " +
+                       std::to_string(t->refused_messages) + " messages in all (the first " +
+                       std::to_string(kShownRefusals) + " shown)");
   t->finished = true;
   t->stop_timer.cancel();
   by_number_.erase(t->launch.number);

@@ -31,13 +31,14 @@ TrialVerdict JudgeTrial(const TrialEnd& end) {
   }
   if (end.timed_out) return fail("timeout", "timed out after " + ShortDuration(end.timeout_seconds));
   if (!end.trainer_failure.empty()) return fail("trainer", end.trainer_failure);
-  if (WIFSIGNALED(end.wait_status)) {
+  // One stopped after its end (a hang at exit) is judged by what it sent, not by knob's signal.
+  if (WIFSIGNALED(end.wait_status) && !end.stopped_after_end) {
     std::string reason = "killed by signal " + SignalName(WTERMSIG(end.wait_status));
     if (WCOREDUMP(end.wait_status)) reason += " (core dumped)";
     return fail("signal", reason);
   }
   int code = WIFEXITED(end.wait_status) ? WEXITSTATUS(end.wait_status) : -1;
-  if (code != 0) return fail("exit", "exit code " + std::to_string(code));
+  if (code != 0 && !end.stopped_after_end) return fail("exit", "exit code " + std::to_string(code));
   if (!end.value && !end.refused.empty())
     return fail("no_result", "exited without a result knob could take; it refused: " + end.refused);
   if (!end.value)

@@ -18,6 +18,7 @@ struct TrialEnd {
   std::string protocol_error;   // non-empty: it broke the channel's rules (a flood)
   bool pruned = false;          // the pruner told it to stop
   bool timed_out = false;       // ran past its timeout and was stopped
+  bool stopped_after_end = false;  // sent its result (or fail), then was stopped still running at its timeout
   bool interrupted = false;     // stopped by Ctrl-C, or because the run stopped
   std::string interrupt_reason;  // why, when not Ctrl-C
   std::optional<double> value;  // from its result message or its knob_result line

@@ -66,7 +66,7 @@ int StartTwoSlotRun(const TempDir& dir, const std::string& name, const std::stri
 TEST_CASE("run: hostile trainers fail only their own trials, each with its cause; knob keeps its pace") {
   TempDir dir;
   const std::vector<std::string> modes = {"bigvalue", "bigreport", "deep", "longline", "flood",
-                                          "badreport", "mistyped", "daemon", "hang"};
+                                          "badreport", "mistyped", "daemon", "hang", "linger", "twice", "garbage"};
   std::string choices;
   for (const auto& m : modes) choices += ", \"" + m + "\"";
   const std::string space = R"({"mode": {"type": "categorical", "choices": ["value")" + choices + "]}, "
@@ -106,6 +106,9 @@ TEST_CASE("run: hostile trainers fail only their own trials, each with its cause
       INFO("trial ", t.number, " ", mode);
       CHECK(t.state == TrialState::kComplete);  // badreport: every refusal was answered
       if (mode == "bigreport") CHECK(t.intermediate_values.empty());
+      // linger: stopped at its timeout, after its result, which stands;
+      // twice: the first result stands.
+      if (mode == "linger" || mode == "twice") CHECK(t.value == 0.25);
       continue;
     }
     REQUIRE(t.state == TrialState::kFail);
@@ -114,6 +117,10 @@ TEST_CASE("run: hostile trainers fail only their own trials, each with its cause
     CHECK(reason.find(fails.at(mode)) != std::string::npos);
   }
   for (const auto& mode : modes) CHECK(runs[mode] == 1);
+  CHECK(run.err.find("still running at its timeout (3.0s) after its result; stopping it") != std::string::npos);
+  CHECK(run.err.find("sent a second result or fail; the first stands") != std::string::npos);
+  // garbage's 20 refusals: five shown, then counted.
+  CHECK(run.err.find("refused 20 messages in all (the first 5 shown)") != std::string::npos);
   // The daemon it left behind (own session, empty environment) is gone.
   for (const auto& t : s.trials) {
     if (t.state == TrialState::kWaiting || t.ParamsJson()["mode"] != "daemon") continue;

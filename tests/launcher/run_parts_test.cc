@@ -185,6 +185,21 @@ TEST_CASE("verdicts: how a trial ended decides its state and reason") {
   TrialEnd stopped = pruned;
   stopped.interrupted = true;
   CHECK(JudgeTrial(stopped).kind == "interrupted");
+  // Stopped at its timeout after its result (a hang at exit): the result stands, but not NaN,
+  // nor a fail message, nor no result at all.
+  TrialEnd lingered = end;
+  lingered.wait_status = SIGKILL;
+  lingered.stopped_after_end = true;
+  CHECK(JudgeTrial(lingered).state == TrialState::kComplete);
+  CHECK(*JudgeTrial(lingered).value == 0.25);
+  lingered.value = NAN;
+  CHECK(JudgeTrial(lingered).kind == "nan");
+  lingered.trainer_failure = "ValueError: no";
+  CHECK(JudgeTrial(lingered).kind == "trainer");
+  TrialEnd lingered_silent = silent;
+  lingered_silent.wait_status = SIGKILL;
+  lingered_silent.stopped_after_end = true;
+  CHECK(JudgeTrial(lingered_silent).kind == "no_result");
 }
 
 TEST_CASE("slots: GPUs spread first, then stacked; CPU slots without GPUs; unknown GPUs are bad input") {

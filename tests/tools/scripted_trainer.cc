@@ -18,6 +18,9 @@
 //              then a result whose "pruned" is one (refused: the trial FAILs)
 //   daemon     leaves a process in a session of its own, with an empty environment
 //              (its pid in daemon.pid), then sends a result
+//   linger     sends a result, then ignores SIGTERM and never exits (a hang at exit)
+//   twice      sends a result, then a second one 100 higher
+//   garbage    20 lines that are not JSON (answers unread), then a result
 //   chaos      one of the modes above, or value, drawn from the trial number
 // --sleep-ms waits before anything else. In a trial of several processes,
 // --rank-mode R:MODE and --rank-sleep-ms R:MS give rank R ($RANK) its own; curve
@@ -198,6 +201,21 @@ int main(int argc, char** argv) {
     }
     int status;
     waitpid(child, &status, 0);
+    SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}}.dump());
+    return 0;
+  }
+  if (mode == "linger") {
+    SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}}.dump());
+    signal(SIGTERM, SIG_IGN);
+    for (;;) pause();
+  }
+  if (mode == "twice") {
+    SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}}.dump());
+    SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value + 100}}.dump());
+    return 0;
+  }
+  if (mode == "garbage") {
+    for (int i = 0; i < 20; ++i) SendLine(fd, "not json " + std::to_string(i));
     SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}}.dump());
     return 0;
   }
