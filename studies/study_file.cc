@@ -140,7 +140,7 @@ Status ParseTrainer(const Checker& check, const nlohmann::json& t, const SearchS
                     TrainerSpec* out) {
   KNOB_RETURN_IF_ERROR(check.KnownKeys(t, "trainer", {"command", "timeout", "retries", "env", "stop_grace",
                                                       "working_dir", "reuse", "max_trials_per_worker",
-                                                      "processes"}));
+                                                      "processes", "max_log_mb"}));
   if (!t.contains("command")) return check.Fail("trainer", "'command' is required");
   auto check_placeholders = [&](const std::string& key, const std::string& text) -> Status {
     auto names = PlaceholderNames(text);
@@ -196,6 +196,9 @@ Status ParseTrainer(const Checker& check, const nlohmann::json& t, const SearchS
   }
   if (t.contains("retries")) {
     KNOB_ASSIGN_OR_RETURN(out->retries, check.Int(t["retries"], "trainer.retries", 0));
+  }
+  if (t.contains("max_log_mb")) {
+    KNOB_ASSIGN_OR_RETURN(out->max_log_mb, check.Int(t["max_log_mb"], "trainer.max_log_mb", 1));
   }
   if (t.contains("stop_grace")) {
     KNOB_ASSIGN_OR_RETURN(out->stop_grace_seconds, check.Duration(t["stop_grace"], "trainer.stop_grace"));

@@ -37,6 +37,9 @@ struct TrainerSpec {
   // Several processes never reuse workers.
   int processes = 1;
   bool processes_per_gpu = false;
+  // A trainer.log (each rank's) past this many MiB fails its trial: a print loop
+  // must not fill the disk under the study.
+  int max_log_mb = 1024;
 };
 
 // One constraint of the study file: `NAME` (that metric must be <= 0), `NAME <= L`

@@ -372,6 +372,7 @@ void Orchestrator::StartTrial(const Slot& slot) {
   launch.number = t.trial.number;
   launch.timeout_seconds = file_.trainer.timeout_seconds;
   launch.stop_grace_seconds = file_.trainer.stop_grace_seconds;
+  launch.max_log_mb = file_.trainer.max_log_mb;
   launch.metric = file_.metric;
   launch.slot = slot.index;
   launch.reuse = file_.trainer.reuse && slot.processes == 1;

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,7 +94,7 @@ struct ProcessTrialRunner::Running {
 
 ProcessTrialRunner::ProcessTrialRunner(std::string worker_token, ChannelLimits limits)
     : worker_token_(std::move(worker_token)), limits_(limits), signals_(io_, SIGINT, SIGTERM, SIGHUP),
-      children_(io_, SIGCHLD), sweep_timer_(io_) {
+      children_(io_, SIGCHLD), sweep_timer_(io_), log_timer_(io_) {
   // A trainer that closed its end of the channel must not kill knob with SIGPIPE.
   signal(SIGPIPE, SIG_IGN);
   // Whatever a trainer starts in a session of its own is reparented to knob when
@@ -122,6 +123,7 @@ void ProcessTrialRunner::After(double seconds, std::function<void()> action) {
 
 void ProcessTrialRunner::Run() {
   SweepNowAndThen();
+  WatchLogsNowAndThen();
   io_.restart();
   io_.run();
   // Nothing a trainer started may outlive the run.
@@ -686,6 +688,27 @@ void ProcessTrialRunner::SweepNowAndThen() {
     if (e) return;
     SweepOrphans();
     SweepNowAndThen();
+  });
+}
+
+// A trainer that floods its log (a print loop, a progress bar gone wild) would fill
+// the disk under the study: past trainer.max_log_mb its trial fails and is stopped.
+void ProcessTrialRunner::WatchLogsNowAndThen() {
+  log_timer_.expires_after(std::chrono::seconds(1));
+  log_timer_.async_wait([this](const boost::system::error_code& e) {
+    if (e) return;
+    for (const auto& [number, t] : by_number_) {
+      const uint64_t limit = static_cast<uint64_t>(t->launch.max_log_mb) << 20;
+      for (const WorkerPtr& w : t->workers) {
+        if (w->exited || w->broken) continue;
+        std::string path = w->rank > 0 ? RankLogPath(t->launch.spec.log_path, w->rank) : t->launch.spec.log_path;
+        struct stat st {};
+        if (stat(path.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) > limit)
+          BreakProtocol(w, "wrote more than " + std::to_string(t->launch.max_log_mb) + " MiB to its log "
+                           "(trainer.max_log_mb)");
+      }
+    }
+    WatchLogsNowAndThen();
   });
 }
 

@@ -91,6 +91,7 @@ class ProcessTrialRunner : public TrialRunner {
   void SweepOrphans();
   void SweepSoon();        // a sweep 50 ms from now, shared by the trials ending meanwhile
   void SweepNowAndThen();  // every 2 s
+  void WatchLogsNowAndThen();  // every second: the running trials' log sizes
 
   std::string worker_token_;
   ChannelLimits limits_;
@@ -99,6 +100,7 @@ class ProcessTrialRunner : public TrialRunner {
   boost::asio::signal_set signals_;
   boost::asio::signal_set children_;
   boost::asio::steady_timer sweep_timer_;
+  boost::asio::steady_timer log_timer_;
   bool sweep_soon_ = false;
   std::map<pid_t, WorkerPtr> by_pid_;      // every live worker
   std::map<int, RunningPtr> by_number_;   // every running trial

@@ -27,6 +27,7 @@ struct TrialLaunch {
   std::string metric;  // the study's metric: a report's value may be metrics[metric]
   std::optional<double> timeout_seconds;
   double stop_grace_seconds = 10;  // SIGTERM, then SIGKILL after this long
+  int max_log_mb = 1024;           // a log (each rank's) past this fails the trial
   // Reuse: a worker of this slot that offered to serve many trials (its hello) and
   // is idle gets `next_trial_line` instead of a new process being started; it is
   // replaced after `max_trials_per_worker` trials (0: never).

@@ -66,7 +66,8 @@ int StartTwoSlotRun(const TempDir& dir, const std::string& name, const std::stri
 TEST_CASE("run: hostile trainers fail only their own trials, each with its cause; knob keeps its pace") {
   TempDir dir;
   const std::vector<std::string> modes = {"bigvalue", "bigreport", "deep", "longline", "flood",
-                                          "badreport", "mistyped", "daemon", "hang", "linger", "twice", "garbage"};
+                                          "badreport", "mistyped", "daemon", "hang", "linger", "twice", "garbage",
+                                          "logflood"};
   std::string choices;
   for (const auto& m : modes) choices += ", \"" + m + "\"";
   const std::string space = R"({"mode": {"type": "categorical", "choices": ["value")" + choices + "]}, "
@@ -74,6 +75,7 @@ TEST_CASE("run: hostile trainers fail only their own trials, each with its cause
   WriteFile(dir.File("study.yaml"), "study: hostile\nstorage: h.db\nn_trials: 8\nmax_failures: 100\n"
             "sampler: {name: random, seed: 3}\npruner: nop\nspace: " + space + "\n"
             "trainer:\n  command: " + Trainer("--mode, \"{mode}\"") + "\n  timeout: 3s\n  stop_grace: 0.5s\n"
+            "  max_log_mb: 1\n"
             "resources: {gpus: none, cpu_slots: 4}\n");
   REQUIRE(RunKnob({"create-study", "--storage", dir.File("h.db"), "--study", "hostile", "--space", space}).exit_code == 0);
   // The hostile trainers first, then well-behaved ones enough for the budget.
@@ -96,7 +98,8 @@ TEST_CASE("run: hostile trainers fail only their own trials, each with its cause
       {"longline", "bytes without a newline on the control channel"},
       {"flood", "flooded the control channel"},
       {"mistyped", R"(it refused: trainer result: "pruned" must be true or false)"},
-      {"hang", "timed out after 3.0s"}};
+      {"hang", "timed out after 3.0s"},
+      {"logflood", "wrote more than 1 MiB to its log (trainer.max_log_mb)"}};
   std::map<std::string, int> runs;
   for (const auto& t : s.trials) {
     if (t.state == TrialState::kWaiting) continue;  // not needed for the budget

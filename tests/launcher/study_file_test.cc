@@ -66,6 +66,7 @@ TEST_CASE("study file: keys, defaults, YAML scalar types and resolved paths") {
   CHECK(file->trainer.reuse);
   CHECK(file->trainer.working_dir == "{trial_dir}");
   CHECK_FALSE(file->trainer.max_trials_per_worker);
+  CHECK(file->trainer.max_log_mb == 1024);
   CHECK(file->keep_checkpoints == CheckpointKeep::kAll);
 }
 
@@ -101,8 +102,8 @@ TEST_CASE("study file: every bad file is one line, exit 2, nothing on disk") {
   };
   const std::vector<Case> cases = {
       {"  retries: 1", "  retries: 1\n  comand: [x]",
-       "16: unknown key 'trainer.comand' (known here: command, env, max_trials_per_worker, processes, retries, "
-       "reuse, stop_grace, timeout, working_dir)"},
+       "16: unknown key 'trainer.comand' (known here: command, env, max_log_mb, max_trials_per_worker, processes, "
+       "retries, reuse, stop_grace, timeout, working_dir)"},
       {"  timeout: 10m", "  timeout: ten", "14: trainer.timeout: expected a duration such as 90s, 10m, 2h or 1h30m, got 'ten'"},
       {"\"{lr}\"", "\"{lrr}\"", "13: trainer.command[2]: {lrr} is neither a parameter of the space nor one of "
                                 "{trial_number}, {trial_dir}, {study_dir}, {study}, {resume_dir}"},
@@ -124,6 +125,8 @@ TEST_CASE("study file: every bad file is one line, exit 2, nothing on disk") {
        "16: trainer.working_dir: {nope} is neither a parameter of the space nor one of "
        "{trial_number}, {trial_dir}, {study_dir}, {study}, {resume_dir}"},
       {"  retries: 1", "  retries: 1\n  processes: 0", "16: trainer.processes: expected an integer >= 1, got 0"},
+      {"  retries: 1", "  retries: 1\n  max_log_mb: 0", "16: trainer.max_log_mb: expected an integer >= 1, got 0"},
+      {"  retries: 1", "  retries: 1\n  max_log_mb: 1e30", "16: trainer.max_log_mb: expected an integer >= 1, got 1e+30"},
       {"  retries: 1", "  retries: 1\n  processes: each", "16: trainer.processes: expected a number of processes or per_gpu, got \"each\""},
       {"  retries: 1", "  retries: 1\n  processes: 100000", "16: trainer.processes: at most 256 processes per trial, got 100000"},
       {"n_trials: 12\n", "n_trials: 12\nstudy: t\n", "6: key 'study' appears twice"},

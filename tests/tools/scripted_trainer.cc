@@ -21,6 +21,7 @@
 //   linger     sends a result, then ignores SIGTERM and never exits (a hang at exit)
 //   twice      sends a result, then a second one 100 higher
 //   garbage    20 lines that are not JSON (answers unread), then a result
+//   logflood   prints to stdout without end, 64 KiB a millisecond at most
 //   chaos      one of the modes above, or value, drawn from the trial number
 // --sleep-ms waits before anything else. In a trial of several processes,
 // --rank-mode R:MODE and --rank-sleep-ms R:MS give rank R ($RANK) its own; curve
@@ -213,6 +214,14 @@ int main(int argc, char** argv) {
     SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}}.dump());
     SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value + 100}}.dump());
     return 0;
+  }
+  if (mode == "logflood") {
+    std::string chunk(65535, 'y');
+    chunk += '\n';
+    for (;;) {
+      if (std::fwrite(chunk.data(), 1, chunk.size(), stdout) != chunk.size()) return 8;
+      usleep(1000);
+    }
   }
   if (mode == "garbage") {
     for (int i = 0; i < 20; ++i) SendLine(fd, "not json " + std::to_string(i));
