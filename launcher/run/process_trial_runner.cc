@@ -83,6 +83,7 @@ struct ProcessTrialRunner::Running {
   bool finished = false;
   bool got_result = false;
   int refused_messages = 0;
+  std::optional<uint64_t> oom_kills_at_start;  // the kernel's count when it started
   TrialOutcome outcome;
   // Distributed trials.
   int port = 0;                    // its MASTER_PORT, held in ports_
@@ -172,6 +173,7 @@ Status ProcessTrialRunner::Start(const TrialLaunch& launch) {
   auto t = std::make_shared<Running>(io_);
   t->launch = launch;
   t->outcome.end.log_path = launch.spec.log_path;
+  t->oom_kills_at_start = OomKillCount();
   if (launch.processes > 1) {
     KNOB_RETURN_IF_ERROR(StartRanks(t));
   } else if (WorkerPtr w = launch.reuse ? TakeIdleWorker(launch.slot) : nullptr) {
@@ -619,9 +621,18 @@ void ProcessTrialRunner::OnExit(WorkerPtr w, int wait_status) {
   EndTrial(t);
   TrialEnd& end = t->outcome.end;
   end.wait_status = wait_status;
+  end.out_of_memory = KilledForMemory(w, t, wait_status);
   if (!t->got_result && !end.pruned && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
     end.value = FindStdoutResult(end.log_path);
   events_->OnEnded(t->launch.number, t->outcome);
+}
+
+// A SIGKILL knob did not send, while the kernel's out-of-memory kills rose: the
+// out-of-memory killer's (or, rarely, someone's kill -9 while another process ran out).
+bool ProcessTrialRunner::KilledForMemory(const WorkerPtr& w, const RunningPtr& t, int wait_status) {
+  if (!WIFSIGNALED(wait_status) || WTERMSIG(wait_status) != SIGKILL || w->stopping) return false;
+  std::optional<uint64_t> now = OomKillCount();
+  return now && t->oom_kills_at_start && *now > *t->oom_kills_at_start;
 }
 
 void ProcessTrialRunner::OnRankExit(const WorkerPtr& w, const RunningPtr& t, int wait_status) {
@@ -631,6 +642,7 @@ void ProcessTrialRunner::OnRankExit(const WorkerPtr& w, const RunningPtr& t, int
   // A rank that died by itself (not stopped by knob) before rank 0's result names the end.
   if (!clean && !w->stopping && !t->got_result && !t->rank_failed && !end.pruned) {
     end.wait_status = wait_status;
+    end.out_of_memory = KilledForMemory(w, t, wait_status);
     RankFailed(w, t);
   }
   if (w->rank == 0) {

@@ -87,6 +87,7 @@ class ProcessTrialRunner : public TrialRunner {
   void EndServedTrial(const WorkerPtr& w);
   void EndTrial(const RunningPtr& t);
   void OnExit(WorkerPtr w, int wait_status);
+  bool KilledForMemory(const WorkerPtr& w, const RunningPtr& t, int wait_status);
   std::string Head(const WorkerPtr& w) const;
   void SweepOrphans();
   void SweepSoon();        // a sweep 50 ms from now, shared by the trials ending meanwhile

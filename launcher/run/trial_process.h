@@ -8,6 +8,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,5 +43,10 @@ std::string FindExecutable(const std::string& program);
 
 // "SIGSEGV" for 11, and so on.
 std::string SignalName(int signal);
+
+// How many processes the kernel's out-of-memory killer has ended since boot, in
+// this machine or any memory cgroup of it (/proc/vmstat's oom_kill); nullopt where
+// the kernel does not say.
+std::optional<uint64_t> OomKillCount();
 
 }  // namespace knob

@@ -33,6 +33,7 @@ TrialVerdict JudgeTrial(const TrialEnd& end) {
   if (!end.trainer_failure.empty()) return fail("trainer", end.trainer_failure);
   // One stopped after its end (a hang at exit) is judged by what it sent, not by knob's signal.
   if (WIFSIGNALED(end.wait_status) && !end.stopped_after_end) {
+    if (end.out_of_memory) return fail("oom", "killed by the kernel's out-of-memory killer (SIGKILL)");
     std::string reason = "killed by signal " + SignalName(WTERMSIG(end.wait_status));
     if (WCOREDUMP(end.wait_status)) reason += " (core dumped)";
     return fail("signal", reason);

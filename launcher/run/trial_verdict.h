@@ -18,6 +18,7 @@ struct TrialEnd {
   std::string protocol_error;   // non-empty: it broke the channel's rules (a flood)
   bool pruned = false;          // the pruner told it to stop
   bool timed_out = false;       // ran past its timeout and was stopped
+  bool out_of_memory = false;   // SIGKILLed, not by knob, as the kernel's out-of-memory kills rose
   bool stopped_after_end = false;  // sent its result (or fail), then was stopped still running at its timeout
   bool interrupted = false;     // stopped by Ctrl-C, or because the run stopped
   std::string interrupt_reason;  // why, when not Ctrl-C
@@ -37,8 +38,8 @@ struct TrialEnd {
 struct TrialVerdict {
   TrialState state = TrialState::kFail;
   std::optional<double> value;  // COMPLETE only; a PRUNED trial takes its last report
-  // FAIL only: start, knob, interrupted, protocol, space, timeout, trainer, signal,
-  // exit, nan, no_result
+  // FAIL only: start, knob, interrupted, protocol, space, timeout, trainer, oom,
+  // signal, exit, nan, no_result
   std::string kind;
   std::string reason;  // FAIL only: one line for `knob trials`, with the log's path
 };

@@ -243,6 +243,73 @@ TEST_CASE("run: trial folders stay inside the output folder, are never shared, v
   CHECK(Listing(fs::path(trial_dir).parent_path()) == listing);
 }
 
+// A child of this process's memory cgroup (v1's memory controller or v2's unified
+// tree) limited to `limit` bytes with no swap, removed when it goes; empty path when
+// this machine gives none (not root, no controller).
+struct MemoryCgroup {
+  std::string path;
+  explicit MemoryCgroup(uint64_t limit) {
+    std::ifstream self("/proc/self/cgroup");
+    std::string line;
+    while (std::getline(self, line)) {
+      std::string base;
+      if (line.find(":memory:") != std::string::npos) base = "/sys/fs/cgroup/memory" + line.substr(line.find(":memory:") + 8);
+      else if (line.rfind("0::", 0) == 0 && ReadFile("/sys/fs/cgroup/cgroup.controllers").find("memory") != std::string::npos)
+        base = "/sys/fs/cgroup" + line.substr(3);
+      if (base.empty()) continue;
+      std::string child = base + "/knob-oom-test-" + std::to_string(getpid());
+      if (!fs::create_directory(child)) continue;
+      bool v1 = fs::exists(child + "/memory.limit_in_bytes");
+      const std::string limit_file = child + (v1 ? "/memory.limit_in_bytes" : "/memory.max");
+      std::ofstream(limit_file) << limit;
+      if (ReadFile(limit_file).rfind(std::to_string(limit), 0) != 0) {  // no controller here after all
+        rmdir(child.c_str());
+        continue;
+      }
+      if (v1 && fs::exists(child + "/memory.memsw.limit_in_bytes")) std::ofstream(child + "/memory.memsw.limit_in_bytes") << limit;
+      if (!v1 && fs::exists(child + "/memory.swap.max")) std::ofstream(child + "/memory.swap.max") << 0;
+      path = child;
+      return;
+    }
+  }
+  ~MemoryCgroup() {
+    if (!path.empty()) rmdir(path.c_str());
+  }
+};
+
+TEST_CASE("run: a trainer the out-of-memory killer ends FAILs as oom; trainers are its first choice") {
+  MemoryCgroup cgroup(64u << 20);
+  if (cgroup.path.empty()) {
+    MESSAGE("no memory cgroup can be made here (not root?): skipped");
+    return;
+  }
+  TempDir dir;
+  // The trainer moves itself into the limited group, then fills memory.
+  const std::string command = std::string("[/bin/sh, -c, 'echo $$ > ") + cgroup.path +
+                              "/cgroup.procs && exec " + KNOB_TRAINER + " --mode \"$0\"', '{mode}']";
+  const std::string space = R"({"mode": {"type": "categorical", "choices": ["eatmemory", "value"]}, )"
+                            R"("x": {"type": "float", "low": 0, "high": 1}})";
+  WriteFile(dir.File("study.yaml"), "study: oom\nstorage: o.db\nn_trials: 1\nsampler: {name: random, seed: 3}\n"
+            "space: " + space + "\ntrainer:\n  command: " + command + "\n  timeout: 60s\n"
+            "resources: {gpus: none, cpu_slots: 1}\n");
+  REQUIRE(RunKnob({"create-study", "--storage", dir.File("o.db"), "--study", "oom", "--space", space}).exit_code == 0);
+  for (const char* mode : {"eatmemory", "value"})
+    REQUIRE(RunKnob({"enqueue", "--storage", dir.File("o.db"), "--study", "oom", "--params",
+                     std::string(R"({"x": 0.5, "mode": ")") + mode + "\"}"}).exit_code == 0);
+  auto run = RunKnob({"run", dir.File("study.yaml")});
+  INFO(run.err);
+  CHECK(run.exit_code == 0);  // the study goes on: the second trial COMPLETEs
+  StudySnapshot s = ReadStudy(dir.File("o.db"), "oom");
+  REQUIRE(s.trials.size() == 2);
+  CHECK(s.trials[0].state == TrialState::kFail);
+  CHECK(s.trials[0].system_attrs["knob:fail_kind"] == "oom");
+  CHECK(s.trials[0].system_attrs["knob:fail_reason"].get<std::string>().rfind(
+            "killed by the kernel's out-of-memory killer (SIGKILL)", 0) == 0);
+  CHECK(s.trials[1].state == TrialState::kComplete);
+  std::string score = ReadFile(s.trials[0].system_attrs["knob:trial_dir"].get<std::string>() + "/oom_score_adj.txt");
+  CHECK(score.substr(0, 3) == "500");
+}
+
 TEST_CASE("run: a full disk under the trial folders is knob's failure (exit 1), not the trainer's") {
   TempDir dir;
   fs::create_directories(dir.path() / "runs");

@@ -22,6 +22,8 @@
 //   twice      sends a result, then a second one 100 higher
 //   garbage    20 lines that are not JSON (answers unread), then a result
 //   logflood   prints to stdout without end, 64 KiB a millisecond at most
+//   eatmemory  writes its oom_score_adj to oom_score_adj.txt, then fills memory
+//              16 MiB at a time up to 4 GiB (then sends a result)
 //   chaos      one of the modes above, or value, drawn from the trial number
 // --sleep-ms waits before anything else. In a trial of several processes,
 // --rank-mode R:MODE and --rank-sleep-ms R:MS give rank R ($RANK) its own; curve
@@ -213,6 +215,26 @@ int main(int argc, char** argv) {
   if (mode == "twice") {
     SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}}.dump());
     SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value + 100}}.dump());
+    return 0;
+  }
+  if (mode == "eatmemory") {
+    if (FILE* in = std::fopen("/proc/self/oom_score_adj", "r")) {
+      char score[32] = {0};
+      size_t n = std::fread(score, 1, sizeof score - 1, in);
+      std::fclose(in);
+      if (FILE* out = std::fopen("oom_score_adj.txt", "w")) {
+        std::fwrite(score, 1, n, out);
+        std::fclose(out);
+      }
+    }
+    for (int i = 0; i < 256; ++i) {
+      // Every page written through a volatile pointer, so that no compiler drops the
+      // unused block and the memory is really taken.
+      volatile char* block = static_cast<char*>(std::malloc(16u << 20));
+      if (!block) return 7;
+      for (size_t at = 0; at < (16u << 20); at += 4096) block[at] = static_cast<char>(i + 1);
+    }
+    SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}}.dump());
     return 0;
   }
   if (mode == "logflood") {
