@@ -1,6 +1,7 @@
 // Opens a Storage from a URL named like Optuna's: `sqlite:///relative.db`,
-// `sqlite:////absolute.db`, a bare path meaning the same, or
-// `postgresql://user:password@host:port/database` for a PostgreSQL server. The command line and
+// `sqlite:////absolute.db` (SQLAlchemy's `?timeout=` taken and ignored), a bare
+// path meaning the same, or `postgresql://user:password@host:port/database`
+// (`postgres://`, `postgresql+psycopg2://` too) for a PostgreSQL server. The command line and
 // the orchestrator call this; nothing else needs to know which storage it got.
 #pragma once
 

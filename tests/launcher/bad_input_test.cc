@@ -123,6 +123,11 @@ TEST_CASE("bad search spaces and study options create nothing") {
        "cannot connect to postgresql://knob:***@127.0.0.1:1/db: connection to server at \"127.0.0.1\", port 1 failed: Connection refused"},
       {{"create-study", "--storage", "postgresql://u@h:notaport/db", "--study", "n"},
        "cannot connect to postgresql://u@h:notaport/db: invalid integer value \"notaport\" for connection option \"port\""},
+      // SQLAlchemy's form of an Optuna user's URL: the driver dropped, libpq connects.
+      {{"create-study", "--storage", "postgresql+psycopg2://knob:pw@127.0.0.1:1/db", "--study", "n"},
+       "cannot connect to postgresql://knob:***@127.0.0.1:1/db: connection to server at \"127.0.0.1\", port 1 failed: Connection refused"},
+      {{"create-study", "--storage", "sqlite:///never.db?mode=ro", "--study", "n"},
+       "storage URL 'sqlite:///never.db?mode=ro': option 'mode' is not supported (timeout and check_same_thread are taken and ignored)"},
       {{"create-study", "--storage", "sqlite://x.db", "--study", "n"},
        "storage URL 'sqlite://x.db' must start with sqlite:/// (three slashes)"},
       {{"create-study", "--storage", dir.File("no/such/dir/x.db"), "--study", "n"},

@@ -39,6 +39,16 @@ TEST_CASE("knob --help and every command's --help succeed") {
   }
 }
 
+TEST_CASE("an Optuna user's SQLite URL with SQLAlchemy's options names the file before the '?'") {
+  testing::TempDir dir;
+  std::string url = "sqlite:///" + dir.File("s.db") + "?timeout=30&check_same_thread=False";
+  REQUIRE(RunKnob({"create-study", "--storage", url, "--study", "o"}).exit_code == 0);
+  CHECK(std::filesystem::exists(dir.File("s.db")));
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    CHECK(entry.path().filename().string().find('?') == std::string::npos);
+  CHECK(RunKnob({"studies", "--storage", dir.File("s.db")}).out.find("o") != std::string::npos);
+}
+
 TEST_CASE("a study made with knob commands: ask, tell, enqueue, attributes, queries") {
   testing::TempDir dir;
   std::string db = "sqlite:///" + dir.File("s.db");
