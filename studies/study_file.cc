@@ -129,11 +129,20 @@ std::string SafeFolderName(const std::string& name) {
 
 std::string ResolveStorage(const std::string& url, const std::string& base_dir) {
   const std::string scheme = "sqlite:///";
-  std::string path = url;
-  if (url.rfind(scheme, 0) == 0) path = url.substr(scheme.size());
-  else if (url.find("://") != std::string::npos) return url;  // a server: taken as it is
+  std::string path = url, options;
+  if (url.rfind(scheme, 0) == 0) {
+    path = url.substr(scheme.size());
+    if (size_t query = path.find('?'); query != std::string::npos) {  // SQLAlchemy's ?timeout=
+      options = path.substr(query);
+      path.resize(query);
+    }
+  } else if (url.find("://") != std::string::npos) {
+    return url;  // a server: taken as it is
+  }
   if (fs::path(path).is_relative()) path = (fs::path(base_dir) / path).lexically_normal().string();
-  return scheme + path;
+  // A path holding a '?' (a folder's name) stays bare: in a URL the '?' would start options.
+  if (path.find('?') != std::string::npos) return path;
+  return scheme + path + options;
 }
 
 Status ParseTrainer(const Checker& check, const nlohmann::json& t, const SearchSpace& space,

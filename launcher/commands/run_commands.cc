@@ -95,6 +95,10 @@ Status RunFile(StudyFile file, const RunOverrides& overrides, StorageAccess acce
   auto slots = PlanSlots(file.resources, machine, file.trainer);
   if (!slots.ok()) return Error::BadInput(file.name + ": " + slots.error().message);
   KNOB_RETURN_IF_ERROR(Study::Validate(file.config));
+  // A storage file yet to be made holds no study: an output folder another study
+  // holds is refused before the file is created.
+  if (Result<std::string> path = SqlitePathOf(file.storage); path.ok() && !fs::exists(*path))
+    KNOB_RETURN_IF_ERROR(CheckOutputFolder(file.output_dir, file.storage, file.config.name, std::nullopt));
   KNOB_ASSIGN_OR_RETURN(auto storage, OpenStorage(file.storage, access));
   std::optional<Study> study;
   auto existing = storage->FindStudy(file.config.name);

@@ -12,6 +12,7 @@
 #include "base/input_reader.h"
 #include "base/json_text.h"
 #include "base/text_file.h"
+#include "studies/storage_url.h"
 
 namespace knob {
 namespace {
@@ -41,12 +42,11 @@ Status WriteWhole(const std::string& path, const std::string& text) {
 
 // The storage a URL names, in one spelling: an SQLite file by its canonical path.
 std::string StorageIdentity(const std::string& url) {
-  const std::string scheme = "sqlite:///";
-  std::string path = url.rfind(scheme, 0) == 0 ? url.substr(scheme.size()) : url;
-  if (path.find("://") != std::string::npos) return url;  // a server
+  Result<std::string> path = SqlitePathOf(url);
+  if (!path.ok()) return url;  // a server
   std::error_code ec;
-  auto canonical = fs::weakly_canonical(fs::absolute(path), ec);
-  return ec ? path : canonical.string();
+  auto canonical = fs::weakly_canonical(fs::absolute(*path), ec);
+  return ec ? *path : canonical.string();
 }
 
 bool HoldsTrialFolders(const fs::path& dir) {

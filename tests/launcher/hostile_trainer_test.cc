@@ -241,6 +241,15 @@ TEST_CASE("run: trial folders stay inside the output folder, are never shared, v
   CHECK(other.err.find("holds the trials of study '../../escape'") != std::string::npos);
   CHECK(testing::LineCount(other.err) == 1);
   CHECK(Listing(fs::path(trial_dir).parent_path()) == listing);
+  // Nor may a study of a storage yet to be made, which is then not made.
+  WriteFile(dir.File("sub/new.yaml"), "study: other\nstorage: new.db\nn_trials: 1\n"
+            "output_dir: " + fs::path(trial_dir).parent_path().string() + "\n"
+            "space: {x: {type: float, low: 0, high: 1}}\n"
+            "trainer:\n  command: " + Trainer("--mode, value") + "\nresources: {gpus: none, cpu_slots: 1}\n");
+  auto fresh = RunKnob({"run", dir.File("sub/new.yaml")});
+  CHECK(fresh.exit_code == 2);
+  CHECK(fresh.err.find("holds the trials of study '../../escape'") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir.File("sub/new.db")));
 }
 
 // A child of this process's memory cgroup (v1's memory controller or v2's unified
