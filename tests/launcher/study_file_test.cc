@@ -2,6 +2,7 @@
 // line naming file, line and key, exit code 2, and nothing written.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "studies/study_file.h"
@@ -42,6 +43,15 @@ TEST_CASE("study file: keys, defaults, YAML scalar types and resolved paths") {
   CHECK(file->config.name == "s");
   CHECK(file->config.direction == StudyDirection::kMaximize);
   CHECK(file->storage == "sqlite:///" + dir.File("sub/s.db"));
+  // SQLAlchemy's options stay after the resolved path; a '?' in a folder's name keeps the path bare.
+  auto with_options = LoadStudyFile(dir.File("s.yaml"), {"storage=sqlite:///t.db?timeout=30"});
+  REQUIRE(with_options.ok());
+  CHECK(with_options->storage == "sqlite:///" + dir.File("t.db") + "?timeout=30");
+  std::filesystem::create_directory(dir.File("wh?at"));
+  std::ofstream(dir.File("wh?at/s.yaml")) << kGood;
+  auto odd_folder = LoadStudyFile(dir.File("wh?at/s.yaml"));
+  REQUIRE(odd_folder.ok());
+  CHECK(odd_folder->storage == dir.File("wh?at/sub/s.db"));
   CHECK(file->metric == "eval_accuracy");
   CHECK(*file->n_trials == 12);
   CHECK(*file->timeout_seconds == 7200);
