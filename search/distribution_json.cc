@@ -130,11 +130,15 @@ Result<Distribution> ParseOptunaJson(const std::string& name, const std::string&
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object())
     return Error::BadInput("parameter '" + name + "': unreadable distribution_json " + text);
-  if (j.contains("type")) return ParseDistribution(name, j);
+  return ParseOptunaDistribution(name, j);
+}
+
+Result<Distribution> ParseOptunaDistribution(const std::string& name, const json& j) {
+  if (!j.is_object() || j.contains("type")) return ParseDistribution(name, j);
   // Optuna's form, its legacy classes included, made knob's and read (and checked) as one.
   std::string cls = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>() : "";
   json a = j.contains("attributes") ? j["attributes"] : json::object();
-  if (!a.is_object()) return Error::BadInput("parameter '" + name + "': unreadable distribution_json " + text);
+  if (!a.is_object()) return Error::BadInput("parameter '" + name + "': unreadable distribution_json " + DumpJson(j));
   json spec = json::object();
   auto copy = [&](const char* from, const char* to) {
     if (a.contains(from) && !a[from].is_null()) spec[to] = a[from];

@@ -27,4 +27,8 @@ std::string ToOptunaJson(const Distribution& distribution);
 // abbreviated {"type": ...} form.
 Result<Distribution> ParseOptunaJson(const std::string& name, const std::string& text);
 
+// The same, from the parsed object: {"name": "FloatDistribution", "attributes": {...}}
+// (Optuna's distribution_to_json, as `optuna ask --search-space` takes it) or knob's form.
+Result<Distribution> ParseOptunaDistribution(const std::string& name, const nlohmann::json& j);
+
 }  // namespace knob

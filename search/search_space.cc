@@ -57,7 +57,13 @@ Status ParseParameter(const std::string& name, const nlohmann::json& param, Sear
     KNOB_ASSIGN_OR_RETURN(space.conditions[name], ParseCondition(name, param["when"]));
     distribution.erase("when");
   }
-  KNOB_ASSIGN_OR_RETURN(space[name], ParseDistribution(name, distribution));
+  // Optuna's form too ({"name": "FloatDistribution", "attributes": {...}}), as an
+  // Optuna user's `--search-space` writes it.
+  if (distribution.is_object() && !distribution.contains("type") && distribution.contains("name")) {
+    KNOB_ASSIGN_OR_RETURN(space[name], ParseOptunaDistribution(name, distribution));
+  } else {
+    KNOB_ASSIGN_OR_RETURN(space[name], ParseDistribution(name, distribution));
+  }
   return {};
 }
 

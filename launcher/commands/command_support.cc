@@ -20,7 +20,18 @@ void AddStorageOption(CLI::App* command, std::string& storage) {
 
 void AddStudyOptions(CLI::App* command, StudyLocation& location) {
   AddStorageOption(command, location.storage);
-  command->add_option("--study", location.study, "study name")->required();
+  command->add_option("--study,--study-name", location.study, "study name")->required();
+}
+
+CLI::Option* AddListOption(CLI::App* command, const std::string& names, std::string& list,
+                           const std::string& help) {
+  return command->add_option_function<std::vector<std::string>>(
+      names,
+      [&list](const std::vector<std::string>& items) {
+        list.clear();
+        for (const auto& item : items) list += (list.empty() ? "" : ",") + item;
+      },
+      help);
 }
 
 void AddFormatOption(CLI::App* command, std::string& format, const std::string& default_format,
@@ -33,7 +44,7 @@ void AddStudyOrFileOptions(CLI::App* command, StudyLocation& location) {
   command->add_option("file", location.file, "a study file (it names the storage and the study)");
   command->add_option("--storage", location.storage, "sqlite:///path.db or a path (or $KNOB_STORAGE)")
       ->envname("KNOB_STORAGE");
-  command->add_option("--study", location.study, "study name");
+  command->add_option("--study,--study-name", location.study, "study name");
 }
 
 Result<StudyLocation> ResolveStudyLocation(const StudyLocation& given) {

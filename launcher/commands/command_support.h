@@ -30,6 +30,9 @@ void AddStudyOrFileOptions(CLI::App* command, StudyLocation& location);
 void AddStorageOption(CLI::App* command, std::string& storage);
 // --storage and --study, both required.
 void AddStudyOptions(CLI::App* command, StudyLocation& location);
+// An option taking a list "a,b" or, as Optuna's CLI writes it, "a b" (joined with commas).
+CLI::Option* AddListOption(CLI::App* command, const std::string& names, std::string& list,
+                           const std::string& help);
 // --format with the given default; `formats` is what its help lists.
 void AddFormatOption(CLI::App* command, std::string& format, const std::string& default_format,
                      const std::string& formats = "table, json or csv");

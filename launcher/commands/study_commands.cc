@@ -109,15 +109,16 @@ void AddCreateStudyCommand(CLI::App& app, Status& status) {
   auto* cmd = app.add_subcommand("create-study", "Create a study (prints its name)");
   AddStudyOptions(cmd, o->location);
   cmd->add_option("--direction", o->direction, "minimize (default) or maximize");
-  cmd->add_option("--directions", o->directions, "one per objective, e.g. minimize,maximize (a multi-objective study)");
+  AddListOption(cmd, "--directions", o->directions,
+                "one per objective, e.g. minimize,maximize or minimize maximize (a multi-objective study)");
   cmd->add_option("--sampler", o->sampler, "auto (default: gp or tpe per ask), tpe, gp, random, grid, nsga2 (several objectives)");
   cmd->add_option("--sampler-options", o->sampler_options,
                   "sampler options as JSON or @file, e.g. {\"seed\": 1}");
   cmd->add_option("--pruner", o->pruner,
                   "median (default), nop, percentile, asha, hyperband, threshold or patient; "
                   "with options as JSON or @file, e.g. {\"name\": \"asha\", \"reduction_factor\": 3}");
-  cmd->add_option("--space", o->space, "search space as JSON or @file");
-  cmd->add_flag("--if-exists", o->if_exists, "succeed without change when the study exists");
+  cmd->add_option("--space,--search-space", o->space, "search space as JSON or @file, knob's form or Optuna's");
+  cmd->add_flag("--if-exists,--skip-if-exists", o->if_exists, "succeed without change when the study exists");
   cmd->callback([o, &status] { status = RunCreateStudy(*o); });
 }
 

@@ -41,6 +41,7 @@ struct TellOptions {
   std::string values;       // "0.9,12.5": one per objective
   std::string constraints;  // "c1,c2": feasible when every one is <= 0
   std::string state;
+  bool skip_if_finished = false;  // a finished trial: succeed without change (Optuna's flag)
 };
 
 // "a,b,c" as numbers (nan and inf spelled as for --value).
@@ -83,6 +84,10 @@ Result<TellRequest> TellRequestFrom(const TellOptions& o) {
 Status RunTell(const TellOptions& o) {
   KNOB_ASSIGN_OR_RETURN(TellRequest request, TellRequestFrom(o));
   KNOB_ASSIGN_OR_RETURN(OpenedStudy opened, OpenStudyAt(o.location, StorageAccess::kWrite));
+  if (o.skip_if_finished) {
+    auto trial = opened.storage->ReadTrial(opened.study->record().study_id, o.trial);
+    if (trial.ok() && IsFinished(trial->state)) return {};
+  }
   KNOB_RETURN_IF_ERROR(opened.study->Tell(o.trial, request));
   return {};
 }
@@ -163,7 +168,8 @@ void AddAskCommand(CLI::App& app, Status& status) {
   auto* cmd = app.add_subcommand(
       "ask", "Start a trial; prints {\"number\": N, \"params\": {...}} (exit 3: grid used up)");
   AddStudyOptions(cmd, o->location);
-  cmd->add_option("--space", o->space, "search space as JSON or @file (default: the study's)");
+  cmd->add_option("--space,--search-space", o->space,
+                  "search space as JSON or @file, knob's form or Optuna's (default: the study's)");
   AddFormatOption(cmd, o->format, "json");
   cmd->callback([o, &status] { status = RunAsk(*o); });
 }
@@ -172,11 +178,12 @@ void AddTellCommand(CLI::App& app, Status& status) {
   auto o = std::make_shared<TellOptions>();
   auto* cmd = app.add_subcommand("tell", "Finish a trial with a value, or as pruned or failed");
   AddStudyOptions(cmd, o->location);
-  cmd->add_option("--trial", o->trial, "trial number")->required();
+  cmd->add_option("--trial,--trial-number", o->trial, "trial number")->required();
   cmd->add_option("--value", o->value, "objective value (inf, -inf allowed; nan fails the trial)");
-  cmd->add_option("--values", o->values, "one value per objective, e.g. 0.91,12.5 (a multi-objective study)");
+  AddListOption(cmd, "--values", o->values, "one value per objective, e.g. 0.91,12.5 or 0.91 12.5");
   cmd->add_option("--constraints", o->constraints, "constraint values, e.g. 0.3,-1 (feasible when all <= 0)");
   cmd->add_option("--state", o->state, "complete (default), pruned or fail");
+  cmd->add_flag("--skip-if-finished", o->skip_if_finished, "succeed without change when the trial is finished");
   cmd->callback([o, &status] { status = RunTell(*o); });
 }
 
@@ -186,7 +193,7 @@ void AddReportCommand(CLI::App& app, Status& status) {
                                  "Record an intermediate value of a running trial (prints whether the study's pruner "
                                  "stops it), or with -o write the study's dashboard as one HTML file");
   AddStudyOptions(cmd, o->location);
-  auto* trial = cmd->add_option("--trial", o->trial, "trial number");
+  auto* trial = cmd->add_option("--trial,--trial-number", o->trial, "trial number");
   auto* step = cmd->add_option("--step", o->step, "step (>= 0)");
   auto* value = cmd->add_option("--value", o->value, "intermediate value");
   cmd->add_option("-o,--output", o->output, "write a self-contained HTML report of the study to this file");
@@ -211,8 +218,8 @@ void AddSetUserAttrCommand(CLI::App& app, Status& status) {
   auto* cmd = app.add_subcommand(
       "set-user-attr", "Set a user attribute of the study, or of a running trial with --trial");
   AddStudyOptions(cmd, o->location);
-  cmd->add_option("--trial", o->trial, "trial number (default: the study itself)");
-  cmd->add_option("--key", o->key, "attribute name")->required();
+  cmd->add_option("--trial,--trial-number", o->trial, "trial number (default: the study itself)");
+  cmd->add_option("-k,--key", o->key, "attribute name")->required();
   cmd->add_option("--value", o->value, "value, stored as a string");
   cmd->add_option("--json", o->json, "value as JSON");
   cmd->callback([o, &status] { status = RunSetUserAttr(*o); });

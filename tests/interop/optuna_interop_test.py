@@ -180,9 +180,41 @@ def optuna_to_knob(folder):
     compare_with_knob(storage, "made-by-optuna", optuna.load_study(study_name="made-by-optuna", storage=storage))
 
 
+def optuna_cli_words_work_in_knob(folder):
+    """The same command lines, in Optuna CLI's words, run by `optuna` and by `knob`."""
+    space = json.dumps({
+        "x": {"name": "FloatDistribution", "attributes": {"low": 0.0, "high": 1.0, "log": False, "step": None}},
+        "n": {"name": "IntDistribution", "attributes": {"low": 1, "high": 64, "log": True, "step": 1}},
+        "c": {"name": "CategoricalDistribution", "attributes": {"choices": ["a", "b"]}}})
+    lines = [
+        ["create-study", "--study-name", "cli", "--directions", "minimize", "maximize", "--skip-if-exists"],
+        ["create-study", "--study-name", "cli", "--directions", "minimize", "maximize", "--skip-if-exists"],
+        ["ask", "--study-name", "cli", "--search-space", space],
+        ["tell", "--study-name", "cli", "--trial-number", "0", "--values", "0.5", "7"],
+        ["ask", "--study-name", "cli", "--search-space", space],
+        ["tell", "--study-name", "cli", "--trial-number", "1", "--state", "fail"],
+        ["tell", "--study-name", "cli", "--trial-number", "1", "--values", "1", "2", "--skip-if-finished"],
+    ]
+    studies = {}
+    for tool, program in (("optuna", ["/usr/bin/optuna"]), ("knob", [KNOB])):
+        storage = "sqlite:///" + os.path.join(folder, tool + ".db")
+        for line in lines:
+            r = subprocess.run(program + [line[0], "--storage", storage] + line[1:], capture_output=True, text=True)
+            assert r.returncode == 0, (tool, line, r.stderr[-2000:])
+            if line[0] == "ask":
+                asked = json.loads(r.stdout)
+                p = asked["params"]
+                assert 0 <= p["x"] <= 1 and 1 <= p["n"] <= 64 and p["c"] in ("a", "b"), (tool, asked)
+        studies[tool] = optuna.load_study(study_name="cli", storage=storage)
+    for o, k in zip(studies["optuna"].trials, studies["knob"].trials, strict=True):
+        assert (o.number, o.state, o.values) == (k.number, k.state, k.values), (o, k)
+        assert o.distributions == k.distributions, (o.distributions, k.distributions)
+    assert [d.name for d in studies["knob"].directions] == ["MINIMIZE", "MAXIMIZE"]
+
+
 def main():
     passed = failed = 0
-    for test in (knob_to_optuna, optuna_to_knob):
+    for test in (knob_to_optuna, optuna_to_knob, optuna_cli_words_work_in_knob):
         with tempfile.TemporaryDirectory() as folder:
             try:
                 test(folder)
