@@ -24,6 +24,8 @@ Row Flatten(const nlohmann::ordered_json& record) {
   for (const auto& [key, value] : record.items()) {
     if (value.is_object()) {
       for (const auto& [inner, v] : value.items()) row.push_back({key, key + "_" + inner, v});
+    } else if (key == "values" && value.is_array()) {  // several objectives: values_0, values_1
+      for (size_t i = 0; i < value.size(); ++i) row.push_back({key, key + "_" + std::to_string(i), value[i]});
     } else {
       row.push_back({key, key, value});
     }

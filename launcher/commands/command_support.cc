@@ -37,7 +37,7 @@ CLI::Option* AddListOption(CLI::App* command, const std::string& names, std::str
 void AddFormatOption(CLI::App* command, std::string& format, const std::string& default_format,
                      const std::string& formats) {
   format = default_format;
-  command->add_option("--format", format, formats + " (default " + default_format + ")");
+  command->add_option("-f,--format", format, formats + " (default " + default_format + ")");
 }
 
 void AddStudyOrFileOptions(CLI::App* command, StudyLocation& location) {
@@ -96,9 +96,7 @@ nlohmann::ordered_json TrialRecord(const FrozenTrial& trial, bool detailed) {
   record["number"] = trial.number;
   record["state"] = TrialStateName(trial.state);
   if (trial.values.size() > 1) {
-    nlohmann::ordered_json values = nlohmann::ordered_json::object();
-    for (size_t i = 0; i < trial.values.size(); ++i) values[std::to_string(i)] = trial.values[i];
-    record["values"] = values;  // values_0, values_1 as columns
+    record["values"] = trial.values;  // a list, as Optuna's CLI prints it; values_0, values_1 as columns
   } else {
     record["value"] = trial.value ? nlohmann::ordered_json(*trial.value) : nlohmann::ordered_json();
   }

@@ -92,7 +92,7 @@ ostudy.optimize(objective, n_trials=110)
 rows = json.loads(knob("trials", "--storage", db, "--study", "optuna", "--format", "json").stdout)
 assert len(rows) == 110
 for row, t in zip(rows, ostudy.trials):
-    assert [row["values"][k] for k in sorted(row["values"], key=int)] == t.values, (row, t.values)
+    assert row["values"] == t.values, (row, t.values)  # a list, as Optuna's CLI prints it
     assert row["constraints"] == list(t.system_attrs["constraints"]), (row["constraints"], t.system_attrs)
 ofeasible = [t for t in ostudy.trials if all(c <= 0 for c in t.system_attrs["constraints"])]
 oexpected = sorted(ofeasible[i].number for i in front([t.values for t in ofeasible], [1, 1]))
