@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """Optuna's sklearn_simple.py and pytorch_simple.py run under `knob run`, unchanged
-but for two added lines (peer_examples.py), with small budgets.
+but for two added lines (peer_examples.py), with small budgets; and sklearn_simple.py
+with no line changed, as `python3 -m knob sklearn_simple.py`.
 
 Usage: peer_examples_test.py PATH/TO/knob PATH/TO/peer-examples/optuna-examples
 """
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -17,11 +19,17 @@ import peer_examples  # noqa: E402
 KNOB, EXAMPLES = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 
 
-def run_example(script, n_trials, slots, fashion_mnist=False):
+def run_example(script, n_trials, slots, fashion_mnist=False, unchanged=False):
     folder = tempfile.mkdtemp(prefix="knob-peer-")
-    name = peer_examples.prepare(os.path.join(EXAMPLES, script), folder, fashion_mnist)
+    if unchanged:  # the file as Optuna ships it, run by `python3 -m knob`
+        name = os.path.basename(shutil.copy(os.path.join(EXAMPLES, script), folder))
+        study = peer_examples.study_file("peer", name, n_trials, slots).replace(
+            "/usr/bin/python3, ", "/usr/bin/python3, -m, knob, ")
+    else:
+        name = peer_examples.prepare(os.path.join(EXAMPLES, script), folder, fashion_mnist)
+        study = peer_examples.study_file("peer", name, n_trials, slots)
     with open(os.path.join(folder, "study.yaml"), "w") as f:
-        f.write(peer_examples.study_file("peer", name, n_trials, slots))
+        f.write(study)
     r = subprocess.run([KNOB, "run", os.path.join(folder, "study.yaml")], capture_output=True, text=True,
                        timeout=900)
     assert r.returncode == 0, r.stderr[-4000:]
@@ -41,6 +49,11 @@ for trial_id, in db.execute("SELECT trial_id FROM trials"):
     params = dict(db.execute("SELECT param_name, param_value FROM trial_params WHERE trial_id = ?", (trial_id,)))
     assert ("svc_c" in params) != ("rf_max_depth" in params), params
 print("ok   sklearn_simple.py: best accuracy %.3f" % best["value"])
+
+# The same example, not a line changed: study.optimize is served to knob.
+folder, best, _ = run_example("sklearn_simple.py", 6, 2, unchanged=True)
+assert 0.5 < best["value"] <= 1.0, best
+print("ok   sklearn_simple.py unchanged, under python3 -m knob: best accuracy %.3f" % best["value"])
 
 # PyTorch on Fashion-MNIST (Debian's copy, offline): per-layer loops of suggestions, median pruning.
 folder, best, err = run_example("pytorch_simple.py", 4, 2, fashion_mnist=True)

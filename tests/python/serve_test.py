@@ -356,6 +356,61 @@ def names_and_choices_optuna_accepts_are_stored_as_optuna_stores_them():
         assert list(t.distributions["choice"].choices) == [None, True, 2, 1.5, "a"], t.distributions
 
 
+UNCHANGED_SCRIPT = """
+    import argparse
+    import optuna
+
+    def objective(trial):
+        x = trial.suggest_float("x", -10, 10)
+        kind = trial.suggest_categorical("kind", ["a", "b"])
+        for step in range(3):
+            trial.report((x - 2) ** 2 + step, step)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return (x - 2) ** 2 + (kind == "b")
+
+    if __name__ == "__main__":
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--n-trials", type=int, default=5)
+        args = parser.parse_args()
+        study = optuna.create_study(direction="minimize")
+        study.optimize(objective, n_trials=args.n_trials, n_jobs=2)
+        print("BEST", study.best_params)
+"""
+
+
+def unchanged_study(name, n_trials, direction):
+    return ("study: %s\nn_trials: %d\ndirection: %s\nsampler: {name: tpe, seed: 7, n_startup_trials: 4}\n"
+            "trainer:\n  command: [/usr/bin/python3, -m, knob, objective.py, --n-trials, '3']\n"
+            "  working_dir: '{study_dir}'\n  timeout: 30s\nresources: {gpus: none, cpu_slots: 2}\n"
+            % (name, n_trials, direction))
+
+
+@case
+def an_unchanged_optuna_script_runs_under_python_m_knob():
+    # Not a line changed: `python3 -m knob objective.py ARGS` serves the objective
+    # that study.optimize is given; the rest of the script's main block never runs.
+    folder = setup(UNCHANGED_SCRIPT, unchanged_study("unchanged", 8, "minimize"))
+    run(folder)
+    rows = trials(folder)
+    assert len(rows) == 8 and all(r["state"] in ("COMPLETE", "PRUNED") for r in rows.values()), rows
+    assert all(set(r["distributions"]) == {"x", "kind"} for r in rows.values()), rows
+    logs = [log_of(folder, n, "unchanged") for n in range(8)]
+    assert not any("BEST" in log or "finished with value" in log for log in logs), logs
+    # Served by two reused workers, one per slot.
+    assert sum("ms after this worker" in log for log in logs) == 6, logs
+    # Outside knob it is the script, Optuna's own loop included.
+    alone = subprocess.run(["/usr/bin/python3", "-m", "knob", "objective.py", "--n-trials", "2"], cwd=folder,
+                           capture_output=True, text=True, timeout=120, env=dict(os.environ, PYTHONPATH=PYTHON_DIR))
+    assert alone.returncode == 0 and "BEST" in alone.stdout, (alone.returncode, alone.stdout, alone.stderr[-2000:])
+    # A study file that maximizes what the script minimizes: its trials fail naming both.
+    folder = setup(UNCHANGED_SCRIPT, unchanged_study("wrong", 2, "maximize"))
+    run(folder, code=1)
+    reasons = [r["attrs"].get("knob:fail_reason", "") for r in trials(folder).values()]
+    assert reasons and all("the script's study says direction ['minimize'], the study file ['maximize']" in r
+                           for r in reasons), reasons
+
+
 @case
 def outside_knob_the_script_runs_once_with_midpoints_or_given_params():
     folder = setup(OBJECTIVE, study("alone", 1))

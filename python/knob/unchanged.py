@@ -1,0 +1,104 @@
+"""An Optuna or Hugging Face search script as a knob trainer with no line changed.
+
+    trainer:
+      command: [python3, -m, knob, search.py, --its, --own, --args]
+
+`python3 -m knob SCRIPT ARGS...` runs SCRIPT as `python3 SCRIPT ARGS...` would,
+with two calls taken over under `knob run`: `Study.optimize(objective, ...)`
+serves `objective` to knob (as `knob.serve(objective)` does), and
+`Trainer.hyperparameter_search(...)` is `knob.hf.hyperparameter_search(trainer,
+...)`. Either one ends the process when knob is done, so what the script does
+after it (print the best trial) does not run; the study file decides budget,
+parallelism and sampler (`n_trials`, `n_jobs`, `timeout`, `callbacks` are not
+used). The script's study direction must agree with the study file's: a trial
+that finds them different FAILs naming both. Outside knob nothing is taken over.
+
+The calls are replaced when their modules are first imported (an import hook),
+so a script that never imports transformers does not pay for importing it.
+"""
+import importlib.abc
+import importlib.util
+import os
+import runpy
+import sys
+
+from . import _channel
+from .serve import serve
+
+
+def _optimize(study, func, *args, **kwargs):
+    """Study.optimize under knob: `func` served, with the study's direction checked."""
+    wanted = [d.name.lower() for d in study.directions]
+
+    def objective(trial):
+        given = [d.name.lower() for d in trial.study.directions]
+        if wanted != given:
+            raise ValueError("the script's study says direction %s, the study file %s" % (wanted, given))
+        return func(trial)
+
+    serve(objective)
+
+
+def _hyperparameter_search(trainer, *args, **kwargs):
+    from . import hf
+    return hf.hyperparameter_search(trainer, *args, **kwargs)
+
+
+def _patch_optuna(module):
+    module.Study.optimize = _optimize
+
+
+def _patch_transformers(module):
+    module.Trainer.hyperparameter_search = _hyperparameter_search
+
+
+PATCHES = {"optuna.study.study": _patch_optuna, "transformers.trainer": _patch_transformers}
+
+
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """Finds the modules of PATCHES as the other finders do, and patches each once loaded."""
+
+    def find_spec(self, name, path, target=None):
+        patch = PATCHES.get(name)
+        if patch is None:
+            return None
+        spec = None
+        for finder in sys.meta_path:
+            if finder is not self and hasattr(finder, "find_spec"):
+                spec = finder.find_spec(name, path, target)
+                if spec is not None:
+                    break
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        real = spec.loader
+
+        class Loader(importlib.abc.Loader):
+            def create_module(self, spec):
+                return real.create_module(spec)
+
+            def exec_module(self, module):
+                real.exec_module(module)
+                patch(module)
+
+        spec.loader = Loader()
+        return spec
+
+
+def run(argv):
+    """`python3 -m knob SCRIPT ARGS...`: runs SCRIPT as __main__, taken over under knob."""
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0 if argv else 2
+    script = argv[0]
+    if not os.path.isfile(script):
+        print("knob: no script %r" % script, file=sys.stderr)
+        return 2
+    if _channel.under_knob():
+        for name, patch in PATCHES.items():
+            if name in sys.modules:
+                patch(sys.modules[name])
+        sys.meta_path.insert(0, _PatchOnImport())
+    sys.argv = list(argv)
+    sys.path[0] = os.path.dirname(os.path.abspath(script))
+    runpy.run_path(script, run_name="__main__")
+    return 0
