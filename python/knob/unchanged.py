@@ -3,7 +3,8 @@
     trainer:
       command: [python3, -m, knob, search.py, --its, --own, --args]
 
-`python3 -m knob SCRIPT ARGS...` runs SCRIPT as `python3 SCRIPT ARGS...` would,
+`python3 -m knob SCRIPT ARGS...` runs SCRIPT as `python3 SCRIPT ARGS...` would
+(`python3 -m knob -m PACKAGE.MODULE ARGS...` as `python3 -m PACKAGE.MODULE ARGS...`),
 with two calls taken over under `knob run`: `Study.optimize(objective, ...)`
 serves `objective` to knob (as `knob.serve(objective)` does), and
 `Trainer.hyperparameter_search(...)` is `knob.hf.hyperparameter_search(trainer,
@@ -84,14 +85,26 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
         return spec
 
 
+def _module_exists(name):
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a missing parent package, an empty name
+        return False
+
+
 def run(argv):
-    """`python3 -m knob SCRIPT ARGS...`: runs SCRIPT as __main__, taken over under knob."""
+    """`python3 -m knob [-m] SCRIPT ARGS...`: runs SCRIPT as __main__, taken over under knob."""
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
         return 0 if argv else 2
-    script = argv[0]
-    if not os.path.isfile(script):
-        print("knob: no script %r" % script, file=sys.stderr)
+    as_module = argv[0] == "-m"
+    if as_module:
+        argv = argv[1:]
+        if not argv or not _module_exists(argv[0]):
+            print("knob: no module %r" % (argv[0] if argv else ""), file=sys.stderr)
+            return 2
+    elif not os.path.isfile(argv[0]):
+        print("knob: no script %r" % argv[0], file=sys.stderr)
         return 2
     if _channel.under_knob():
         for name, patch in PATCHES.items():
@@ -99,6 +112,10 @@ def run(argv):
                 patch(sys.modules[name])
         sys.meta_path.insert(0, _PatchOnImport())
     sys.argv = list(argv)
-    sys.path[0] = os.path.dirname(os.path.abspath(script))
-    runpy.run_path(script, run_name="__main__")
+    if as_module:
+        sys.path[0] = os.getcwd()  # as `python3 -m` puts it
+        runpy.run_module(argv[0], run_name="__main__", alter_sys=True)
+    else:
+        sys.path[0] = os.path.dirname(os.path.abspath(argv[0]))
+        runpy.run_path(argv[0], run_name="__main__")
     return 0

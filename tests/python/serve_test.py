@@ -379,11 +379,11 @@ UNCHANGED_SCRIPT = """
 """
 
 
-def unchanged_study(name, n_trials, direction):
+def unchanged_study(name, n_trials, direction, script="objective.py"):
     return ("study: %s\nn_trials: %d\ndirection: %s\nsampler: {name: tpe, seed: 7, n_startup_trials: 4}\n"
-            "trainer:\n  command: [/usr/bin/python3, -m, knob, objective.py, --n-trials, '3']\n"
+            "trainer:\n  command: [/usr/bin/python3, -m, knob, %s, --n-trials, '3']\n"
             "  working_dir: '{study_dir}'\n  timeout: 30s\nresources: {gpus: none, cpu_slots: 2}\n"
-            % (name, n_trials, direction))
+            % (name, n_trials, direction, script))
 
 
 @case
@@ -409,6 +409,14 @@ def an_unchanged_optuna_script_runs_under_python_m_knob():
     reasons = [r["attrs"].get("knob:fail_reason", "") for r in trials(folder).values()]
     assert reasons and all("the script's study says direction ['minimize'], the study file ['maximize']" in r
                            for r in reasons), reasons
+    # A script that is a module of a package: `python3 -m knob -m pkg.search`, as `python3 -m pkg.search`.
+    folder = setup(UNCHANGED_SCRIPT, unchanged_study("module", 3, "minimize", script="-m, pkg.search"))
+    os.makedirs(os.path.join(folder, "pkg"))
+    open(os.path.join(folder, "pkg", "__init__.py"), "w").close()
+    os.rename(os.path.join(folder, "objective.py"), os.path.join(folder, "pkg", "search.py"))
+    run(folder)
+    rows = trials(folder)
+    assert len(rows) == 3 and all(r["state"] in ("COMPLETE", "PRUNED") for r in rows.values()), rows
 
 
 @case
