@@ -24,7 +24,7 @@ from transformers import TrainerCallback
 
 from . import _channel
 from . import protocol
-from .serve import serve
+from .serve import check_directions, serve
 from .trial import TrialPruned
 
 
@@ -123,10 +123,7 @@ def hyperparameter_search(trainer, hp_space=None, compute_objective=None, n_tria
     trainer.compute_objective = compute_objective or default_compute_objective
 
     def objective(trial):
-        wanted = [direction] if isinstance(direction, str) else list(direction)
-        given = [d.name.lower() for d in trial.study.directions]
-        if wanted != given:
-            raise ValueError("hyperparameter_search says direction %s, the study file %s" % (wanted, given))
+        check_directions(trial, [direction] if isinstance(direction, str) else direction, "hyperparameter_search")
         reporter = _ObjectiveReporter(trainer, trial)
         trainer.add_callback(reporter)
         try:

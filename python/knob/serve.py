@@ -25,6 +25,14 @@ from . import protocol
 from .trial import Trial, is_pruned
 
 
+def check_directions(trial, wanted, who):
+    """Raises ValueError (the trial FAILs naming both) when `wanted`, the directions a
+    script says (["minimize"], ...), are not the study file's."""
+    given = [d.name.lower() for d in trial.study.directions]
+    if list(wanted) != given:
+        raise ValueError("%s says direction %s, the study file %s" % (who, list(wanted), given))
+
+
 def _given_params(argv):
     for i, arg in enumerate(argv):
         text = None

@@ -24,7 +24,7 @@ import runpy
 import sys
 
 from . import _channel
-from .serve import serve
+from .serve import check_directions, serve
 
 
 def _optimize(study, func, *args, **kwargs):
@@ -32,9 +32,7 @@ def _optimize(study, func, *args, **kwargs):
     wanted = [d.name.lower() for d in study.directions]
 
     def objective(trial):
-        given = [d.name.lower() for d in trial.study.directions]
-        if wanted != given:
-            raise ValueError("the script's study says direction %s, the study file %s" % (wanted, given))
+        check_directions(trial, wanted, "the script's study")
         return func(trial)
 
     serve(objective)
