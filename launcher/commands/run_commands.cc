@@ -1,7 +1,6 @@
 // run, resume: whole studies driven by a study file.
 #include <unistd.h>
 
-#include <charconv>
 #include <climits>
 #include <filesystem>
 #include <memory>
@@ -29,12 +28,11 @@ struct RunOverrides {
   std::string log_level = "info";
 };
 
-// A budget in plain digits, 1 up (CLI11's PositiveNumber printed its range to 300 digits and
-// called "5abc" out of range).
+// A budget read by the one integer reader, 1 up (CLI11's PositiveNumber printed its range
+// to 300 digits and called "5abc" out of range).
 std::string CheckPositiveCount(const std::string& text) {
-  int value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < 1)
+  Result<int64_t> value = ParseInteger("--n-trials", text);
+  if (!value.ok() || *value < 1 || *value > INT_MAX)
     return "must be a whole number from 1 to " + std::to_string(INT_MAX) + ", got " + QuoteForMessage(text);
   return "";
 }

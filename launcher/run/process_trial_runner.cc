@@ -39,8 +39,9 @@ void SetEnv(std::vector<std::string>& env, const std::string& name, const std::s
   env.push_back(prefix + value);
 }
 
-// Rank R's log: trainer.rankR.log beside rank 0's.
+// Rank R's log: trainer.rankR.log beside rank 0's, which is `log_path` itself.
 std::string RankLogPath(const std::string& log_path, int rank) {
+  if (rank == 0) return log_path;
   std::filesystem::path p(log_path);
   return (p.parent_path() / (p.stem().string() + ".rank" + std::to_string(rank) + p.extension().string())).string();
 }
@@ -235,7 +236,7 @@ Status ProcessTrialRunner::StartRanks(const RunningPtr& t) {
              {"WORLD_SIZE", world}, {"LOCAL_WORLD_SIZE", world}, {"MASTER_ADDR", "127.0.0.1"},
              {"MASTER_PORT", std::to_string(t->port)}})
       SetEnv(spec.env, name, value);
-    if (rank > 0) spec.log_path = RankLogPath(launch.spec.log_path, rank);
+    spec.log_path = RankLogPath(launch.spec.log_path, rank);
     auto w = Launch(launch, spec, rank);
     if (!w.ok()) {
       if (rank == 0) {
@@ -331,7 +332,7 @@ void ProcessTrialRunner::BreakProtocol(const WorkerPtr& w, const std::string& re
   if (t && t->outcome.end.protocol_error.empty()) {
     t->outcome.end.protocol_error = reason;
     t->outcome.end.rank = w->rank;
-    if (w->rank > 0) t->outcome.end.log_path = RankLogPath(t->launch.spec.log_path, w->rank);
+    t->outcome.end.log_path = RankLogPath(t->launch.spec.log_path, w->rank);
   }
   events_->OnWarning(Head(w) + "broke the protocol: " + reason + "; stopping it");
   w->broken = true;
@@ -510,7 +511,7 @@ void ProcessTrialRunner::DecidedAtRankZero(const RunningPtr& t, int64_t step, bo
 void ProcessTrialRunner::RankFailed(const WorkerPtr& w, const RunningPtr& t) {
   t->rank_failed = true;
   t->outcome.end.rank = w->rank;
-  t->outcome.end.log_path = w->rank > 0 ? RankLogPath(t->launch.spec.log_path, w->rank) : t->launch.spec.log_path;
+  t->outcome.end.log_path = RankLogPath(t->launch.spec.log_path, w->rank);
   events_->OnWarning(Head(w) + "failed; stopping the trial's other processes");
   StopTrial(t);
 }
@@ -713,9 +714,8 @@ void ProcessTrialRunner::WatchLogsNowAndThen() {
       const uint64_t limit = static_cast<uint64_t>(t->launch.max_log_mb) << 20;
       for (const WorkerPtr& w : t->workers) {
         if (w->exited || w->broken) continue;
-        std::string path = w->rank > 0 ? RankLogPath(t->launch.spec.log_path, w->rank) : t->launch.spec.log_path;
         struct stat st {};
-        if (stat(path.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) > limit)
+        if (stat(RankLogPath(t->launch.spec.log_path, w->rank).c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) > limit)
           BreakProtocol(w, "wrote more than " + std::to_string(t->launch.max_log_mb) + " MiB to its log "
                            "(trainer.max_log_mb)");
       }
