@@ -1,7 +1,6 @@
 #include "studies/storage_url.h"
 
 #include <algorithm>
-#include <optional>
 
 #include "base/input_reader.h"
 #include "studies/postgres_storage.h"
@@ -39,17 +38,23 @@ std::optional<std::string> PostgresUrlOf(const std::string& url) {
 
 }  // namespace
 
+std::optional<SqliteUrl> SplitSqliteUrl(const std::string& url) {
+  const std::string prefix = kSqliteUrlPrefix;
+  if (url.rfind(prefix, 0) != 0) return std::nullopt;
+  SqliteUrl parts{url.substr(prefix.size()), ""};
+  if (size_t query = parts.path.find('?'); query != std::string::npos) {
+    parts.query = parts.path.substr(query);
+    parts.path.resize(query);
+  }
+  return parts;
+}
+
 Result<std::string> SqlitePathOf(const std::string& url) {
   if (url.empty()) return Error::BadInput("storage is empty: give --storage sqlite:///file.db");
-  const std::string sqlite_prefix = "sqlite:///";
-  if (url.rfind(sqlite_prefix, 0) == 0) {
-    std::string path = url.substr(sqlite_prefix.size());
-    if (size_t query = path.find('?'); query != std::string::npos) {
-      KNOB_RETURN_IF_ERROR(CheckSqliteOptions(url, path.substr(query + 1)));
-      path.resize(query);
-    }
-    if (path.empty()) return Error::BadInput("storage URL '" + url + "' names no file");
-    return path;
+  if (std::optional<SqliteUrl> sqlite = SplitSqliteUrl(url)) {
+    if (!sqlite->query.empty()) KNOB_RETURN_IF_ERROR(CheckSqliteOptions(url, sqlite->query.substr(1)));
+    if (sqlite->path.empty()) return Error::BadInput("storage URL '" + url + "' names no file");
+    return sqlite->path;
   }
   auto scheme_end = url.find("://");
   if (scheme_end != std::string::npos) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -13,6 +14,15 @@
 #include "studies/storage.h"
 
 namespace knob {
+
+// An `sqlite:///` URL split, not yet checked: its file path and its SQLAlchemy options
+// (`?timeout=30`, the '?' kept; empty when it has none). nullopt for anything else.
+struct SqliteUrl {
+  std::string path;
+  std::string query;
+};
+inline constexpr char kSqliteUrlPrefix[] = "sqlite:///";
+std::optional<SqliteUrl> SplitSqliteUrl(const std::string& url);
 
 // The file path of an SQLite storage URL, or bad input for another scheme.
 Result<std::string> SqlitePathOf(const std::string& url);

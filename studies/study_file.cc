@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "base/input_reader.h"
@@ -11,6 +12,7 @@
 #include "base/key_overrides.h"
 #include "base/text_file.h"
 #include "base/value_reader.h"
+#include "studies/storage_url.h"
 #include "studies/yaml_document.h"
 
 namespace knob {
@@ -128,21 +130,17 @@ std::string SafeFolderName(const std::string& name) {
 }
 
 std::string ResolveStorage(const std::string& url, const std::string& base_dir) {
-  const std::string scheme = "sqlite:///";
   std::string path = url, options;
-  if (url.rfind(scheme, 0) == 0) {
-    path = url.substr(scheme.size());
-    if (size_t query = path.find('?'); query != std::string::npos) {  // SQLAlchemy's ?timeout=
-      options = path.substr(query);
-      path.resize(query);
-    }
+  if (std::optional<SqliteUrl> sqlite = SplitSqliteUrl(url)) {
+    path = sqlite->path;
+    options = sqlite->query;  // SQLAlchemy's ?timeout=, checked when the storage opens
   } else if (url.find("://") != std::string::npos) {
     return url;  // a server: taken as it is
   }
   if (fs::path(path).is_relative()) path = (fs::path(base_dir) / path).lexically_normal().string();
   // A path holding a '?' (a folder's name) stays bare: in a URL the '?' would start options.
   if (path.find('?') != std::string::npos) return path;
-  return scheme + path + options;
+  return kSqliteUrlPrefix + path + options;
 }
 
 Status ParseTrainer(const Checker& check, const nlohmann::json& t, const SearchSpace& space,
