@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "base/json_field.h"
+#include "base/input_reader.h"
 #include "base/json_text.h"
 #include "search/distribution_json.h"
 #include "search/pareto.h"
+#include "search/samplers/auto_sampler.h"
+#include "search/samplers/gp/gp_sampler.h"
 #include "studies/trial_planner.h"
 
 namespace knob {
@@ -318,6 +322,15 @@ Status Study::SetUserAttr(std::optional<int> number, const std::string& key,
   // Any key, "" too, as Optuna's set_user_attr takes it.
   if (!number) return storage_->SetStudyUserAttr(record_.study_id, key, value);
   return storage_->SetTrialUserAttr(record_.study_id, *number, key, value);
+}
+
+Status Study::SetSystemAttr(int number, const std::string& key, const nlohmann::json& value) {
+  static const std::set<std::string> kKnobsOwn = {
+      kAutoSamplerAttr, kGpKernelAttr, "grid_id", "search_space", "nsga2:generation", kConstraintsAttr,
+      "fixed_params", "failed_trial", "retry_history"};
+  if (key.rfind("knob:", 0) == 0 || key.rfind("completed_rung_", 0) == 0 || kKnobsOwn.count(key))
+    return Error::BadInput("system attribute " + QuoteForMessage(key) + " is knob's own; a trainer may not set it");
+  return storage_->SetTrialSystemAttrs(record_.study_id, number, nlohmann::json{{key, value}});
 }
 
 Result<std::vector<FrozenTrial>> Study::BestTrials() {

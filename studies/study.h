@@ -99,6 +99,10 @@ class Study {
   // run again after an edit). The direction cannot change.
   Status Reconfigure(const StudyConfig& config);
   Status SetUserAttr(std::optional<int> number, const std::string& key, const nlohmann::json& value);
+  // A system attribute of the RUNNING trial `number`, as Optuna's set_system_attr
+  // writes it; bad input for a key knob itself writes and reads (`knob:` ones, the
+  // samplers', pruners', retries' and constraints'), which a trainer may not forge.
+  Status SetSystemAttr(int number, const std::string& key, const nlohmann::json& value);
 
   Result<StudySnapshot> Snapshot() { return storage_->ReadStudy(record_.study_id); }
   // Nothing when no trial is COMPLETE yet.

@@ -65,6 +65,9 @@ class Orchestrator : public TrialRunnerEvents {
   Status OnUserAttr(int number, const std::string& key, const nlohmann::json& value) override {
     return study_.SetUserAttr(number, key, value);
   }
+  Status OnSystemAttr(int number, const std::string& key, const nlohmann::json& value) override {
+    return study_.SetSystemAttr(number, key, value);
+  }
   Result<std::string> OnStudyRequest(int number) override;
   void OnEnded(int number, const TrialOutcome& outcome) override;
   void OnSignal(int signal) override;

@@ -394,7 +394,7 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
     }
     if (message.type == TrainerMessage::Type::kReport) return AnswerLikeRankZero(w, t, message.step);
     if (message.type != TrainerMessage::Type::kSuggest && message.type != TrainerMessage::Type::kUserAttr &&
-        message.type != TrainerMessage::Type::kStudy)
+        message.type != TrainerMessage::Type::kSystemAttr && message.type != TrainerMessage::Type::kStudy)
       return;
   }
   switch (message.type) {
@@ -433,9 +433,13 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
       Send(w, ParamLine(message.name, *value));
       return;
     }
-    case TrainerMessage::Type::kUserAttr: {
-      Status set = events_->OnUserAttr(number, message.name, message.attr_value);
-      if (!set.ok()) events_->OnWarning(head + "refused a user attribute: " + set.error().message);
+    case TrainerMessage::Type::kUserAttr:
+    case TrainerMessage::Type::kSystemAttr: {
+      bool user = message.type == TrainerMessage::Type::kUserAttr;
+      Status set = user ? events_->OnUserAttr(number, message.name, message.attr_value)
+                        : events_->OnSystemAttr(number, message.name, message.attr_value);
+      if (!set.ok())
+        events_->OnWarning(head + "refused a " + (user ? "user" : "system") + " attribute: " + set.error().message);
       Send(w, set.ok() ? OkLine() : ErrorLine(set.error().message));
       return;
     }

@@ -60,10 +60,10 @@ Result<TrainerMessage> ParseTrainerMessage(const std::string& line, const std::s
       return Error::BadInput("trainer suggest: \"distribution\" must be an object: " + PrintableExcerpt(line));
     message.distribution = json["distribution"];
     return message;
-  } else if (type == "user_attr") {
-    message.type = Type::kUserAttr;
+  } else if (type == "user_attr" || type == "system_attr") {
+    message.type = type == "user_attr" ? Type::kUserAttr : Type::kSystemAttr;
     KNOB_RETURN_IF_ERROR(text_field("key", &message.name));
-    if (!json.contains("value")) return Error::BadInput("trainer user_attr without a \"value\": " + PrintableExcerpt(line));
+    if (!json.contains("value")) return Error::BadInput("trainer " + type + " without a \"value\": " + PrintableExcerpt(line));
     message.attr_value = json["value"];
     return message;
   } else if (type == "study") {
@@ -121,7 +121,8 @@ Result<TrainerMessage> ParseTrainerMessage(const std::string& line, const std::s
 
 bool IsAnswered(TrainerMessage::Type type) {
   using Type = TrainerMessage::Type;
-  return type == Type::kReport || type == Type::kSuggest || type == Type::kUserAttr || type == Type::kStudy;
+  return type == Type::kReport || type == Type::kSuggest || type == Type::kUserAttr || type == Type::kSystemAttr ||
+         type == Type::kStudy;
 }
 
 std::string ParamLine(const std::string& name, const nlohmann::json& value) {

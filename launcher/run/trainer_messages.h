@@ -5,7 +5,8 @@
 // Python's json.dumps writes; a message may carry its objective in "value" or under
 // the study's metric name in "metrics". Protocol 2 adds hello (a worker that serves
 // many trials), suggest (define-by-run), user_attr and fail, and knob's trial line;
-// protocol 3 adds study (what an objective reads of its study: Optuna's trial.study).
+// protocol 3 adds study (what an objective reads of its study: Optuna's trial.study)
+// and system_attr (Optuna's set_system_attr, which OptunaSearchCV's objective calls).
 // Called by the process trial runner.
 #pragma once
 
@@ -30,6 +31,7 @@ struct TrainerMessage {
     kReport,    // answered by a decision
     kSuggest,   // {"type":"suggest","name":N,"distribution":{...}}: answered by a param
     kUserAttr,  // {"type":"user_attr","key":K,"value":V}: answered by ok
+    kSystemAttr,  // {"type":"system_attr","key":K,"value":V}: answered by ok (or an error)
     kStudy,     // {"type":"study"}: answered by the study line
     kResult,    // the trial's end: not answered
     kFail,      // {"type":"fail","reason":"..."}: the trial's end, FAILed: not answered
@@ -43,9 +45,9 @@ struct TrainerMessage {
   bool pruned = false;          // result: the trainer pruned itself (Optuna's TrialPruned)
   std::vector<double> values;   // result: "values", one per objective (value is the first)
   std::optional<std::vector<double>> constraints;  // result: "constraints" (<= 0 is feasible)
-  std::string name;             // suggest: the parameter; user_attr: the key
+  std::string name;             // suggest: the parameter; user_attr, system_attr: the key
   nlohmann::json distribution;  // suggest: knob's space form of one parameter
-  nlohmann::json attr_value;    // user_attr
+  nlohmann::json attr_value;    // user_attr, system_attr
   std::string reason;           // fail: one line, at most 1000 bytes
 };
 

@@ -61,6 +61,9 @@ class TrialRunnerEvents {
   virtual Result<nlohmann::json> OnSuggest(int number, const std::string& name,
                                            const nlohmann::json& distribution) = 0;
   virtual Status OnUserAttr(int number, const std::string& key, const nlohmann::json& value) = 0;
+  // A system attribute of trial `number` (Optuna's set_system_attr); an error for a
+  // key that knob itself writes (Study::SetSystemAttr).
+  virtual Status OnSystemAttr(int number, const std::string& key, const nlohmann::json& value) = 0;
   // A study request of trial `number` (Optuna's trial.study): the answer line,
   // read from the storage now (trainer_messages.h, StudyLine).
   virtual Result<std::string> OnStudyRequest(int number) = 0;

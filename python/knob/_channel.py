@@ -2,7 +2,7 @@
 
 Under `knob run` a trainer has an inherited socket named by $KNOB_CONTROL_FD;
 messages are JSON lines both ways (README "Trainer protocol"). Every request
-(report, suggest, user_attr, study) gets exactly one answer line; result, fail and
+(report, suggest, user_attr, system_attr, study) gets exactly one answer line; result, fail and
 hello get none. Outside knob there is no channel: `connected()` is False.
 """
 import json
@@ -32,10 +32,18 @@ def connected():
     return _socket is not None
 
 
+def _plain(value):
+    """A NumPy or PyTorch value (an attribute an objective sets) as the number or list
+    it holds; anything else is not JSON, as in Optuna's own storages."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError("Object of type %s is not JSON serializable" % type(value).__name__)
+
+
 def send(message):
     """Sends one message; knob must be connected."""
     connected()
-    _socket.sendall((json.dumps(message) + "\n").encode("utf-8"))
+    _socket.sendall((json.dumps(message, default=_plain) + "\n").encode("utf-8"))
 
 
 def receive():

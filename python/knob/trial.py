@@ -2,9 +2,12 @@
 
 `suggest_float` / `suggest_int` / `suggest_categorical` (and the deprecated
 `suggest_uniform`, `suggest_loguniform`, `suggest_discrete_uniform`), `report`,
-`should_prune`, `set_user_attr`, `number`, `params`, `distributions`,
-`user_attrs`, `datetime_start`, and `study` (what the objective reads of its
-study: its name, direction, best trial; study_view.py). Under knob every
+`should_prune`, `set_user_attr`, `set_system_attr`, `number`, `params`,
+`distributions`, `user_attrs`, `system_attrs`, `datetime_start`, and `study` (what
+the objective reads of its study: its name, direction, best trial; study_view.py).
+Also what Optuna's own integrations reach for: `_suggest(name, distribution)` with
+an Optuna distribution object (OptunaSearchCV) and `storage.set_trial_system_attr`
+(its cross-validation scores), for this trial only. Under knob every
 suggestion is asked of knob (define-by-run): a parameter of the study's space
 gets the trial's value, any other is drawn by the study's sampler and recorded;
 a suggestion that contradicts the space raises KnobError and fails the trial.
@@ -89,6 +92,24 @@ def _middle(distribution):
     return int(round(middle)) if kind == "int" else float(middle)
 
 
+def _as_distribution(distribution):
+    """knob's form of a distribution: a dict as it is, an Optuna distribution object
+    (FloatDistribution, IntDistribution, CategoricalDistribution and the deprecated
+    ones) read by its attributes, without importing Optuna."""
+    if isinstance(distribution, dict):
+        return distribution
+    if hasattr(distribution, "choices"):
+        return {"type": "categorical", "choices": list(distribution.choices)}
+    kind = type(distribution).__name__
+    if not (hasattr(distribution, "low") and hasattr(distribution, "high")):
+        raise TypeError("not a distribution: %r" % (distribution,))
+    step = getattr(distribution, "step", None) or getattr(distribution, "q", None)
+    log = bool(getattr(distribution, "log", False)) or "LogUniform" in kind
+    if kind.startswith("Int"):
+        return _int_distribution(distribution.low, distribution.high, step or 1, log)
+    return _float_distribution(distribution.low, distribution.high, step, log)
+
+
 def _typed(distribution, value):
     if distribution["type"] == "int":
         return int(value)
@@ -105,6 +126,7 @@ class Trial:
         self._params = {}
         self._distributions = {}
         self._user_attrs = {}
+        self._system_attrs = {}
         self._prune = False
         self._reported_steps = set()
         self._datetime_start = datetime.datetime.now()
@@ -125,6 +147,10 @@ class Trial:
     @property
     def user_attrs(self):
         return dict(self._user_attrs)
+
+    @property
+    def system_attrs(self):
+        return dict(self._system_attrs)
 
     @property
     def datetime_start(self):
@@ -159,6 +185,7 @@ class Trial:
         return self.suggest_float(name, low, high, step=q)
 
     def _suggest(self, name, distribution):
+        distribution = _as_distribution(distribution)
         if name in self._params and self._distributions[name] == distribution:
             return self._params[name]
         if self._standalone or not _channel.connected():
@@ -202,3 +229,39 @@ class Trial:
         self._user_attrs[key] = value
         if not self._standalone and _channel.connected():
             _channel.request({"type": "user_attr", "key": str(key), "value": value}, "ok")
+
+    def set_system_attr(self, key, value):
+        """Deprecated in Optuna, still called (OptunaSearchCV through the storage below);
+        knob refuses the keys it writes itself (KnobError)."""
+        self._system_attrs[key] = value
+        if not self._standalone and _channel.connected():
+            _channel.request({"type": "system_attr", "key": str(key), "value": value}, "ok")
+
+    # --- Optuna's private handles, for the integrations that use them
+    @property
+    def _trial_id(self):
+        return self._number
+
+    @property
+    def storage(self):
+        return _TrialStorage(self)
+
+
+class _TrialStorage:
+    """The part of Optuna's storage an objective reaches through `trial.storage`:
+    this trial's attributes, and nothing of other trials."""
+
+    def __init__(self, trial):
+        self._trial = trial
+
+    def _check(self, trial_id):
+        if trial_id != self._trial._trial_id:
+            raise ValueError("under knob an objective may only write its own trial's attributes")
+
+    def set_trial_user_attr(self, trial_id, key, value):
+        self._check(trial_id)
+        self._trial.set_user_attr(key, value)
+
+    def set_trial_system_attr(self, trial_id, key, value):
+        self._check(trial_id)
+        self._trial.set_system_attr(key, value)

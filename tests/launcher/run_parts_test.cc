@@ -75,6 +75,14 @@ TEST_CASE("trainer messages, protocol 2: hello, suggest, user_attr, fail, a self
   REQUIRE(attr.ok());
   CHECK(attr->attr_value["a"][1] == 2);
   CHECK_FALSE(ParseTrainerMessage(R"({"type":"user_attr","key":"k"})", "").ok());
+  auto system = ParseTrainerMessage(R"({"type":"system_attr","key":"cv_scores","value":[0.5,0.75]})", "");
+  REQUIRE(system.ok());
+  CHECK(system->type == TrainerMessage::Type::kSystemAttr);
+  CHECK(IsAnswered(system->type));
+  CHECK(system->name == "cv_scores");
+  CHECK(system->attr_value[1] == 0.75);
+  CHECK(ParseTrainerMessage(R"({"type":"system_attr","key":"k"})", "").error().message ==
+        R"(trainer system_attr without a "value": {"type":"system_attr","key":"k"})");
   auto fail = ParseTrainerMessage(R"({"type":"fail","reason":"ValueError: no\nmore"})", "");
   REQUIRE(fail.ok());
   CHECK(fail->type == TrainerMessage::Type::kFail);

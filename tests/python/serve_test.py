@@ -356,6 +356,58 @@ def names_and_choices_optuna_accepts_are_stored_as_optuna_stores_them():
         assert list(t.distributions["choice"].choices) == [None, True, 2, 1.5, "a"], t.distributions
 
 
+
+@case
+def what_optunas_integrations_reach_for_works_under_knob():
+    # OptunaSearchCV's objective suggests through the private trial._suggest with Optuna's
+    # distribution objects and writes its scores through trial.storage; objectives set
+    # NumPy values as attributes. Each is stored as Optuna stores it; a system attribute
+    # knob writes itself is refused, and only this trial's attributes may be written.
+    objective = """
+        import knob, numpy
+        from optuna import distributions as d
+
+        def objective(trial):
+            c = trial._suggest("C", d.FloatDistribution(1e-3, 1e3, log=True))
+            depth = trial._suggest("depth", d.IntDistribution(1, 9, step=2))
+            kind = trial._suggest("kind", d.CategoricalDistribution(["linear", "rbf"]))
+            old = trial._suggest("old", d.LogUniformDistribution(1e-4, 1.0))
+            trial.storage.set_trial_system_attr(trial._trial_id, "cv_scores", [0.5, 0.75])
+            trial.set_user_attr("folds", numpy.int64(3))
+            trial.set_user_attr("scores", numpy.array([0.5, 0.75]))
+            refused = []
+            try:
+                trial.set_system_attr("auto_sampler", "forged")
+            except knob.KnobError as error:
+                refused.append(str(error))
+            try:
+                trial.storage.set_trial_system_attr(trial._trial_id + 1, "x", 1)
+            except ValueError:
+                refused.append("other trial")
+            trial.set_user_attr("refused", refused)
+            return c + depth + (kind == "rbf") + old
+
+        if __name__ == "__main__":
+            knob.serve(objective)
+    """
+    folder = setup(objective, study("integrations", 5, 1))
+    run(folder)
+    import optuna  # 3.1, Debian's
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    loaded = optuna.load_study(study_name="integrations", storage="sqlite:///" + os.path.join(folder, "knob.db"))
+    assert [t.state for t in loaded.trials] == [optuna.trial.TrialState.COMPLETE] * 5, loaded.trials
+    d = optuna.distributions
+    for t in loaded.trials:
+        assert t.distributions == {"C": d.FloatDistribution(1e-3, 1e3, log=True),
+                                   "depth": d.IntDistribution(1, 9, step=2),
+                                   "kind": d.CategoricalDistribution(["linear", "rbf"]),
+                                   "old": d.FloatDistribution(1e-4, 1.0, log=True)}, t.distributions
+        assert t.system_attrs["cv_scores"] == [0.5, 0.75], t.system_attrs
+        assert t.system_attrs.get("auto_sampler") != "forged", t.system_attrs
+        assert t.user_attrs["folds"] == 3 and t.user_attrs["scores"] == [0.5, 0.75], t.user_attrs
+        assert t.user_attrs["refused"] == ["system attribute 'auto_sampler' is knob's own; a trainer may not set it",
+                                           "other trial"], t.user_attrs
+
 UNCHANGED_SCRIPT = """
     import argparse
     import optuna
