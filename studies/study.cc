@@ -260,6 +260,25 @@ Result<FrozenTrial> Study::Tell(int number, const TellRequest& request) {
 }
 
 Result<int> Study::Enqueue(const nlohmann::json& params, const nlohmann::json& user_attrs) {
+  KNOB_RETURN_IF_ERROR(CheckEnqueued(params, user_attrs));
+  return storage_->CreateWaitingTrial(record_.study_id, user_attrs,
+                                      nlohmann::json{{"fixed_params", params}});
+}
+
+Result<std::optional<int>> Study::EnqueueIfNew(const nlohmann::json& params, const nlohmann::json& user_attrs) {
+  KNOB_RETURN_IF_ERROR(CheckEnqueued(params, user_attrs));
+  KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, Snapshot());
+  for (const FrozenTrial& t : snapshot.trials) {
+    auto fixed = t.system_attrs.find("fixed_params");
+    nlohmann::json held = fixed != t.system_attrs.end() && fixed->is_object() ? *fixed : t.ParamsJson();
+    if (held == params) return std::optional<int>();  // nlohmann compares 3 and 3.0 as equal numbers
+  }
+  KNOB_ASSIGN_OR_RETURN(int number, storage_->CreateWaitingTrial(record_.study_id, user_attrs,
+                                                                 nlohmann::json{{"fixed_params", params}}));
+  return std::optional<int>(number);
+}
+
+Status Study::CheckEnqueued(const nlohmann::json& params, const nlohmann::json& user_attrs) {
   if (!params.is_object())
     return Error::BadInput("enqueued params must be a JSON object, got " + DumpJson(params));
   if (!user_attrs.is_object())
@@ -283,8 +302,7 @@ Result<int> Study::Enqueue(const nlohmann::json& params, const nlohmann::json& u
                              DumpJson(value));
     }
   }
-  return storage_->CreateWaitingTrial(record_.study_id, user_attrs,
-                                      nlohmann::json{{"fixed_params", params}});
+  return {};
 }
 
 Result<std::optional<int>> Study::Retry(const FrozenTrial& failed, int max_retries, bool always) {

@@ -89,6 +89,12 @@ class Study {
   // Adds a WAITING trial with these fixed params (external values); returns its number.
   Result<int> Enqueue(const nlohmann::json& params,
                       const nlohmann::json& user_attrs = nlohmann::json::object());
+  // The same, unless a trial of the study already has these params or is queued with
+  // them (the same names, equal values): Optuna's enqueue_trial(skip_if_exists=True).
+  // Nothing then. Checked and written in two steps: two processes enqueuing the same
+  // params at the same moment may both queue them.
+  Result<std::optional<int>> EnqueueIfNew(const nlohmann::json& params,
+                                          const nlohmann::json& user_attrs = nlohmann::json::object());
   // Queues a WAITING copy of a failed trial (same params and user attributes),
   // as Optuna's RetryFailedTrialCallback does: system attributes `failed_trial`
   // (the first of the line) and `retry_history` (the numbers so far). Nothing when
@@ -115,6 +121,8 @@ class Study {
   // The stored space, else the one the study's trials imply.
   Result<SearchSpace> EffectiveSpace();
   Error NoSpaceError() const;
+  // Bad input for params an enqueue cannot fix (not in the space, not a value).
+  Status CheckEnqueued(const nlohmann::json& params, const nlohmann::json& user_attrs);
 
   Storage* storage_;
   StudyRecord record_;

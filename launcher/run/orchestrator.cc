@@ -68,6 +68,7 @@ class Orchestrator : public TrialRunnerEvents {
   Status OnSystemAttr(int number, const std::string& key, const nlohmann::json& value) override {
     return study_.SetSystemAttr(number, key, value);
   }
+  Status OnEnqueue(int number, const nlohmann::json& params, const nlohmann::json& user_attrs) override;
   Result<std::string> OnStudyRequest(int number) override;
   void OnEnded(int number, const TrialOutcome& outcome) override;
   void OnSignal(int signal) override;
@@ -429,6 +430,14 @@ Result<std::string> Orchestrator::OnStudyRequest(int number) {
   study_line_ = StudyLine(record, snapshot);
   study_line_at_ = runner_.Now();
   return study_line_;
+}
+
+Status Orchestrator::OnEnqueue(int number, const nlohmann::json& params, const nlohmann::json& user_attrs) {
+  KNOB_ASSIGN_OR_RETURN(std::optional<int> queued, study_.EnqueueIfNew(params, user_attrs));
+  log_.Info("trial " + std::to_string(number) + (queued ? " queued trial " + std::to_string(*queued)
+                                                          : " asked to queue params a trial already has") +
+             ": " + DumpJson(params));
+  return {};
 }
 
 void Orchestrator::OnEnded(int number, const TrialOutcome& outcome) {

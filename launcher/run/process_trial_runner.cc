@@ -394,7 +394,8 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
     }
     if (message.type == TrainerMessage::Type::kReport) return AnswerLikeRankZero(w, t, message.step);
     if (message.type != TrainerMessage::Type::kSuggest && message.type != TrainerMessage::Type::kUserAttr &&
-        message.type != TrainerMessage::Type::kSystemAttr && message.type != TrainerMessage::Type::kStudy)
+        message.type != TrainerMessage::Type::kSystemAttr && message.type != TrainerMessage::Type::kStudy &&
+        message.type != TrainerMessage::Type::kEnqueue)
       return;
   }
   switch (message.type) {
@@ -441,6 +442,12 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
       if (!set.ok())
         events_->OnWarning(head + "refused a " + (user ? "user" : "system") + " attribute: " + set.error().message);
       Send(w, set.ok() ? OkLine() : ErrorLine(set.error().message));
+      return;
+    }
+    case TrainerMessage::Type::kEnqueue: {
+      Status queued = events_->OnEnqueue(number, message.params, message.user_attrs);
+      if (!queued.ok()) events_->OnWarning(head + "refused an enqueued trial: " + queued.error().message);
+      Send(w, queued.ok() ? OkLine() : ErrorLine(queued.error().message));
       return;
     }
     case TrainerMessage::Type::kStudy: {

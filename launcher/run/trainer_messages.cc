@@ -69,6 +69,15 @@ Result<TrainerMessage> ParseTrainerMessage(const std::string& line, const std::s
   } else if (type == "study") {
     message.type = Type::kStudy;
     return message;
+  } else if (type == "enqueue") {
+    message.type = Type::kEnqueue;
+    if (!json.contains("params") || !json["params"].is_object())
+      return Error::BadInput("trainer enqueue: \"params\" must be an object: " + PrintableExcerpt(line));
+    message.params = json["params"];
+    message.user_attrs = json.value("user_attrs", nlohmann::json::object());
+    if (!message.user_attrs.is_object())
+      return Error::BadInput("trainer enqueue: \"user_attrs\" must be an object: " + PrintableExcerpt(line));
+    return message;
   } else if (type == "fail") {
     message.type = Type::kFail;
     if (json.contains("reason") && json["reason"].is_string()) message.reason = json["reason"].get<std::string>();
@@ -122,7 +131,7 @@ Result<TrainerMessage> ParseTrainerMessage(const std::string& line, const std::s
 bool IsAnswered(TrainerMessage::Type type) {
   using Type = TrainerMessage::Type;
   return type == Type::kReport || type == Type::kSuggest || type == Type::kUserAttr || type == Type::kSystemAttr ||
-         type == Type::kStudy;
+         type == Type::kStudy || type == Type::kEnqueue;
 }
 
 std::string ParamLine(const std::string& name, const nlohmann::json& value) {

@@ -6,7 +6,8 @@
 // the study's metric name in "metrics". Protocol 2 adds hello (a worker that serves
 // many trials), suggest (define-by-run), user_attr and fail, and knob's trial line;
 // protocol 3 adds study (what an objective reads of its study: Optuna's trial.study)
-// and system_attr (Optuna's set_system_attr, which OptunaSearchCV's objective calls).
+// system_attr (Optuna's set_system_attr, which OptunaSearchCV's objective calls) and
+// enqueue (a script's study.enqueue_trial, run unchanged).
 // Called by the process trial runner.
 #pragma once
 
@@ -33,6 +34,7 @@ struct TrainerMessage {
     kUserAttr,  // {"type":"user_attr","key":K,"value":V}: answered by ok
     kSystemAttr,  // {"type":"system_attr","key":K,"value":V}: answered by ok (or an error)
     kStudy,     // {"type":"study"}: answered by the study line
+    kEnqueue,   // {"type":"enqueue","params":{...},"user_attrs":{...}}: answered by ok
     kResult,    // the trial's end: not answered
     kFail,      // {"type":"fail","reason":"..."}: the trial's end, FAILed: not answered
   };
@@ -48,6 +50,8 @@ struct TrainerMessage {
   std::string name;             // suggest: the parameter; user_attr, system_attr: the key
   nlohmann::json distribution;  // suggest: knob's space form of one parameter
   nlohmann::json attr_value;    // user_attr, system_attr
+  nlohmann::json params;        // enqueue: the params to queue (any subset)
+  nlohmann::json user_attrs;    // enqueue: the queued trial's user attributes (an object)
   std::string reason;           // fail: one line, at most 1000 bytes
 };
 

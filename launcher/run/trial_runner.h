@@ -64,6 +64,9 @@ class TrialRunnerEvents {
   // A system attribute of trial `number` (Optuna's set_system_attr); an error for a
   // key that knob itself writes (Study::SetSystemAttr).
   virtual Status OnSystemAttr(int number, const std::string& key, const nlohmann::json& value) = 0;
+  // Trial `number`'s script queues a trial (Optuna's enqueue_trial): once per study,
+  // since every worker runs the script (Study::EnqueueIfNew).
+  virtual Status OnEnqueue(int number, const nlohmann::json& params, const nlohmann::json& user_attrs) = 0;
   // A study request of trial `number` (Optuna's trial.study): the answer line,
   // read from the storage now (trainer_messages.h, StudyLine).
   virtual Result<std::string> OnStudyRequest(int number) = 0;

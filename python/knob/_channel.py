@@ -2,7 +2,7 @@
 
 Under `knob run` a trainer has an inherited socket named by $KNOB_CONTROL_FD;
 messages are JSON lines both ways (README "Trainer protocol"). Every request
-(report, suggest, user_attr, system_attr, study) gets exactly one answer line; result, fail and
+(report, suggest, user_attr, system_attr, enqueue, study) gets exactly one answer line; result, fail and
 hello get none. Outside knob there is no channel: `connected()` is False.
 """
 import json

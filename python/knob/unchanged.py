@@ -5,10 +5,12 @@
 
 `python3 -m knob SCRIPT ARGS...` runs SCRIPT as `python3 SCRIPT ARGS...` would
 (`python3 -m knob -m PACKAGE.MODULE ARGS...` as `python3 -m PACKAGE.MODULE ARGS...`),
-with two calls taken over under `knob run`: `Study.optimize(objective, ...)`
-serves `objective` to knob (as `knob.serve(objective)` does), and
-`Trainer.hyperparameter_search(...)` is `knob.hf.hyperparameter_search(trainer,
-...)`. Either one ends the process when knob is done, so what the script does
+with calls taken over under `knob run`: `Study.optimize(objective, ...)`
+serves `objective` to knob (as `knob.serve(objective)` does),
+`Study.enqueue_trial(params, ...)` queues the params in knob's study (once: every
+worker runs the script, so params a trial already has are skipped, as with
+`skip_if_exists=True`), and `Trainer.hyperparameter_search(...)` is
+`knob.hf.hyperparameter_search(trainer, ...)`. Either one ends the process when knob is done, so what the script does
 after it (print the best trial) does not run; the study file decides budget,
 parallelism and sampler (`n_trials`, `n_jobs`, `timeout`, `callbacks` are not
 used). The script's study direction must agree with the study file's: a trial
@@ -38,6 +40,11 @@ def _optimize(study, func, *args, **kwargs):
     serve(objective)
 
 
+def _enqueue_trial(study, params, user_attrs=None, skip_if_exists=False):
+    """Study.enqueue_trial under knob: queued in knob's study, once."""
+    _channel.request({"type": "enqueue", "params": dict(params), "user_attrs": dict(user_attrs or {})}, "ok")
+
+
 def _hyperparameter_search(trainer, *args, **kwargs):
     from . import hf
     return hf.hyperparameter_search(trainer, *args, **kwargs)
@@ -45,6 +52,7 @@ def _hyperparameter_search(trainer, *args, **kwargs):
 
 def _patch_optuna(module):
     module.Study.optimize = _optimize
+    module.Study.enqueue_trial = _enqueue_trial
 
 
 def _patch_transformers(module):

@@ -83,6 +83,16 @@ TEST_CASE("trainer messages, protocol 2: hello, suggest, user_attr, fail, a self
   CHECK(system->attr_value[1] == 0.75);
   CHECK(ParseTrainerMessage(R"({"type":"system_attr","key":"k"})", "").error().message ==
         R"(trainer system_attr without a "value": {"type":"system_attr","key":"k"})");
+  auto enqueue = ParseTrainerMessage(R"({"type":"enqueue","params":{"x":1.5,"kind":"a"}})", "");
+  REQUIRE(enqueue.ok());
+  CHECK(enqueue->type == TrainerMessage::Type::kEnqueue);
+  CHECK(IsAnswered(enqueue->type));
+  CHECK(enqueue->params["x"] == 1.5);
+  CHECK(enqueue->user_attrs == nlohmann::json::object());
+  CHECK(ParseTrainerMessage(R"({"type":"enqueue","params":[1]})", "").error().message ==
+        R"(trainer enqueue: "params" must be an object: {"type":"enqueue","params":[1]})");
+  CHECK(ParseTrainerMessage(R"({"type":"enqueue","params":{},"user_attrs":3})", "").error().message ==
+        R"(trainer enqueue: "user_attrs" must be an object: {"type":"enqueue","params":{},"user_attrs":3})");
   auto fail = ParseTrainerMessage(R"({"type":"fail","reason":"ValueError: no\nmore"})", "");
   REQUIRE(fail.ok());
   CHECK(fail->type == TrainerMessage::Type::kFail);

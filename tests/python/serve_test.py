@@ -426,6 +426,7 @@ UNCHANGED_SCRIPT = """
         parser.add_argument("--n-trials", type=int, default=5)
         args = parser.parse_args()
         study = optuna.create_study(direction="minimize")
+        study.enqueue_trial({"x": 1.5, "kind": "a"}, user_attrs={"source": "baseline"})
         study.optimize(objective, n_trials=args.n_trials, n_jobs=2)
         print("BEST", study.best_params)
 """
@@ -447,6 +448,10 @@ def an_unchanged_optuna_script_runs_under_python_m_knob():
     rows = trials(folder)
     assert len(rows) == 8 and all(r["state"] in ("COMPLETE", "PRUNED") for r in rows.values()), rows
     assert all(set(r["distributions"]) == {"x", "kind"} for r in rows.values()), rows
+    # The script's enqueue_trial queued its params once, though both workers ran it.
+    queued = [r for r in rows.values() if r["attrs"].get("fixed_params") == {"x": 1.5, "kind": "a"}]
+    assert len(queued) == 1 and queued[0]["user"] == {"source": "baseline"}, rows
+    assert queued[0]["state"] in ("COMPLETE", "PRUNED"), queued
     logs = [log_of(folder, n, "unchanged") for n in range(8)]
     assert not any("BEST" in log or "finished with value" in log for log in logs), logs
     # Served by two reused workers, one per slot.

@@ -85,6 +85,30 @@ TEST_CASE("an enqueued trial is handed out first with its fixed params") {
         "parameter 'x': value 2.0 is outside its distribution");
 }
 
+TEST_CASE("EnqueueIfNew queues params once, as Optuna's enqueue_trial(skip_if_exists=True)") {
+  MemoryStorage storage;
+  Study study = *Study::Create(storage, Config(StudyDirection::kMinimize));
+  auto first = study.EnqueueIfNew({{"x", 0.25}, {"c", "a"}}, {{"source", "script"}});
+  REQUIRE(first.ok());
+  REQUIRE(first->has_value());
+  CHECK(**first == 0);
+  CHECK_FALSE(study.EnqueueIfNew({{"c", "a"}, {"x", 0.25}})->has_value());  // queued already
+  auto ran = study.Ask();
+  REQUIRE(ran.ok());
+  REQUIRE(study.Tell(ran->number, {TrialState::kComplete, 1.0}).ok());
+  CHECK_FALSE(study.EnqueueIfNew({{"x", 0.25}, {"c", "a"}})->has_value());  // a trial has them
+  // Other names or values are new: a subset, another value, a sampled trial's own params.
+  CHECK(study.EnqueueIfNew({{"x", 0.25}})->has_value());
+  CHECK(study.EnqueueIfNew({{"x", 0.5}, {"c", "a"}})->has_value());
+  REQUIRE(study.Ask().ok());  // the two just queued
+  REQUIRE(study.Ask().ok());
+  auto drawn = study.Ask();
+  REQUIRE(drawn.ok());
+  CHECK_FALSE(study.EnqueueIfNew(drawn->ParamsJson())->has_value());  // its drawn params are taken
+  CHECK(study.EnqueueIfNew({{"y", 1}}).error().message == "parameter 'y' is not in the search space of study 's'");
+  CHECK(storage.ReadStudy(study.record().study_id)->trials.size() == 4);
+}
+
 TEST_CASE("a study without a stored space infers it from its trials") {
   MemoryStorage storage;
   StudyConfig config{"s", StudyDirection::kMinimize, {}, std::nullopt, {}};
