@@ -8,14 +8,35 @@
 namespace knob {
 
 std::optional<std::vector<double>> ConstraintsOf(const FrozenTrial& trial) {
-  auto it = trial.system_attrs.find(kConstraintsAttr);
-  if (it == trial.system_attrs.end() || !it->is_array()) return std::nullopt;
+  auto number = [](const nlohmann::json& v) -> std::optional<double> {
+    if (v.is_number()) return v.get<double>();
+    if (v.is_null()) return NAN;
+    return std::nullopt;
+  };
   std::vector<double> values;
-  for (const auto& v : *it) {
-    if (v.is_number()) values.push_back(v.get<double>());
-    else if (v.is_null()) values.push_back(NAN);
-    else return std::nullopt;
+  bool any = false;
+  if (auto it = trial.system_attrs.find(kConstraintsAttr); it != trial.system_attrs.end() && it->is_array()) {
+    std::vector<double> listed;
+    for (const auto& v : *it) {
+      auto n = number(v);
+      if (!n) break;
+      listed.push_back(*n);
+    }
+    if (listed.size() == it->size()) {
+      values = std::move(listed);
+      any = true;
+    }
   }
+  // Optuna 5's trial.set_constraint(key, v): one attribute per key, in key order here.
+  const std::string prefix = std::string(kConstraintsAttr) + ":";
+  for (const auto& [key, value] : trial.system_attrs.items()) {
+    if (key.rfind(prefix, 0) != 0) continue;
+    if (auto n = number(value)) {
+      values.push_back(*n);
+      any = true;
+    }
+  }
+  if (!any) return std::nullopt;
   return values;
 }
 

@@ -1,6 +1,7 @@
 // Studies of several objectives: which values dominate which, feasibility under
 // constraints (Optuna 3.1's `constraints` system attribute of a trial: a list of
-// numbers, feasible when every one is <= 0), the Pareto front of a study, and the
+// numbers, and Optuna 5's `constraints:<key>` ones, one number each; feasible when
+// every one is <= 0), the Pareto front of a study, and the
 // non-dominated sorting NSGA-II ranks by. Pure functions of snapshots.
 #pragma once
 

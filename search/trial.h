@@ -69,7 +69,7 @@ struct SnapshotParts {
   bool user_attrs = true;
   bool system_attrs = true;  // of every trial
   bool times = true;         // datetime_start, datetime_complete
-  bool constraints = true;   // the `constraints` system attribute, even without system_attrs
+  bool constraints = true;   // the `constraints` system attributes (pareto.h), even without system_attrs
 
   static SnapshotParts All() { return {}; }
   // States and system attributes (a grid's points, ASHA's rungs).

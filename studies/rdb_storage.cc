@@ -251,7 +251,9 @@ StudySnapshot RdbStorage::ReadSnapshot(int64_t study_id, std::optional<int> only
       t.user_attrs[std::string(row.Text(1))] = ParseStoredJson(row.Text(2));
     });
   // WAITING trials always bring theirs: the fixed params an ask hands out.
-  const char* some = parts.constraints ? "(t.state = 'WAITING' OR x.\"key\" = 'constraints')" : "t.state = 'WAITING'";
+  const char* some = parts.constraints ? "(t.state = 'WAITING' OR x.\"key\" = 'constraints' OR "
+                                         "x.\"key\" LIKE 'constraints:%')"  // Optuna 5's, one per key
+                                       : "t.state = 'WAITING'";
   for_each_row("x.\"key\", x.value_json", "trial_system_attributes", [](FrozenTrial& t, const SqlRow& row) {
     t.system_attrs[std::string(row.Text(1))] = ParseStoredJson(row.Text(2));
   }, parts.system_attrs ? nullptr : some);

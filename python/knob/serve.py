@@ -22,7 +22,7 @@ import traceback
 
 from . import _channel
 from . import protocol
-from .trial import Trial, is_pruned
+from .trial import is_pruned, new_trial
 
 
 def check_directions(trial, wanted, who):
@@ -143,7 +143,7 @@ def _serve(objective):
         if ended is not None:
             print("knob: trial %d began %.2f ms after this worker's last trial ended"
                   % (task["number"], (time.monotonic() - ended) * 1000), file=sys.stderr, flush=True)
-        state = _run_trial(objective, Trial(task["number"], task["params"]))
+        state = _run_trial(objective, new_trial(task["number"], task["params"]))
         _flush_output()
         if not serves:
             return 1 if state == "fail" else 0
@@ -155,7 +155,7 @@ def _serve(objective):
 
 
 def _standalone(objective):
-    trial = Trial(0, _given_params(sys.argv[1:]), standalone=True)
+    trial = new_trial(0, _given_params(sys.argv[1:]), standalone=True)
     try:
         values = _values_of(objective(trial))
     except BaseException as error:

@@ -2,9 +2,12 @@
 
 `suggest_float` / `suggest_int` / `suggest_categorical` (and the deprecated
 `suggest_uniform`, `suggest_loguniform`, `suggest_discrete_uniform`), `report`,
-`should_prune`, `set_user_attr`, `set_system_attr`, `number`, `params`,
-`distributions`, `user_attrs`, `system_attrs`, `datetime_start`, and `study` (what
-the objective reads of its study: its name, direction, best trial; study_view.py).
+`should_prune`, `set_user_attr`, `set_system_attr`, `set_constraint` (Optuna 5),
+`number`, `params`, `distributions`, `user_attrs`, `system_attrs`, `constraints`,
+`datetime_start`, and `study` (what the objective reads of its study: its name,
+direction, best trial; study_view.py). Where the process has imported Optuna, a
+trial (new_trial) is also an `optuna.trial.Trial`, so that code checking the type
+(optuna.artifacts.upload_artifact) takes it; every method it has is knob's.
 Also what Optuna's own integrations reach for: `_suggest(name, distribution)` with
 an Optuna distribution object (OptunaSearchCV) and `storage.set_trial_system_attr`
 (its cross-validation scores), for this trial only. Under knob every
@@ -16,6 +19,7 @@ Outside knob, suggestions take the given params, else the middle of their range.
 import datetime
 import decimal
 import math
+import sys
 import warnings
 
 from . import _channel
@@ -127,6 +131,7 @@ class Trial:
         self._distributions = {}
         self._user_attrs = {}
         self._system_attrs = {}
+        self._constraints = {}
         self._prune = False
         self._reported_steps = set()
         self._datetime_start = datetime.datetime.now()
@@ -151,6 +156,10 @@ class Trial:
     @property
     def system_attrs(self):
         return dict(self._system_attrs)
+
+    @property
+    def constraints(self):
+        return dict(self._constraints)
 
     @property
     def datetime_start(self):
@@ -237,6 +246,22 @@ class Trial:
         if not self._standalone and _channel.connected():
             _channel.request({"type": "system_attr", "key": str(key), "value": value}, "ok")
 
+    def set_constraint(self, key, value):
+        """Optuna 5's: the trial is feasible when every constraint is <= 0. Stored as
+        Optuna 5 stores it, the system attribute `constraints:KEY`; a key set before
+        keeps its first value, with Optuna's warning."""
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise TypeError("The `value` argument is of type '%s' but supposed to be a float." % type(value)) from None
+        if math.isnan(value):
+            raise ValueError("Attempted to set a constraint for %r, but NaN is not allowed." % (key,))
+        if key in self._constraints:
+            warnings.warn("The constraint value is ignored because this constraint `key=%r` is already set." % (key,))
+            return
+        self._constraints[key] = value
+        self.set_system_attr("constraints:%s" % key, value)
+
     # --- Optuna's private handles, for the integrations that use them
     @property
     def _trial_id(self):
@@ -265,3 +290,18 @@ class _TrialStorage:
     def set_trial_system_attr(self, trial_id, key, value):
         self._check(trial_id)
         self._trial.set_system_attr(key, value)
+
+
+_optuna_flavoured = None
+
+
+def new_trial(number, params=None, standalone=False):
+    """A Trial for one run of an objective; also an `optuna.trial.Trial` where the
+    process has imported Optuna (the class is made then, with knob's Trial first)."""
+    global _optuna_flavoured
+    base = getattr(sys.modules.get("optuna.trial"), "Trial", None)
+    if not isinstance(base, type):
+        return Trial(number, params, standalone)
+    if _optuna_flavoured is None or _optuna_flavoured.__bases__[1] is not base:
+        _optuna_flavoured = type("Trial", (Trial, base), {"__module__": __name__, "__doc__": Trial.__doc__})
+    return _optuna_flavoured(number, params, standalone)

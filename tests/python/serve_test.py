@@ -364,7 +364,7 @@ def what_optunas_integrations_reach_for_works_under_knob():
     # NumPy values as attributes. Each is stored as Optuna stores it; a system attribute
     # knob writes itself is refused, and only this trial's attributes may be written.
     objective = """
-        import knob, numpy
+        import knob, numpy, optuna
         from optuna import distributions as d
 
         def objective(trial):
@@ -385,17 +385,20 @@ def what_optunas_integrations_reach_for_works_under_knob():
             except ValueError:
                 refused.append("other trial")
             trial.set_user_attr("refused", refused)
+            trial.set_user_attr("is_optuna_trial", isinstance(trial, optuna.trial.Trial))
+            trial.set_constraint("depth", 5 - depth)  # Optuna 5's: feasible at depth >= 5
+            trial.set_constraint("depth", 100)  # a key set before keeps its first value
             return c + depth + (kind == "rbf") + old
 
         if __name__ == "__main__":
             knob.serve(objective)
     """
-    folder = setup(objective, study("integrations", 5, 1))
+    folder = setup(objective, study("integrations", 12, 1))
     run(folder)
     import optuna  # 3.1, Debian's
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     loaded = optuna.load_study(study_name="integrations", storage="sqlite:///" + os.path.join(folder, "knob.db"))
-    assert [t.state for t in loaded.trials] == [optuna.trial.TrialState.COMPLETE] * 5, loaded.trials
+    assert [t.state for t in loaded.trials] == [optuna.trial.TrialState.COMPLETE] * 12, loaded.trials
     d = optuna.distributions
     for t in loaded.trials:
         assert t.distributions == {"C": d.FloatDistribution(1e-3, 1e3, log=True),
@@ -407,6 +410,14 @@ def what_optunas_integrations_reach_for_works_under_knob():
         assert t.user_attrs["folds"] == 3 and t.user_attrs["scores"] == [0.5, 0.75], t.user_attrs
         assert t.user_attrs["refused"] == ["system attribute 'auto_sampler' is knob's own; a trainer may not set it",
                                            "other trial"], t.user_attrs
+        assert t.user_attrs["is_optuna_trial"] is True, t.user_attrs
+        assert t.system_attrs["constraints:depth"] == 5 - t.params["depth"], t.system_attrs
+    # knob's best trial is the best feasible one (depth >= 5; the lowest values have depth 1).
+    feasible = [t for t in loaded.trials if t.params["depth"] >= 5]
+    assert feasible and len(feasible) < 12, [t.params for t in loaded.trials]
+    best = json.loads(subprocess.run([KNOB, "best-trial", os.path.join(folder, "study.yaml"), "--format", "json"],
+                                     capture_output=True, text=True, check=True).stdout)
+    assert best["number"] == min(feasible, key=lambda t: t.value).number, (best, [(t.number, t.value) for t in feasible])
 
 UNCHANGED_SCRIPT = """
     import argparse

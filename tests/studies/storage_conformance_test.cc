@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include "search/pareto.h"
 #include "studies/memory_storage.h"
 #include "studies/postgres_storage.h"
 #include "studies/sqlite_storage.h"
@@ -394,14 +395,20 @@ TEST_CASE_TEMPLATE("storage: several objectives keep every direction and value, 
         ErrorKind::kBadInput);
   REQUIRE(s.CreateTrial(id, SnapshotParts::All(), FixedPlanner(1)).ok());
   REQUIRE(s.CreateTrial(id, SnapshotParts::All(), FixedPlanner(2)).ok());
-  REQUIRE(s.FinishTrial(id, 0, TrialState::kComplete, 0.9, {{"constraints", {0.5, -1}}}, nlohmann::json::object(),
-                        {0.9, INFINITY, -2.5}).ok());
+  REQUIRE(s.FinishTrial(id, 0, TrialState::kComplete, 0.9,
+                        {{"constraints", {0.5, -1}}, {"constraints:latency", -3}, {"other", 1}},
+                        nlohmann::json::object(), {0.9, INFINITY, -2.5}).ok());
   REQUIRE(s.FinishTrial(id, 1, TrialState::kPruned, std::nullopt, nlohmann::json::object()).ok());
   auto snapshot = s.ReadStudy(id);
   CHECK(snapshot->directions == directions);
   CHECK(snapshot->trials[0].values == std::vector<double>{0.9, INFINITY, -2.5});
   CHECK(*snapshot->trials[0].value == 0.9);
   CHECK(snapshot->trials[0].system_attrs["constraints"][0] == 0.5);
+  // A snapshot without system attributes still brings both forms of constraints (pareto.h).
+  SnapshotParts lean;
+  lean.system_attrs = false;
+  auto without = s.ReadStudy(id, lean);
+  CHECK(*ConstraintsOf(without->trials[0]) == std::vector<double>{0.5, -1, -3});
   CHECK(snapshot->trials[1].values.empty());
   CHECK(s.ReadTrial(id, 0)->values.size() == 3);
   // One objective: `values` holds the one value too.

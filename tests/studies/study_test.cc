@@ -417,6 +417,21 @@ TEST_CASE("pareto: dominance per direction, fronts, feasibility") {
   CHECK(ConstraintViolation(t) == 2.25);
   t.system_attrs["constraints"] = {nullptr};
   CHECK_FALSE(IsFeasible(t));
+  // Optuna 5's trial.set_constraint(key, v): one attribute per key, beside the list or alone.
+  FrozenTrial keyed;
+  keyed.system_attrs["constraints:latency"] = -0.5;
+  keyed.system_attrs["constraints:memory"] = 0;
+  keyed.system_attrs["constraintsX"] = 9;  // not one of them
+  CHECK(IsFeasible(keyed));
+  CHECK(*ConstraintsOf(keyed) == std::vector<double>{-0.5, 0});
+  keyed.system_attrs["constraints:memory"] = 1.5;
+  CHECK_FALSE(IsFeasible(keyed));
+  CHECK(ConstraintViolation(keyed) == 1.5);
+  keyed.system_attrs["constraints"] = {3};
+  CHECK(*ConstraintsOf(keyed) == std::vector<double>{3, -0.5, 1.5});
+  keyed.system_attrs["constraints"] = "garbage";  // a malformed list counts as none; the keyed ones still count
+  keyed.system_attrs["constraints:memory"] = "garbage";
+  CHECK(*ConstraintsOf(keyed) == std::vector<double>{-0.5});
 }
 
 TEST_CASE("study config is checked before anything is written") {
