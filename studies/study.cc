@@ -267,7 +267,9 @@ Result<int> Study::Enqueue(const nlohmann::json& params, const nlohmann::json& u
 
 Result<std::optional<int>> Study::EnqueueIfNew(const nlohmann::json& params, const nlohmann::json& user_attrs) {
   KNOB_RETURN_IF_ERROR(CheckEnqueued(params, user_attrs));
-  KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, Snapshot());
+  SnapshotParts parts = SnapshotParts::StatesOnly();
+  parts.params = true;
+  KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, storage_->ReadStudy(record_.study_id, parts));
   for (const FrozenTrial& t : snapshot.trials) {
     auto fixed = t.system_attrs.find("fixed_params");
     nlohmann::json held = fixed != t.system_attrs.end() && fixed->is_object() ? *fixed : t.ParamsJson();

@@ -84,6 +84,7 @@ struct ProcessTrialRunner::Running {
   bool finished = false;
   bool got_result = false;
   int refused_messages = 0;
+  int enqueues = 0;  // trials it queued
   std::optional<uint64_t> oom_kills_at_start;  // the kernel's count when it started
   TrialOutcome outcome;
   // Distributed trials.
@@ -445,6 +446,8 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
       return;
     }
     case TrainerMessage::Type::kEnqueue: {
+      if (++t->enqueues > limits_.max_enqueues)
+        return BreakProtocol(w, "queued more than " + std::to_string(limits_.max_enqueues) + " trials");
       Status queued = events_->OnEnqueue(number, message.params, message.user_attrs);
       if (!queued.ok()) events_->OnWarning(head + "refused an enqueued trial: " + queued.error().message);
       Send(w, queued.ok() ? OkLine() : ErrorLine(queued.error().message));

@@ -94,6 +94,7 @@ struct ChannelLimits {
   double message_burst = 2000;        // and at most this many at once
   size_t max_unread_answers = 10000;  // answers the trainer has not read yet
   size_t read_bytes_per_turn = 1u << 18;  // then other trials' events get their turn
+  int max_enqueues = 100;             // trials one trial may queue (a script's baselines)
 };
 
 // The value of the last `{"knob_result": V}` line of `log_path`, if any (reads at

@@ -67,7 +67,7 @@ TEST_CASE("run: hostile trainers fail only their own trials, each with its cause
   TempDir dir;
   const std::vector<std::string> modes = {"bigvalue", "bigreport", "deep", "longline", "flood",
                                           "badreport", "mistyped", "daemon", "hang", "linger", "twice", "garbage",
-                                          "logflood"};
+                                          "logflood", "enqueueflood"};
   std::string choices;
   for (const auto& m : modes) choices += ", \"" + m + "\"";
   const std::string space = R"({"mode": {"type": "categorical", "choices": ["value")" + choices + "]}, "
@@ -99,7 +99,8 @@ TEST_CASE("run: hostile trainers fail only their own trials, each with its cause
       {"flood", "flooded the control channel"},
       {"mistyped", R"(it refused: trainer result: "pruned" must be true or false)"},
       {"hang", "timed out after 3.0s"},
-      {"logflood", "wrote more than 1 MiB to its log (trainer.max_log_mb)"}};
+      {"logflood", "wrote more than 1 MiB to its log (trainer.max_log_mb)"},
+      {"enqueueflood", "queued more than 100 trials"}};
   std::map<std::string, int> runs;
   for (const auto& t : s.trials) {
     if (t.state == TrialState::kWaiting) continue;  // not needed for the budget

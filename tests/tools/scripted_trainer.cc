@@ -22,6 +22,7 @@
 //   twice      sends a result, then a second one 100 higher
 //   garbage    20 lines that are not JSON (answers unread), then a result
 //   logflood   prints to stdout without end, 64 KiB a millisecond at most
+//   enqueueflood  queues 150 trials (enqueue messages), then sends a result
 //   eatmemory  writes its oom_score_adj to oom_score_adj.txt, then fills memory
 //              16 MiB at a time up to 4 GiB (then sends a result)
 //   chaos      one of the modes above, or value, drawn from the trial number
@@ -244,6 +245,12 @@ int main(int argc, char** argv) {
       if (std::fwrite(chunk.data(), 1, chunk.size(), stdout) != chunk.size()) return 8;
       usleep(1000);
     }
+  }
+  if (mode == "enqueueflood") {  // a script queuing trial after trial
+    for (int i = 1; i <= 150; ++i)
+      SendLine(fd, nlohmann::json{{"type", "enqueue"}, {"params", {{"mode", "value"}, {"x", i / 1000.0}}}}.dump());
+    SendLine(fd, nlohmann::json{{"type", "result"}, {"value", value}}.dump());
+    return 0;
   }
   if (mode == "garbage") {
     for (int i = 0; i < 20; ++i) SendLine(fd, "not json " + std::to_string(i));
