@@ -161,10 +161,10 @@ def _standalone(objective):
     except BaseException as error:
         if not is_pruned(error):
             raise
-        print("pruned; params %s" % json.dumps(trial.params))
+        print("pruned; params %s" % json.dumps(trial.params, default=str))
         return 0
     shown = values[0] if len(values) == 1 else tuple(values)
-    print("value %r; params %s" % (shown, json.dumps(trial.params)))
+    print("value %r; params %s" % (shown, json.dumps(trial.params, default=str)))
     return 0
 
 

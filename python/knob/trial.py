@@ -114,6 +114,22 @@ def _as_distribution(distribution):
     return _float_distribution(distribution.low, distribution.high, step, log)
 
 
+def _storable_choice(choice):
+    """A categorical choice as storages hold it (see Trial.suggest_categorical)."""
+    if choice is None or isinstance(choice, (bool, int, float, str)):
+        return choice
+    try:
+        plain = choice.tolist()  # a NumPy scalar: the number it holds
+        if plain is None or isinstance(plain, (bool, int, float, str)):
+            return plain
+    except Exception:  # noqa: B902: no tolist(), or not one that takes no argument
+        pass
+    warnings.warn("Choices for a categorical distribution should be a tuple of None, bool, int, float and str for "
+                  "persistent storage but contains %s which is of type %s; knob stores its str()."
+                  % (choice, type(choice).__name__), UserWarning, stacklevel=4)
+    return str(choice)
+
+
 def _typed(distribution, value):
     if distribution["type"] == "int":
         return int(value)
@@ -177,7 +193,16 @@ class Trial:
         return self._suggest(name, _int_distribution(low, high, step, log))
 
     def suggest_categorical(self, name, choices):
-        return self._suggest(name, {"type": "categorical", "choices": list(choices)})
+        """Choices Optuna's storages cannot hold (a class, a function, an object: Optuna
+        warns and keeps them in memory) are stored as their str(), and the chosen one is
+        handed back itself; NumPy scalars as the number they hold."""
+        choices = list(choices)
+        stored = [_storable_choice(c) for c in choices]
+        value = self._suggest(name, {"type": "categorical", "choices": stored})
+        if any(s is not c for s, c in zip(stored, choices)) and value in stored:
+            value = choices[stored.index(value)]
+            self._params[name] = value
+        return value
 
     def suggest_uniform(self, name, low, high):
         warnings.warn("suggest_uniform is deprecated: use suggest_float", FutureWarning, stacklevel=2)

@@ -364,7 +364,7 @@ def what_optunas_integrations_reach_for_works_under_knob():
     # NumPy values as attributes. Each is stored as Optuna stores it; a system attribute
     # knob writes itself is refused, and only this trial's attributes may be written.
     objective = """
-        import knob, numpy, optuna
+        import knob, numpy, optuna, warnings
         from optuna import distributions as d
 
         def objective(trial):
@@ -372,6 +372,12 @@ def what_optunas_integrations_reach_for_works_under_knob():
             depth = trial._suggest("depth", d.IntDistribution(1, 9, step=2))
             kind = trial._suggest("kind", d.CategoricalDistribution(["linear", "rbf"]))
             old = trial._suggest("old", d.LogUniformDistribution(1e-4, 1.0))
+            # Choices Optuna keeps only in memory (classes) come back as themselves.
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                container = trial.suggest_categorical("container", [dict, list, None])
+            assert container in (dict, list, None) and trial.params["container"] is container, container
+            trial.set_user_attr("choice_warnings", len(caught))
             trial.storage.set_trial_system_attr(trial._trial_id, "cv_scores", [0.5, 0.75])
             trial.set_user_attr("folds", numpy.int64(3))
             trial.set_user_attr("scores", numpy.array([0.5, 0.75]))
@@ -404,7 +410,10 @@ def what_optunas_integrations_reach_for_works_under_knob():
         assert t.distributions == {"C": d.FloatDistribution(1e-3, 1e3, log=True),
                                    "depth": d.IntDistribution(1, 9, step=2),
                                    "kind": d.CategoricalDistribution(["linear", "rbf"]),
-                                   "old": d.FloatDistribution(1e-4, 1.0, log=True)}, t.distributions
+                                   "old": d.FloatDistribution(1e-4, 1.0, log=True),
+                                   "container": d.CategoricalDistribution(["<class 'dict'>", "<class 'list'>", None])}, \
+            t.distributions
+        assert t.user_attrs["choice_warnings"] == 2, t.user_attrs
         assert t.system_attrs["cv_scores"] == [0.5, 0.75], t.system_attrs
         assert t.system_attrs.get("auto_sampler") != "forged", t.system_attrs
         assert t.user_attrs["folds"] == 3 and t.user_attrs["scores"] == [0.5, 0.75], t.user_attrs
