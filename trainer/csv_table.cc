@@ -4,7 +4,10 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <set>
+
+#include "base/input_reader.h"
 
 namespace knob {
 
@@ -36,11 +39,24 @@ std::string Trimmed(const std::string& s) {
   return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
-bool ParseFloat(const std::string& text, float* out) {
+// A feature value, or what is wrong with it (the column and line are the caller's).
+// Read as a double, then rounded to float: values too small for a float become 0
+// (or a subnormal), as in NumPy; too large for one is an error.
+Result<float> ParseFeature(const std::string& text) {
   std::string t = Trimmed(text);
-  if (t.empty()) return false;
-  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), *out);
-  return ec == std::errc() && end == t.data() + t.size() && std::isfinite(*out);
+  if (t.empty()) return Error::BadInput("expected a number, got an empty field");
+  double value;
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
+  if (end != t.data() + t.size() || (ec != std::errc() && ec != std::errc::result_out_of_range))
+    return Error::BadInput("expected a number, got " + QuoteForMessage(t));
+  bool tiny = ec == std::errc::result_out_of_range && t.find_first_of("eE") != std::string::npos &&
+              t[t.find_first_of("eE") + 1] == '-';
+  if (tiny) return 0.0f;
+  if (ec == std::errc() && !std::isfinite(value))
+    return Error::BadInput("expected a finite number, got " + QuoteForMessage(t));
+  if (ec == std::errc::result_out_of_range || std::fabs(value) > std::numeric_limits<float>::max())
+    return Error::BadInput(QuoteForMessage(t) + " is beyond a 32-bit float's range (about 3.4e38)");
+  return static_cast<float>(value);
 }
 
 }  // namespace
@@ -74,11 +90,11 @@ Result<CsvTable> ReadCsvTable(const std::string& path, const std::string& label_
         table.labels.push_back(Trimmed((*fields)[i]));
         continue;
       }
-      float value;
-      if (!ParseFloat((*fields)[i], &value))
-        return Error::BadInput(where + "column '" + Trimmed((*header)[i]) + "': expected a number, got '" +
-                               (*fields)[i] + "'");
-      table.features.push_back(value);
+      auto value = ParseFeature((*fields)[i]);
+      if (!value.ok())
+        return Error::BadInput(where + "column " + QuoteForMessage(Trimmed((*header)[i])) + ": " +
+                               value.error().message);
+      table.features.push_back(*value);
     }
   }
   if (table.labels.empty()) return Error::BadInput(path + ": no rows after the header");
@@ -95,13 +111,21 @@ Result<LabelClasses> LabelsToClasses(const std::vector<std::string>& labels, con
   }
   if (integers) {
     for (const auto& l : labels) {
-      out.indices.push_back(std::stoll(l));
-      out.num_classes = std::max<int>(out.num_classes, static_cast<int>(out.indices.back() + 1));
+      int64_t index = std::stoll(l);
+      if (index >= kMaxClasses)
+        return Error::BadInput("integer label " + l + " is a class index, and at most " +
+                               std::to_string(kMaxClasses) + " classes (0 to " + std::to_string(kMaxClasses - 1) +
+                               ") are taken; give the classes as names to have them numbered");
+      out.indices.push_back(index);
+      out.num_classes = std::max<int>(out.num_classes, static_cast<int>(index + 1));
     }
     return out;
   }
   if (known.empty()) {
     std::set<std::string> names(labels.begin(), labels.end());
+    if (static_cast<int64_t>(names.size()) > kMaxClasses)
+      return Error::BadInput("the label column holds " + std::to_string(names.size()) + " distinct values; at most " +
+                             std::to_string(kMaxClasses) + " classes are taken (is it a regression target?)");
     out.classes.assign(names.begin(), names.end());
   } else {
     out.classes = known;

@@ -20,8 +20,10 @@ struct CsvTable {
 
 Result<CsvTable> ReadCsvTable(const std::string& path, const std::string& label_column);
 
-// Class indices for labels: integers as they are when every label is one, else
-// the sorted distinct names numbered from 0 (`classes` then lists them).
+// Class indices for labels: integers as they are when every label is one (each
+// below kMaxClasses), else the sorted distinct names numbered from 0 (`classes`
+// then lists them; at most kMaxClasses of them).
+inline constexpr int64_t kMaxClasses = 100000;
 struct LabelClasses {
   std::vector<int64_t> indices;
   std::vector<std::string> classes;  // empty for integer labels

@@ -41,6 +41,28 @@ TEST_CASE("CSV: quoted fields, label column anywhere, errors name file and line"
         dir.File("nan.csv") + ":2: column 'x': expected a number, got 'seven'");
   CHECK(ReadCsvTable(dir.File("t.csv"), "class").error().message ==
         dir.File("t.csv") + ":1: no label column 'class' in the header");
+  // Numbers a float cannot hold, empty fields and non-finite ones, each named.
+  auto feature_error = [&](const std::string& field) {
+    std::ofstream(dir.File("f.csv")) << "x,label\n" << field << ",0\n1,1\n";
+    return ReadCsvTable(dir.File("f.csv"), "label").error().message.substr(dir.File("f.csv").size());
+  };
+  CHECK(feature_error("1e300") == ":2: column 'x': '1e300' is beyond a 32-bit float's range (about 3.4e38)");
+  CHECK(feature_error("-1e400") == ":2: column 'x': '-1e400' is beyond a 32-bit float's range (about 3.4e38)");
+  CHECK(feature_error("") == ":2: column 'x': expected a number, got an empty field");
+  CHECK(feature_error("nan") == ":2: column 'x': expected a finite number, got 'nan'");
+  CHECK(feature_error("-inf") == ":2: column 'x': expected a finite number, got '-inf'");
+  CHECK(feature_error(std::string(5000, '7') + "x").size() < 200);  // the field is cut in the message
+  std::ofstream(dir.File("tiny.csv")) << "x,label\n1e-50,0\n-2.5e-400,1\n1e-40,1\n";
+  CHECK(ReadCsvTable(dir.File("tiny.csv"), "label")->features == std::vector<float>{0.0f, 0.0f, 1e-40f});
+  // A label that would make a huge output layer is refused, integer or name.
+  CHECK(LabelsToClasses({"0", "99999999999"}, {}).error().message ==
+        "integer label 99999999999 is a class index, and at most 100000 classes (0 to 99999) are taken; give the "
+        "classes as names to have them numbered");
+  CHECK(LabelsToClasses({"0", "99999"}, {})->num_classes == 100000);
+  std::vector<std::string> many;
+  for (int i = 0; i <= 100000; ++i) many.push_back("v" + std::to_string(i));
+  CHECK(LabelsToClasses(many, {}).error().message ==
+        "the label column holds 100001 distinct values; at most 100000 classes are taken (is it a regression target?)");
 }
 
 TEST_CASE("dataset: a CSV table is split, normalised per column with training statistics") {
