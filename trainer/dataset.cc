@@ -139,7 +139,9 @@ Result<Dataset> LoadDataset(const DataSpec& spec, uint64_t seed, std::optional<i
   std::optional<RawSet> test_raw;
   if (spec.name == "csv") {
     KNOB_ASSIGN_OR_RETURN(CsvTable table, ReadCsvTable(spec.train_file, spec.label_column));
-    KNOB_ASSIGN_OR_RETURN(LabelClasses classes, LabelsToClasses(table.labels, {}));
+    auto train_classes = LabelsToClasses(table.labels, {});
+    if (!train_classes.ok()) return Error::BadInput(spec.train_file + ": " + train_classes.error().message);
+    LabelClasses classes = std::move(*train_classes);
     d.width = static_cast<int64_t>(table.feature_names.size());
     d.num_classes = classes.num_classes;
     train_raw = {std::move(table.features), {}, std::move(classes.indices), static_cast<int64_t>(table.labels.size())};
