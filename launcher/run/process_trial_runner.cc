@@ -71,6 +71,7 @@ struct ProcessTrialRunner::Worker {
   bool stopping = false;          // SIGTERM sent
   bool broken = false;            // it broke the protocol: nothing more it sends is read
   bool exited = false;
+  bool leaving = false;  // it said it serves no more
   RunningPtr trial;  // the trial it runs; null while idle
 };
 
@@ -85,6 +86,8 @@ struct ProcessTrialRunner::Running {
   bool got_result = false;
   int refused_messages = 0;
   int enqueues = 0;  // trials it queued
+  bool heard = false;  // its trainer sent a message of it
+  bool sent_to_idle_worker = false;  // handed to a worker that served an earlier trial
   std::optional<uint64_t> oom_kills_at_start;  // the kernel's count when it started
   TrialOutcome outcome;
   // Distributed trials.
@@ -180,6 +183,7 @@ Status ProcessTrialRunner::Start(const TrialLaunch& launch) {
     KNOB_RETURN_IF_ERROR(StartRanks(t));
   } else if (WorkerPtr w = launch.reuse ? TakeIdleWorker(launch.slot) : nullptr) {
     Attach(w, t);
+    t->sent_to_idle_worker = true;
     Send(w, launch.next_trial_line);
   } else {
     KNOB_ASSIGN_OR_RETURN(w, Launch(launch, launch.spec, 0));
@@ -369,8 +373,10 @@ void ProcessTrialRunner::HandleLine(const WorkerPtr& w, const std::string& line)
     return;
   }
   if (message->type == TrainerMessage::Type::kHello) {
+    bool served = w->serves;
     w->serves = message->serves && w->may_serve;
     w->prunes_itself = message->prunes_itself;
+    if (served && !w->serves) Leave(w);
     return;
   }
   if (!t) {
@@ -383,6 +389,7 @@ void ProcessTrialRunner::HandleLine(const WorkerPtr& w, const std::string& line)
 }
 
 void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, const TrainerMessage& message) {
+  t->heard = true;
   const std::string head = Head(w);
   int number = t->launch.number;
   TrialEnd& end = t->outcome.end;
@@ -610,6 +617,30 @@ void ProcessTrialRunner::EndServedTrial(const WorkerPtr& w) {
   events_->OnEnded(t->launch.number, t->outcome);
 }
 
+void ProcessTrialRunner::Leave(const WorkerPtr& w) {
+  w->leaving = true;
+  idle_.erase(std::remove(idle_.begin(), idle_.end(), w), idle_.end());
+  RunningPtr t = w->trial;
+  if (!t) return Stop(w);  // it ends between trials
+  if (t->heard || !t->sent_to_idle_worker || t->workers.size() != 1) return;
+  // Sent to it after its last trial, and never begun there: a fresh process runs it
+  // (once: a fresh process was not sent its trial, so saying the same ends nothing).
+  w->trial = nullptr;
+  t->workers.clear();
+  Stop(w);
+  events_->OnWarning(Head(w) + "serves no more; trial " + std::to_string(t->launch.number) +
+                     " sent to it starts in a new process");
+  auto fresh = Launch(t->launch, t->launch.spec, 0);
+  if (!fresh.ok()) {
+    t->outcome.end.start_error = fresh.error().message;
+    EndTrial(t);
+    events_->OnEnded(t->launch.number, t->outcome);
+    return;
+  }
+  Attach(*fresh, t);
+  WatchChannel(*fresh);
+}
+
 void ProcessTrialRunner::OnExit(WorkerPtr w, int wait_status) {
   // A result written just before exit is already in the socket: read it all
   // (unless the trainer broke the channel's rules: nothing it sent counts then).
@@ -625,7 +656,7 @@ void ProcessTrialRunner::OnExit(WorkerPtr w, int wait_status) {
   SweepSoon();
   RunningPtr t = w->trial;
   if (!t) {
-    if (!w->stopping && !(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0))
+    if (!w->stopping && !w->leaving && !(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0))
       events_->OnWarning(Head(w) + "exited between trials (" +
                          (WIFSIGNALED(wait_status) ? SignalName(WTERMSIG(wait_status))
                                                    : "exit code " + std::to_string(WEXITSTATUS(wait_status))) +

@@ -85,6 +85,10 @@ class ProcessTrialRunner : public TrialRunner {
   void WaitSignals();
   // The trial on `w` ended with its result or fail message; `w` stays for the next.
   void EndServedTrial(const WorkerPtr& w);
+  // A serving worker said it serves no more (a hello with "serves": false, as a
+  // script's ask-and-tell loop says at its end): it takes no trial, and one sent to
+  // it that it has said nothing of starts again in a fresh process.
+  void Leave(const WorkerPtr& w);
   void EndTrial(const RunningPtr& t);
   void OnExit(WorkerPtr w, int wait_status);
   bool KilledForMemory(const WorkerPtr& w, const RunningPtr& t, int wait_status);

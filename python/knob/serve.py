@@ -64,6 +64,25 @@ def _values_of(returned):
     return values
 
 
+def send_values(values):
+    """Ends the trial with its value(s); returns "complete", or "fail" for a NaN."""
+    message = {"type": "result", "value": values[0]}
+    if len(values) > 1:
+        message["values"] = values
+    _channel.send(message)
+    return "fail" if any(math.isnan(v) for v in values) else "complete"
+
+
+def send_pruned():
+    _channel.send({"type": "result", "pruned": True})
+    return "pruned"
+
+
+def send_failure(reason):
+    protocol.fail(reason)
+    return "fail"
+
+
 def _run_trial(objective, trial):
     """Runs one trial and sends its end; returns "complete", "pruned" or "fail"."""
     try:
@@ -72,17 +91,11 @@ def _run_trial(objective, trial):
         raise
     except BaseException as error:  # noqa: B902: the trial's failure, never the worker's
         if is_pruned(error):
-            _channel.send({"type": "result", "pruned": True})
-            return "pruned"
+            return send_pruned()
         traceback.print_exc()
         sys.stderr.flush()
-        protocol.fail("%s: %s" % (type(error).__name__, error))
-        return "fail"
-    message = {"type": "result", "value": values[0]}
-    if len(values) > 1:
-        message["values"] = values
-    _channel.send(message)
-    return "fail" if any(math.isnan(v) for v in values) else "complete"
+        return send_failure("%s: %s" % (type(error).__name__, error))
+    return send_values(values)
 
 
 def _flush_output():
@@ -132,26 +145,69 @@ def _next_task():
         sys.stderr.write("knob: between trials, knob said %r\n" % (message,))
 
 
-def _serve(objective):
-    serves = os.environ.get("KNOB_REUSE") == "1"
-    # prunes_itself: as in Optuna, a prune decision is what should_prune() answers,
-    # and the trial is PRUNED only if the objective raises TrialPruned.
-    _channel.send({"type": "hello", "protocol": _channel.PROTOCOL, "serves": serves, "prunes_itself": True})
-    task = {"number": int(os.environ.get("KNOB_TRIAL_NUMBER", "0")), "params": protocol.params()}
-    ended = None
-    while task is not None:
-        if ended is not None:
-            print("knob: trial %d began %.2f ms after this worker's last trial ended"
-                  % (task["number"], (time.monotonic() - ended) * 1000), file=sys.stderr, flush=True)
-        state = _run_trial(objective, new_trial(task["number"], task["params"]))
-        _flush_output()
-        if not serves:
-            return 1 if state == "fail" else 0
-        ended = time.monotonic()
+class Worker:
+    """This process as knob's trainer: its trials one after another, the first from
+    its environment, the next ones over the channel when it serves many (trainer.reuse)."""
+
+    def __init__(self):
+        self.serves = os.environ.get("KNOB_REUSE") == "1"
+        self.started = False
+        self._ended = None  # when its last trial ended (monotonic)
+
+    def next_task(self):
+        """The next trial's {"number", "params", ...}, this process made its trainer
+        (log, folder, environment); None when this process is to take no more."""
+        if not self.started:
+            self.started = True
+            # prunes_itself: as in Optuna, a prune decision is what should_prune()
+            # answers, and the trial is PRUNED only if the objective raises TrialPruned.
+            _channel.send({"type": "hello", "protocol": _channel.PROTOCOL, "serves": self.serves,
+                           "prunes_itself": True})
+            return {"number": int(os.environ.get("KNOB_TRIAL_NUMBER", "0")), "params": protocol.params()}
+        if not self.serves:
+            return None
         task = _next_task()
         if task is not None:
             _switch_to(task)
-    return 0
+            print("knob: trial %d began %.2f ms after this worker's last trial ended"
+                  % (task["number"], (time.monotonic() - self._ended) * 1000), file=sys.stderr, flush=True)
+        return task
+
+    def trial_ended(self):
+        _flush_output()
+        self._ended = time.monotonic()
+
+    def leave(self):
+        """Tells knob this process takes no more trials (a trial sent to it meanwhile
+        starts in a fresh process); for a script that ends between its trials."""
+        if self.started and self.serves:
+            self.serves = False
+            try:
+                _channel.send({"type": "hello", "protocol": _channel.PROTOCOL, "serves": False,
+                               "prunes_itself": True})
+            except OSError:  # knob is gone
+                pass
+
+
+_worker = None
+
+
+def worker():
+    """The one Worker of this process (knob.serve and a script's ask and tell share it)."""
+    global _worker
+    if _worker is None:
+        _worker = Worker()
+    return _worker
+
+
+def _serve(objective):
+    state = None
+    task = worker().next_task()
+    while task is not None:
+        state = _run_trial(objective, new_trial(task["number"], task["params"]))
+        worker().trial_ended()
+        task = worker().next_task()
+    return 1 if state == "fail" and not worker().serves else 0
 
 
 def _standalone(objective):

@@ -9,8 +9,10 @@ with calls taken over under `knob run`: `Study.optimize(objective, ...)`
 serves `objective` to knob (as `knob.serve(objective)` does),
 `Study.enqueue_trial(params, ...)` queues the params in knob's study (once: every
 worker runs the script, so params a trial already has are skipped, as with
-`skip_if_exists=True`), and `Trainer.hyperparameter_search(...)` is
-`knob.hf.hyperparameter_search(trainer, ...)`. Either one ends the process when knob is done, so what the script does
+`skip_if_exists=True`), `Study.ask()` / `Study.tell(trial, value)` (a loop of
+Optuna's ask-and-tell interface) get and end knob's trials one at a time, the
+process ending at the ask after knob's last, and `Trainer.hyperparameter_search(...)`
+is `knob.hf.hyperparameter_search(trainer, ...)`. Each ends the process when knob is done, so what the script does
 after it (print the best trial) does not run; the study file decides budget,
 parallelism and sampler (`n_trials`, `n_jobs`, `timeout`, `callbacks` are not
 used). The script's study direction must agree with the study file's: a trial
@@ -19,6 +21,7 @@ that finds them different FAILs naming both. Outside knob nothing is taken over.
 The calls are replaced when their modules are first imported (an import hook),
 so a script that never imports transformers does not pay for importing it.
 """
+import atexit
 import importlib.abc
 import importlib.util
 import os
@@ -26,7 +29,8 @@ import runpy
 import sys
 
 from . import _channel
-from .serve import check_directions, serve
+from .serve import _values_of, check_directions, send_failure, send_pruned, send_values, serve, worker
+from .trial import new_trial
 
 
 def _optimize(study, func, *args, **kwargs):
@@ -38,6 +42,58 @@ def _optimize(study, func, *args, **kwargs):
         return func(trial)
 
     serve(objective)
+
+
+_asked = None  # the trial a script's ask handed out and its tell has not ended
+
+
+def _ask(study, fixed_distributions=None):
+    """Study.ask under knob: knob's next trial for this process; none left ends it."""
+    global _asked
+    if _asked is not None:
+        raise RuntimeError("under knob a process runs one trial at a time: tell trial %d before the next ask"
+                           % _asked.number)
+    if not worker().started:
+        atexit.register(_leave_between_trials)
+    task = worker().next_task()
+    if task is None:
+        sys.exit(0)
+    trial = new_trial(task["number"], task["params"])
+    _asked = trial
+    check_directions(trial, [d.name.lower() for d in study.directions], "the script's study")
+    for name, distribution in (fixed_distributions or {}).items():
+        trial._suggest(name, distribution)
+    return trial
+
+
+def _leave_between_trials():
+    """At exit: a script whose ask-and-tell loop ended takes no more trials."""
+    if _asked is None:
+        worker().leave()
+
+
+def _tell(study, trial, values=None, state=None, skip_if_finished=False):
+    """Study.tell under knob: ends the trial ask handed out, as Optuna would end it."""
+    global _asked
+    number = trial if isinstance(trial, int) else getattr(trial, "number", None)
+    if _asked is None or number != _asked.number:
+        if skip_if_finished:
+            return None
+        raise ValueError("under knob a script tells the trial its last ask handed out (%s), not %r"
+                         % ("none" if _asked is None else _asked.number, number))
+    _asked = None
+    state = getattr(state, "name", state)
+    if state == "PRUNED":
+        send_pruned()
+    elif state == "FAIL":
+        send_failure("the script told the trial FAIL")
+    else:
+        try:
+            send_values(_values_of(values))
+        except ValueError as error:  # Optuna fails the trial with a warning
+            send_failure("ValueError: %s" % error)
+    worker().trial_ended()
+    return None
 
 
 def _enqueue_trial(study, params, user_attrs=None, skip_if_exists=False):
@@ -53,6 +109,8 @@ def _hyperparameter_search(trainer, *args, **kwargs):
 def _patch_optuna(module):
     module.Study.optimize = _optimize
     module.Study.enqueue_trial = _enqueue_trial
+    module.Study.ask = _ask
+    module.Study.tell = _tell
 
 
 def _patch_transformers(module):

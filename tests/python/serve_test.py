@@ -496,6 +496,53 @@ def an_unchanged_optuna_script_runs_under_python_m_knob():
     assert len(rows) == 3 and all(r["state"] in ("COMPLETE", "PRUNED") for r in rows.values()), rows
 
 
+ASK_AND_TELL_SCRIPT = """
+    import optuna
+
+    study = optuna.create_study(direction="minimize")
+    for _ in range(3):  # shorter than knob's budget: each worker ends after three
+        trial = study.ask()
+        x = trial.suggest_float("x", -10, 10)
+        if x > 6:
+            study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+        elif x < -6:
+            study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
+        else:
+            study.tell(trial, (x - 2) ** 2)
+    print("BEST", study.best_params)
+"""
+
+
+@case
+def an_unchanged_ask_and_tell_loop_runs_under_python_m_knob():
+    # study.ask() / study.tell() get and end knob's trials; a loop that ends while
+    # knob has trials left hands its worker's next trial back (a fresh process runs
+    # it), so no trial fails for it, though the code after the loop raises (the
+    # script's own study is empty).
+    folder = setup(ASK_AND_TELL_SCRIPT, unchanged_study("asktell", 14, "minimize").replace(
+        "n_trials: 14", "n_trials: 14\nmax_failures: 100\nsampler: {name: random, seed: 3}").replace(
+        "sampler: {name: tpe, seed: 7, n_startup_trials: 4}\n", ""))
+    r = run(folder)
+    rows = trials(folder)
+    import optuna  # 3.1, Debian's
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    loaded = optuna.load_study(study_name="asktell", storage="sqlite:///" + os.path.join(folder, "knob.db"))
+    for t in loaded.trials:
+        x = t.params.get("x")
+        assert x is not None, (t.number, t.state, rows[t.number]["attrs"].get("knob:fail_reason"))
+        want = "PRUNED" if x > 6 else "FAIL" if x < -6 else "COMPLETE"
+        assert t.state.name == want, (t.number, x, t.state)
+        if want == "COMPLETE":
+            assert abs(t.value - (x - 2) ** 2) < 1e-9, t
+        if want == "FAIL":
+            assert rows[t.number]["attrs"]["knob:fail_reason"].startswith("the script told the trial FAIL"), rows[t.number]
+    assert sum(t.state.name in ("COMPLETE", "PRUNED") for t in loaded.trials) == 14, loaded.trials
+    assert "serves no more; trial" in r.stderr, r.stderr[-2000:]
+    # Outside knob it is Optuna's own loop.
+    alone = subprocess.run(["/usr/bin/python3", "-m", "knob", "objective.py"], cwd=folder, capture_output=True,
+                           text=True, timeout=120, env=dict(os.environ, PYTHONPATH=PYTHON_DIR))
+    assert alone.returncode in (0, 1) and ("BEST" in alone.stdout or "ValueError" in alone.stderr), alone
+
 @case
 def outside_knob_the_script_runs_once_with_midpoints_or_given_params():
     folder = setup(OBJECTIVE, study("alone", 1))
