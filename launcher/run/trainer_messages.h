@@ -5,9 +5,10 @@
 // Python's json.dumps writes; a message may carry its objective in "value" or under
 // the study's metric name in "metrics". Protocol 2 adds hello (a worker that serves
 // many trials), suggest (define-by-run), user_attr and fail, and knob's trial line;
-// protocol 3 adds study (what an objective reads of its study: Optuna's trial.study)
-// system_attr (Optuna's set_system_attr, which OptunaSearchCV's objective calls) and
-// enqueue (a script's study.enqueue_trial, run unchanged).
+// protocol 3 adds study (what an objective reads of its study: Optuna's trial.study),
+// system_attr (Optuna's set_system_attr, which OptunaSearchCV's objective calls),
+// enqueue (a script's study.enqueue_trial, run unchanged), and a second hello whose
+// "serves" is false (a serving worker that ends between trials).
 // Called by the process trial runner.
 #pragma once
 

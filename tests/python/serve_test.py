@@ -62,6 +62,13 @@ def trials(folder):
     return rows
 
 
+def load_in_optuna(folder, name):
+    """The study as Optuna 3.1 (Debian's) loads it from the folder's knob.db."""
+    import optuna
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna.load_study(study_name=name, storage="sqlite:///" + os.path.join(folder, "knob.db"))
+
+
 def log_of(folder, number, study):
     with open(os.path.join(folder, "knob-runs", study, "trial-%05d" % number, "trainer.log")) as f:
         return f.read()
@@ -346,8 +353,7 @@ def names_and_choices_optuna_accepts_are_stored_as_optuna_stores_them():
     folder = setup(objective, study("names", 6, 1))
     run(folder)
     import optuna  # 3.1, Debian's
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    loaded = optuna.load_study(study_name="names", storage="sqlite:///" + os.path.join(folder, "knob.db"))
+    loaded = load_in_optuna(folder, "names")
     assert [t.state for t in loaded.trials] == [optuna.trial.TrialState.COMPLETE] * 6, loaded.trials
     for t in loaded.trials:
         assert set(t.params) == {"", "choice", "ünï/co.de"}, t.params
@@ -402,8 +408,7 @@ def what_optunas_integrations_reach_for_works_under_knob():
     folder = setup(objective, study("integrations", 12, 1))
     run(folder)
     import optuna  # 3.1, Debian's
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    loaded = optuna.load_study(study_name="integrations", storage="sqlite:///" + os.path.join(folder, "knob.db"))
+    loaded = load_in_optuna(folder, "integrations")
     assert [t.state for t in loaded.trials] == [optuna.trial.TrialState.COMPLETE] * 12, loaded.trials
     d = optuna.distributions
     for t in loaded.trials:
@@ -525,8 +530,7 @@ def an_unchanged_ask_and_tell_loop_runs_under_python_m_knob():
     r = run(folder)
     rows = trials(folder)
     import optuna  # 3.1, Debian's
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    loaded = optuna.load_study(study_name="asktell", storage="sqlite:///" + os.path.join(folder, "knob.db"))
+    loaded = load_in_optuna(folder, "asktell")
     for t in loaded.trials:
         x = t.params.get("x")
         assert x is not None, (t.number, t.state, rows[t.number]["attrs"].get("knob:fail_reason"))
