@@ -3,7 +3,8 @@
 Each read asks knob for the study as it is now (protocol 3's study request):
 `study_name`, `direction` / `directions`, `user_attrs`, `best_trial`,
 `best_value`, `best_params` and `best_trials`, with Optuna's errors where Optuna
-raises them (no COMPLETE trial yet, a single best of several objectives). A
+raises them (no COMPLETE trial yet, a single best of several objectives);
+and `enqueue_trial(params)`, which queues a trial in knob's study. A
 direction is Optuna's own `StudyDirection` when Optuna is installed, so that
 checks such as LightGBMPruningCallback's `trial.study.direction == MAXIMIZE`
 hold. Outside knob the study is empty and minimised.
@@ -92,6 +93,15 @@ class StudyView:
 
     def _is_multi_objective(self):  # Optuna's private name; the Trainer's Optuna search calls it
         return len(self._read()["directions"]) > 1
+
+    def enqueue_trial(self, params, user_attrs=None, skip_if_exists=False):
+        """Queues a trial with these params (any of the study's) in knob's study,
+        unless a trial already has them or is queued with them (under knob every
+        enqueue skips those, since each worker runs the same code); outside knob,
+        nothing."""
+        if self._standalone or not _channel.connected():
+            return
+        _channel.request({"type": "enqueue", "params": dict(params), "user_attrs": dict(user_attrs or {})}, "ok")
 
     @property
     def best_value(self):

@@ -30,6 +30,7 @@ import sys
 
 from . import _channel
 from .serve import _values_of, check_directions, send_failure, send_pruned, send_values, serve, worker
+from .study_view import StudyView
 from .trial import new_trial
 
 
@@ -98,7 +99,7 @@ def _tell(study, trial, values=None, state=None, skip_if_finished=False):
 
 def _enqueue_trial(study, params, user_attrs=None, skip_if_exists=False):
     """Study.enqueue_trial under knob: queued in knob's study, once."""
-    _channel.request({"type": "enqueue", "params": dict(params), "user_attrs": dict(user_attrs or {})}, "ok")
+    StudyView(standalone=False).enqueue_trial(params, user_attrs)
 
 
 def _hyperparameter_search(trainer, *args, **kwargs):

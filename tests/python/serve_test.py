@@ -400,6 +400,7 @@ def what_optunas_integrations_reach_for_works_under_knob():
             trial.set_user_attr("is_optuna_trial", isinstance(trial, optuna.trial.Trial))
             trial.set_constraint("depth", 5 - depth)  # Optuna 5's: feasible at depth >= 5
             trial.set_constraint("depth", 100)  # a key set before keeps its first value
+            trial.study.enqueue_trial({"C": 1.0, "depth": 9, "kind": "rbf", "old": 0.01, "container": None})
             return c + depth + (kind == "rbf") + old
 
         if __name__ == "__main__":
@@ -426,6 +427,9 @@ def what_optunas_integrations_reach_for_works_under_knob():
                                            "other trial"], t.user_attrs
         assert t.user_attrs["is_optuna_trial"] is True, t.user_attrs
         assert t.system_attrs["constraints:depth"] == 5 - t.params["depth"], t.system_attrs
+    # Every trial queued the same params: knob queued them once.
+    assert sum(t.params == {"C": 1.0, "depth": 9, "kind": "rbf", "old": 0.01, "container": None}
+               for t in loaded.trials) == 1, [t.params for t in loaded.trials]
     # knob's best trial is the best feasible one (depth >= 5; the lowest values have depth 1).
     feasible = [t for t in loaded.trials if t.params["depth"] >= 5]
     assert feasible and len(feasible) < 12, [t.params for t in loaded.trials]
