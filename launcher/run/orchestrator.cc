@@ -69,7 +69,7 @@ class Orchestrator : public TrialRunnerEvents {
     return study_.SetSystemAttr(number, key, value);
   }
   Status OnEnqueue(int number, const nlohmann::json& params, const nlohmann::json& user_attrs) override;
-  Result<std::string> OnStudyRequest(int number) override;
+  Result<std::string> OnStudyRequest(int number, bool with_trials) override;
   void OnEnded(int number, const TrialOutcome& outcome) override;
   void OnSignal(int signal) override;
   void OnWarning(const std::string& line) override { Warn(line); }
@@ -138,8 +138,11 @@ class Orchestrator : public TrialRunnerEvents {
   // kStudyLineSeconds pass (other workers' trials), so that trainers asking in a
   // loop cost at most one storage read a second.
   static constexpr double kStudyLineSeconds = 1.0;
-  std::string study_line_;
-  double study_line_at_ = 0;
+  struct StudyLineCache {
+    std::string line;
+    double at = 0;
+  };
+  StudyLineCache study_lines_[2];  // without and with every trial
 };
 
 Status Orchestrator::Run() {
@@ -419,17 +422,18 @@ Result<nlohmann::json> Orchestrator::OnSuggest(int number, const std::string& na
   return value;
 }
 
-Result<std::string> Orchestrator::OnStudyRequest(int number) {
-  if (!study_line_.empty() && runner_.Now() - study_line_at_ < kStudyLineSeconds) return study_line_;
+Result<std::string> Orchestrator::OnStudyRequest(int number, bool with_trials) {
+  StudyLineCache& cached = study_lines_[with_trials ? 1 : 0];
+  if (!cached.line.empty() && runner_.Now() - cached.at < kStudyLineSeconds) return cached.line;
   KNOB_ASSIGN_OR_RETURN(StudyRecord record, storage_.FindStudy(study_.record().name));
   SnapshotParts parts;
   parts.intermediate_values = false;
   parts.times = false;
   KNOB_ASSIGN_OR_RETURN(StudySnapshot snapshot, storage_.ReadStudy(study_.record().study_id, parts));
   log_.Debug("trial " + std::to_string(number) + " read its study");
-  study_line_ = StudyLine(record, snapshot);
-  study_line_at_ = runner_.Now();
-  return study_line_;
+  cached.line = StudyLine(record, snapshot, with_trials);
+  cached.at = runner_.Now();
+  return cached.line;
 }
 
 Status Orchestrator::OnEnqueue(int number, const nlohmann::json& params, const nlohmann::json& user_attrs) {
@@ -476,7 +480,7 @@ Result<std::vector<double>> ObjectiveValues(const TrialOutcome& outcome, const S
 }
 
 void Orchestrator::Record(const ActiveTrial& t, const TrialOutcome& outcome) {
-  study_line_.clear();  // the best trial may change
+  for (StudyLineCache& cached : study_lines_) cached.line.clear();  // the best trial may change
   TrialVerdict verdict = JudgeTrial(outcome.end);
   TellRequest request;
   if (verdict.state == TrialState::kComplete && study_.objectives() > 1) {

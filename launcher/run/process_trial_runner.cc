@@ -461,7 +461,7 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
       return;
     }
     case TrainerMessage::Type::kStudy: {
-      auto line = events_->OnStudyRequest(number);
+      auto line = events_->OnStudyRequest(number, message.with_trials);
       if (!line.ok()) events_->OnWarning(head + "could not read the study: " + line.error().message);
       Send(w, line.ok() ? *line : ErrorLine(line.error().message));
       return;

@@ -68,6 +68,7 @@ Result<TrainerMessage> ParseTrainerMessage(const std::string& line, const std::s
     return message;
   } else if (type == "study") {
     message.type = Type::kStudy;
+    KNOB_RETURN_IF_ERROR(flag("trials", &message.with_trials));
     return message;
   } else if (type == "enqueue") {
     message.type = Type::kEnqueue;
@@ -140,24 +141,37 @@ std::string ParamLine(const std::string& name, const nlohmann::json& value) {
 
 std::string OkLine() { return "{\"type\":\"ok\"}\n"; }
 
-std::string StudyLine(const StudyRecord& record, const StudySnapshot& snapshot) {
+namespace {
+
+nlohmann::json TrialFields(const FrozenTrial& t) {
+  return {{"number", t.number},
+          {"state", TrialStateName(t.state)},
+          {"value", t.value ? nlohmann::json(*t.value) : nlohmann::json()},
+          {"values", t.values.empty() && t.value ? std::vector<double>{*t.value} : t.values},
+          {"params", t.ParamsJson()},
+          {"user_attrs", t.user_attrs}};
+}
+
+}  // namespace
+
+std::string StudyLine(const StudyRecord& record, const StudySnapshot& snapshot, bool with_trials) {
   nlohmann::json directions = nlohmann::json::array();
   for (StudyDirection d : snapshot.AllDirections()) directions.push_back(DirectionName(d));
   std::vector<const FrozenTrial*> best;
   if (snapshot.IsMultiObjective()) best = ParetoFront(snapshot);
   else if (const FrozenTrial* t = snapshot.BestTrial()) best.push_back(t);
   nlohmann::json best_trials = nlohmann::json::array();
-  for (const FrozenTrial* t : best)
-    best_trials.push_back({{"number", t->number},
-                           {"value", t->value ? nlohmann::json(*t->value) : nlohmann::json()},
-                           {"values", t->values.empty() && t->value ? std::vector<double>{*t->value} : t->values},
-                           {"params", t->ParamsJson()},
-                           {"user_attrs", t->user_attrs}});
+  for (const FrozenTrial* t : best) best_trials.push_back(TrialFields(*t));
   int complete = 0;
   for (const FrozenTrial& t : snapshot.trials) complete += t.state == TrialState::kComplete;
   nlohmann::json line = {{"type", "study"},           {"name", record.name},
                          {"directions", directions},  {"user_attrs", record.user_attrs},
                          {"n_complete", complete},    {"best_trials", best_trials}};
+  if (with_trials) {
+    nlohmann::json trials = nlohmann::json::array();
+    for (const FrozenTrial& t : snapshot.trials) trials.push_back(TrialFields(t));
+    line["trials"] = std::move(trials);
+  }
   return DumpJson(line) + "\n";
 }
 

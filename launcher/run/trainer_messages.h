@@ -34,7 +34,7 @@ struct TrainerMessage {
     kSuggest,   // {"type":"suggest","name":N,"distribution":{...}}: answered by a param
     kUserAttr,  // {"type":"user_attr","key":K,"value":V}: answered by ok
     kSystemAttr,  // {"type":"system_attr","key":K,"value":V}: answered by ok (or an error)
-    kStudy,     // {"type":"study"}: answered by the study line
+    kStudy,     // {"type":"study","trials":true}: answered by the study line (with every trial)
     kEnqueue,   // {"type":"enqueue","params":{...},"user_attrs":{...}}: answered by ok
     kResult,    // the trial's end: not answered
     kFail,      // {"type":"fail","reason":"..."}: the trial's end, FAILed: not answered
@@ -46,6 +46,7 @@ struct TrainerMessage {
   bool serves = false;          // hello: it takes more trials after its result
   bool prunes_itself = false;   // hello: a prune decision is advice; it ends PRUNED only by saying so
   bool pruned = false;          // result: the trainer pruned itself (Optuna's TrialPruned)
+  bool with_trials = false;     // study: every trial too (Optuna's study.trials)
   std::vector<double> values;   // result: "values", one per objective (value is the first)
   std::optional<std::vector<double>> constraints;  // result: "constraints" (<= 0 is feasible)
   std::string name;             // suggest: the parameter; user_attr, system_attr: the key
@@ -72,8 +73,10 @@ std::string OkLine();
 // The answer to a study request: {"type":"study","name":...,"directions":["minimize"],
 // "user_attrs":{...},"n_complete":N,"best_trials":[{"number","value","values","params",
 // "user_attrs"}]}: the best COMPLETE trial (a feasible one first), or with several
-// objectives the Pareto front; none before the first COMPLETE trial.
-std::string StudyLine(const StudyRecord& record, const StudySnapshot& snapshot);
+// objectives the Pareto front; none before the first COMPLETE trial. With
+// `with_trials`, "trials": every trial as Optuna's study.trials lists them, by number:
+// {"number","state","value","values","params","user_attrs"}.
+std::string StudyLine(const StudyRecord& record, const StudySnapshot& snapshot, bool with_trials = false);
 // The next trial of a worker that serves many: what a one-shot trainer finds in
 // its environment and folder.
 struct NextTrial {

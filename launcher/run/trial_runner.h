@@ -67,9 +67,10 @@ class TrialRunnerEvents {
   // Trial `number`'s script queues a trial (Optuna's enqueue_trial): once per study,
   // since every worker runs the script (Study::EnqueueIfNew).
   virtual Status OnEnqueue(int number, const nlohmann::json& params, const nlohmann::json& user_attrs) = 0;
-  // A study request of trial `number` (Optuna's trial.study): the answer line,
-  // read from the storage now (trainer_messages.h, StudyLine).
-  virtual Result<std::string> OnStudyRequest(int number) = 0;
+  // A study request of trial `number` (Optuna's trial.study; `with_trials`: its
+  // study.trials too): the answer line, read from the storage now (trainer_messages.h,
+  // StudyLine).
+  virtual Result<std::string> OnStudyRequest(int number, bool with_trials) = 0;
   // The trial's processes are gone (or it never started): record `outcome`.
   virtual void OnEnded(int number, const TrialOutcome& outcome) = 0;
   // SIGINT, SIGTERM or SIGHUP reached knob.

@@ -1,8 +1,8 @@
 """`trial.study` under knob: what an Optuna objective reads of its study.
 
 Each read asks knob for the study as it is now (protocol 3's study request):
-`study_name`, `direction` / `directions`, `user_attrs`, `best_trial`,
-`best_value`, `best_params` and `best_trials`, with Optuna's errors where Optuna
+`study_name`, `direction` / `directions`, `user_attrs`, `trials` /
+`get_trials(states=...)`, `best_trial`, `best_value`, `best_params` and `best_trials`, with Optuna's errors where Optuna
 raises them (no COMPLETE trial yet, a single best of several objectives);
 and `enqueue_trial(params)`, which queues a trial in knob's study. A
 direction is Optuna's own `StudyDirection` when Optuna is installed, so that
@@ -22,6 +22,23 @@ class StudyDirection(enum.IntEnum):
     MAXIMIZE = 2
 
 
+class TrialState(enum.IntEnum):
+    """Optuna's values, for scripts that run without Optuna installed."""
+    RUNNING = 0
+    COMPLETE = 1
+    PRUNED = 2
+    FAIL = 3
+    WAITING = 4
+
+
+def _state(name):
+    try:
+        from optuna.trial import TrialState as OptunaState
+    except Exception:  # not installed (or broken): knob's copy
+        OptunaState = TrialState
+    return OptunaState[name]
+
+
 def _direction(name):
     try:
         from optuna.study import StudyDirection as OptunaDirection
@@ -31,10 +48,11 @@ def _direction(name):
 
 
 class FrozenTrialView:
-    """A COMPLETE trial as the study request gives it: number, value(s), params, user_attrs."""
+    """A trial as the study request gives it: number, state, value(s), params, user_attrs."""
 
     def __init__(self, fields):
         self.number = fields["number"]
+        self.state = _state(fields.get("state", "COMPLETE"))
         self.values = list(fields.get("values") or [])
         self.value = fields.get("value")
         self.params = dict(fields.get("params") or {})
@@ -48,11 +66,11 @@ class StudyView:
     def __init__(self, standalone):
         self._standalone = standalone
 
-    def _read(self):
+    def _read(self, trials=False):
         if self._standalone or not _channel.connected():
             return {"name": os.environ.get("KNOB_STUDY", "standalone"), "directions": ["minimize"],
-                    "user_attrs": {}, "best_trials": []}
-        answer = _channel.request({"type": "study"}, "study")
+                    "user_attrs": {}, "best_trials": [], "trials": []}
+        answer = _channel.request({"type": "study", "trials": True} if trials else {"type": "study"}, "study")
         if answer is None:
             raise _channel.KnobError("knob closed the channel")
         return answer
@@ -76,6 +94,19 @@ class StudyView:
     @property
     def user_attrs(self):
         return dict(self._read()["user_attrs"])
+
+    @property
+    def trials(self):
+        return self.get_trials()
+
+    def get_trials(self, deepcopy=True, states=None):
+        """Every trial of the study as the storage holds it now (the running ones,
+        this one included, with the params they have so far), by number."""
+        trials = [FrozenTrialView(t) for t in self._read(trials=True).get("trials", [])]
+        if states is not None:
+            wanted = {int(s) for s in states}
+            trials = [t for t in trials if int(t.state) in wanted]
+        return trials
 
     @property
     def best_trials(self):

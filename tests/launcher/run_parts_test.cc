@@ -157,6 +157,21 @@ TEST_CASE("trainer messages, protocol 3: a study request is answered with the be
   CHECK(answer["best_trials"][0]["values"] == nlohmann::json::array({0.75}));
   CHECK(answer["best_trials"][0]["params"]["x"] == 3);
   CHECK(answer["best_trials"][0]["user_attrs"]["seen"] == 2);
+  CHECK_FALSE(answer.contains("trials"));
+  // With every trial (Optuna's study.trials): each state, by number.
+  auto with_trials = ParseTrainerMessage(R"({"type":"study","trials":true})", "");
+  REQUIRE(with_trials.ok());
+  CHECK(with_trials->with_trials);
+  CHECK_FALSE(request->with_trials);
+  CHECK(ParseTrainerMessage(R"({"type":"study","trials":1})", "").error().message ==
+        R"(trainer study: "trials" must be true or false: {"type":"study","trials":1})");
+  answer = nlohmann::json::parse(StudyLine(record, snapshot, true));
+  REQUIRE(answer["trials"].size() == 5);
+  std::vector<std::string> states;
+  for (const auto& t : answer["trials"]) states.push_back(t["state"]);
+  CHECK(states == std::vector<std::string>{"COMPLETE", "PRUNED", "COMPLETE", "COMPLETE", "RUNNING"});
+  CHECK(answer["trials"][1]["params"]["x"] == 2);
+  CHECK(answer["trials"][4]["value"].is_null());
 
   // Several objectives: the Pareto front.
   StudySnapshot two;

@@ -552,6 +552,44 @@ def an_unchanged_ask_and_tell_loop_runs_under_python_m_knob():
     assert alone.returncode in (0, 1) and ("BEST" in alone.stdout or "ValueError" in alone.stderr), alone
 
 @case
+def trial_study_trials_lists_every_trial_as_optuna_does():
+    # Optuna's recipe against repeated parameters: look through trial.study.trials
+    # for a COMPLETE trial with the same params and return its value.
+    objective = """
+        import knob, optuna
+
+        def objective(trial):
+            x = trial.suggest_int("x", 0, 3)
+            states = [t.state for t in trial.study.trials]
+            assert states[trial.number] == optuna.trial.TrialState.RUNNING, states
+            complete = trial.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+            assert all(t.state == optuna.trial.TrialState.COMPLETE for t in complete), complete
+            for t in complete:
+                if t.params == trial.params:
+                    trial.set_user_attr("duplicate_of", t.number)
+                    return t.value
+            return (x - 1) ** 2 + 0.5
+
+        if __name__ == "__main__":
+            knob.serve(objective)
+    """
+    folder = setup(objective, study("seen", 10, 1).replace("tpe, seed: 7, n_startup_trials: 4", "random, seed: 5"))
+    run(folder)
+    rows = trials(folder)
+    first_with = {}
+    for number in sorted(rows):
+        row = rows[number]
+        assert row["state"] == "COMPLETE", row
+        x = json.loads(subprocess.run([KNOB, "trials", os.path.join(folder, "study.yaml"), "--format", "json"],
+                                      capture_output=True, text=True, check=True).stdout)[number]["params"]["x"]
+        if x in first_with:
+            assert row["user"].get("duplicate_of") == first_with[x], (number, x, row["user"], first_with)
+        else:
+            assert "duplicate_of" not in row["user"], (number, row["user"])
+            first_with[x] = number
+    assert len(first_with) < len(rows), first_with  # 10 trials over 4 values repeat some
+
+@case
 def outside_knob_the_script_runs_once_with_midpoints_or_given_params():
     folder = setup(OBJECTIVE, study("alone", 1))
     env = dict(os.environ, PYTHONPATH=PYTHON_DIR)
