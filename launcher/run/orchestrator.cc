@@ -62,8 +62,10 @@ class Orchestrator : public TrialRunnerEvents {
   // TrialRunnerEvents
   Result<bool> OnReport(int number, int64_t step, double value) override;
   Result<nlohmann::json> OnSuggest(int number, const std::string& name, const nlohmann::json& distribution) override;
-  Status OnUserAttr(int number, const std::string& key, const nlohmann::json& value) override {
-    return study_.SetUserAttr(number, key, value);
+  Status OnUserAttr(int number, bool of_study, const std::string& key, const nlohmann::json& value) override {
+    if (of_study)  // the study lines hold the study's attributes
+      for (StudyLineCache& cached : study_lines_) cached.line.clear();
+    return study_.SetUserAttr(of_study ? std::nullopt : std::optional<int>(number), key, value);
   }
   Status OnSystemAttr(int number, const std::string& key, const nlohmann::json& value) override {
     return study_.SetSystemAttr(number, key, value);

@@ -445,7 +445,7 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
     case TrainerMessage::Type::kUserAttr:
     case TrainerMessage::Type::kSystemAttr: {
       bool user = message.type == TrainerMessage::Type::kUserAttr;
-      Status set = user ? events_->OnUserAttr(number, message.name, message.attr_value)
+      Status set = user ? events_->OnUserAttr(number, message.of_study, message.name, message.attr_value)
                         : events_->OnSystemAttr(number, message.name, message.attr_value);
       if (!set.ok())
         events_->OnWarning(head + "refused a " + (user ? "user" : "system") + " attribute: " + set.error().message);

@@ -65,6 +65,7 @@ Result<TrainerMessage> ParseTrainerMessage(const std::string& line, const std::s
     KNOB_RETURN_IF_ERROR(text_field("key", &message.name));
     if (!json.contains("value")) return Error::BadInput("trainer " + type + " without a \"value\": " + PrintableExcerpt(line));
     message.attr_value = json["value"];
+    if (message.type == Type::kUserAttr) KNOB_RETURN_IF_ERROR(flag("study", &message.of_study));
     return message;
   } else if (type == "study") {
     message.type = Type::kStudy;

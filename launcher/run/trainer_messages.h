@@ -32,7 +32,7 @@ struct TrainerMessage {
     kHello,     // {"type":"hello","protocol":3,"serves":true,"prunes_itself":true}: not answered
     kReport,    // answered by a decision
     kSuggest,   // {"type":"suggest","name":N,"distribution":{...}}: answered by a param
-    kUserAttr,  // {"type":"user_attr","key":K,"value":V}: answered by ok
+    kUserAttr,  // {"type":"user_attr","key":K,"value":V,"study":true}: answered by ok
     kSystemAttr,  // {"type":"system_attr","key":K,"value":V}: answered by ok (or an error)
     kStudy,     // {"type":"study","trials":true}: answered by the study line (with every trial)
     kEnqueue,   // {"type":"enqueue","params":{...},"user_attrs":{...}}: answered by ok
@@ -47,6 +47,7 @@ struct TrainerMessage {
   bool prunes_itself = false;   // hello: a prune decision is advice; it ends PRUNED only by saying so
   bool pruned = false;          // result: the trainer pruned itself (Optuna's TrialPruned)
   bool with_trials = false;     // study: every trial too (Optuna's study.trials)
+  bool of_study = false;        // user_attr: the study's, not the trial's (study.set_user_attr)
   std::vector<double> values;   // result: "values", one per objective (value is the first)
   std::optional<std::vector<double>> constraints;  // result: "constraints" (<= 0 is feasible)
   std::string name;             // suggest: the parameter; user_attr, system_attr: the key

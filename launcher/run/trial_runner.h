@@ -60,7 +60,8 @@ class TrialRunnerEvents {
   // error (a contradiction of the space) that fails the trial.
   virtual Result<nlohmann::json> OnSuggest(int number, const std::string& name,
                                            const nlohmann::json& distribution) = 0;
-  virtual Status OnUserAttr(int number, const std::string& key, const nlohmann::json& value) = 0;
+  // A user attribute of trial `number`, or of its study (`of_study`: study.set_user_attr).
+  virtual Status OnUserAttr(int number, bool of_study, const std::string& key, const nlohmann::json& value) = 0;
   // A system attribute of trial `number` (Optuna's set_system_attr); an error for a
   // key that knob itself writes (Study::SetSystemAttr).
   virtual Status OnSystemAttr(int number, const std::string& key, const nlohmann::json& value) = 0;

@@ -4,7 +4,8 @@ Each read asks knob for the study as it is now (protocol 3's study request):
 `study_name`, `direction` / `directions`, `user_attrs`, `trials` /
 `get_trials(states=...)`, `best_trial`, `best_value`, `best_params` and `best_trials`, with Optuna's errors where Optuna
 raises them (no COMPLETE trial yet, a single best of several objectives);
-and `enqueue_trial(params)`, which queues a trial in knob's study. A
+`set_user_attr(key, value)` on the study, and `enqueue_trial(params)`, which queues
+a trial in knob's study. A
 direction is Optuna's own `StudyDirection` when Optuna is installed, so that
 checks such as LightGBMPruningCallback's `trial.study.direction == MAXIMIZE`
 hold. Outside knob the study is empty and minimised.
@@ -124,6 +125,12 @@ class StudyView:
 
     def _is_multi_objective(self):  # Optuna's private name; the Trainer's Optuna search calls it
         return len(self._read()["directions"]) > 1
+
+    def set_user_attr(self, key, value):
+        """Sets a user attribute of knob's study (under knob; outside it, nothing)."""
+        if self._standalone or not _channel.connected():
+            return
+        _channel.request({"type": "user_attr", "key": str(key), "value": value, "study": True}, "ok")
 
     def enqueue_trial(self, params, user_attrs=None, skip_if_exists=False):
         """Queues a trial with these params (any of the study's) in knob's study,

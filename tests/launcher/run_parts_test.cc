@@ -75,6 +75,9 @@ TEST_CASE("trainer messages, protocol 2: hello, suggest, user_attr, fail, a self
   REQUIRE(attr.ok());
   CHECK(attr->attr_value["a"][1] == 2);
   CHECK_FALSE(ParseTrainerMessage(R"({"type":"user_attr","key":"k"})", "").ok());
+  CHECK_FALSE(attr->of_study);
+  CHECK(ParseTrainerMessage(R"({"type":"user_attr","key":"k","value":1,"study":true})", "")->of_study);
+  CHECK_FALSE(ParseTrainerMessage(R"({"type":"user_attr","key":"k","value":1,"study":"yes"})", "").ok());
   auto system = ParseTrainerMessage(R"({"type":"system_attr","key":"cv_scores","value":[0.5,0.75]})", "");
   REQUIRE(system.ok());
   CHECK(system->type == TrainerMessage::Type::kSystemAttr);

@@ -401,6 +401,8 @@ def what_optunas_integrations_reach_for_works_under_knob():
             trial.set_constraint("depth", 5 - depth)  # Optuna 5's: feasible at depth >= 5
             trial.set_constraint("depth", 100)  # a key set before keeps its first value
             trial.study.enqueue_trial({"C": 1.0, "depth": 9, "kind": "rbf", "old": 0.01, "container": None})
+            trial.study.set_user_attr("last_trial", trial.number)
+            assert trial.study.user_attrs["last_trial"] == trial.number, trial.study.user_attrs
             return c + depth + (kind == "rbf") + old
 
         if __name__ == "__main__":
@@ -427,6 +429,7 @@ def what_optunas_integrations_reach_for_works_under_knob():
                                            "other trial"], t.user_attrs
         assert t.user_attrs["is_optuna_trial"] is True, t.user_attrs
         assert t.system_attrs["constraints:depth"] == 5 - t.params["depth"], t.system_attrs
+    assert loaded.user_attrs["last_trial"] == 11, loaded.user_attrs
     # Every trial queued the same params: knob queued them once.
     assert sum(t.params == {"C": 1.0, "depth": 9, "kind": "rbf", "old": 0.01, "container": None}
                for t in loaded.trials) == 1, [t.params for t in loaded.trials]
