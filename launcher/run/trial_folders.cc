@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -87,8 +88,24 @@ Status ClaimOutputFolder(const std::string& output_dir, const std::string& stora
   std::error_code ec;
   fs::create_directories(output_dir, ec);
   if (ec) return Error::BadInput("cannot create output_dir '" + output_dir + "': " + ec.message());
+  // Written aside, then linked into place: workers starting together (a shared
+  // study's) never read a claim half written, and the first claim stands.
   nlohmann::json claim = {{"storage", storage}, {"study", study.name}, {"study_id", study.study_id}};
-  return WriteWhole(claim_path.string(), DumpJson(claim) + "\n");
+  std::string aside = claim_path.string() + ".XXXXXX";
+  int made = mkstemp(aside.data());  // a name no other writer has
+  if (made < 0) return Error::Runtime("cannot write in '" + output_dir + "': " + std::strerror(errno));
+  close(made);
+  Status written = WriteWhole(aside, DumpJson(claim) + "\n");
+  if (!written.ok()) {
+    unlink(aside.c_str());
+    return written;
+  }
+  int linked = link(aside.c_str(), claim_path.c_str());
+  int link_errno = errno;
+  unlink(aside.c_str());
+  if (linked == 0) return {};
+  if (link_errno != EEXIST) return Error::Runtime("cannot write '" + claim_path.string() + "': " + std::strerror(link_errno));
+  return CheckOutputFolder(output_dir, storage, study.name, study.study_id);  // another worker's claim
 }
 
 int PurgeTrialFolders(const std::vector<std::string>& trial_dirs, const std::string& storage,

@@ -5,13 +5,17 @@
 #include <sys/wait.h>
 
 #include <cmath>
+#include <thread>
+#include <vector>
 
 #include "base/duration.h"
 #include "launcher/run/slots.h"
 #include "launcher/run/trainer_messages.h"
+#include "launcher/run/trial_folders.h"
 #include "launcher/run/trial_verdict.h"
 #include "search/pareto.h"
 #include "studies/study_file.h"
+#include "test_support.h"
 
 namespace knob {
 
@@ -186,6 +190,31 @@ TEST_CASE("trainer messages, protocol 3: a study request is answered with the be
   std::vector<int> front;
   for (const auto& t : answer["best_trials"]) front.push_back(t["number"]);
   CHECK(front == std::vector<int>{0, 1, 3});
+}
+
+TEST_CASE("trial folders: workers of one study claiming its output folder together never refuse each other") {
+  // A shared study's workers start together; a claim read half written used to
+  // refuse the folder as another study's ('?').
+  testing::TempDir dir;
+  StudyRecord study;
+  study.name = "shared";
+  study.study_id = 7;
+  for (int round = 0; round < 200; ++round) {
+    std::string output = dir.File("out" + std::to_string(round));
+    std::vector<std::string> refusals(6);
+    std::vector<std::thread> workers;
+    for (size_t w = 0; w < refusals.size(); ++w)
+      workers.emplace_back([&, w] {
+        Status claimed = ClaimOutputFolder(output, "postgresql://db/x", study);
+        if (!claimed.ok()) refusals[w] = claimed.error().message;
+      });
+    for (auto& w : workers) w.join();
+    for (const auto& refusal : refusals) REQUIRE_MESSAGE(refusal.empty(), refusal);
+  }
+  StudyRecord other = study;
+  other.name = "other";
+  CHECK(ClaimOutputFolder(dir.File("out0"), "postgresql://db/x", other).error().message.find(
+            "holds the trials of study 'shared' of postgresql://db/x") != std::string::npos);
 }
 
 TEST_CASE("verdicts: how a trial ended decides its state and reason") {

@@ -42,6 +42,12 @@ struct SharedStudy {
     }
     return pids;
   }
+  // What worker `w` wrote to stderr (its last 4,000 bytes).
+  std::string Said(int w) {
+    std::ifstream err(dir.File("w" + std::to_string(w) + "/knob.err"));
+    std::string said((std::istreambuf_iterator<char>(err)), {});
+    return said.size() > 4000 ? said.substr(said.size() - 4000) : said;
+  }
   // The study as stored; empty while the workers have not created it yet.
   StudySnapshot Read() {
     auto storage = PostgresStorage::Open(url, StorageAccess::kRead);
@@ -109,7 +115,11 @@ TEST_CASE("shared study: a worker killed midway; the others fail and retry its t
   REQUIRE(Finished(shared.Read()) >= 60);
   ::kill(pids[0], SIGKILL);
   CHECK(testing::WaitFor(pids[0]) == 128 + SIGKILL);
-  for (size_t w = 1; w < pids.size(); ++w) CHECK(testing::WaitFor(pids[w]) == 0);
+  for (size_t w = 1; w < pids.size(); ++w) {
+    int code = testing::WaitFor(pids[w]);
+    INFO("worker ", w, " said: ", shared.Said(w));
+    CHECK(code == 0);
+  }
   StudySnapshot s = shared.Read();
   CHECK(Finished(s) == 200);
   std::set<int> numbers;

@@ -69,6 +69,17 @@ def load_in_optuna(folder, name):
     return optuna.load_study(study_name=name, storage="sqlite:///" + os.path.join(folder, "knob.db"))
 
 
+def run_all_complete(objective, name, n_trials):
+    """Runs the objective's study on one slot; returns its folder and the study as
+    Optuna 3.1 loads it, having checked that every trial is COMPLETE."""
+    import optuna
+    folder = setup(objective, study(name, n_trials, 1))
+    run(folder)
+    loaded = load_in_optuna(folder, name)
+    assert [t.state for t in loaded.trials] == [optuna.trial.TrialState.COMPLETE] * n_trials, loaded.trials
+    return folder, loaded
+
+
 def log_of(folder, number, study):
     with open(os.path.join(folder, "knob-runs", study, "trial-%05d" % number, "trainer.log")) as f:
         return f.read()
@@ -350,11 +361,8 @@ def names_and_choices_optuna_accepts_are_stored_as_optuna_stores_them():
         if __name__ == "__main__":
             knob.serve(objective)
     """
-    folder = setup(objective, study("names", 6, 1))
-    run(folder)
+    folder, loaded = run_all_complete(objective, "names", 6)
     import optuna  # 3.1, Debian's
-    loaded = load_in_optuna(folder, "names")
-    assert [t.state for t in loaded.trials] == [optuna.trial.TrialState.COMPLETE] * 6, loaded.trials
     for t in loaded.trials:
         assert set(t.params) == {"", "choice", "ünï/co.de"}, t.params
         assert t.user_attrs == {"": t.params[""]}, t.user_attrs
@@ -408,11 +416,8 @@ def what_optunas_integrations_reach_for_works_under_knob():
         if __name__ == "__main__":
             knob.serve(objective)
     """
-    folder = setup(objective, study("integrations", 12, 1))
-    run(folder)
+    folder, loaded = run_all_complete(objective, "integrations", 12)
     import optuna  # 3.1, Debian's
-    loaded = load_in_optuna(folder, "integrations")
-    assert [t.state for t in loaded.trials] == [optuna.trial.TrialState.COMPLETE] * 12, loaded.trials
     d = optuna.distributions
     for t in loaded.trials:
         assert t.distributions == {"C": d.FloatDistribution(1e-3, 1e3, log=True),
