@@ -51,7 +51,7 @@ def _given_params(argv):
     return {}
 
 
-def _values_of(returned):
+def values_of(returned):
     """The objective's value(s) as a list of floats: a number, or a tuple/list of
     them (Optuna's return for several objectives)."""
     items = list(returned) if isinstance(returned, (list, tuple)) else [returned]
@@ -86,7 +86,7 @@ def send_failure(reason):
 def _run_trial(objective, trial):
     """Runs one trial and sends its end; returns "complete", "pruned" or "fail"."""
     try:
-        values = _values_of(objective(trial))
+        values = values_of(objective(trial))
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as error:  # noqa: B902: the trial's failure, never the worker's
@@ -213,7 +213,7 @@ def _serve(objective):
 def _standalone(objective):
     trial = new_trial(0, _given_params(sys.argv[1:]), standalone=True)
     try:
-        values = _values_of(objective(trial))
+        values = values_of(objective(trial))
     except BaseException as error:
         if not is_pruned(error):
             raise

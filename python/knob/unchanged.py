@@ -12,8 +12,9 @@ worker runs the script, so params a trial already has are skipped, as with
 `skip_if_exists=True`), `Study.ask()` / `Study.tell(trial, value)` (a loop of
 Optuna's ask-and-tell interface) get and end knob's trials one at a time, the
 process ending at the ask after knob's last, and `Trainer.hyperparameter_search(...)`
-is `knob.hf.hyperparameter_search(trainer, ...)`. Each ends the process when knob is done, so what the script does
-after it (print the best trial) does not run; the study file decides budget,
+is `knob.hf.hyperparameter_search(trainer, ...)`. Each ends the process when knob
+is done, so what the script does after it (print the best trial) does not run
+(after an ask-and-tell loop shorter than knob's budget it does); the study file decides budget,
 parallelism and sampler (`n_trials`, `n_jobs`, `timeout`, `callbacks` are not
 used). The script's study direction must agree with the study file's: a trial
 that finds them different FAILs naming both. Outside knob nothing is taken over.
@@ -29,7 +30,7 @@ import runpy
 import sys
 
 from . import _channel
-from .serve import _values_of, check_directions, send_failure, send_pruned, send_values, serve, worker
+from .serve import values_of, check_directions, send_failure, send_pruned, send_values, serve, worker
 from .study_view import StudyView
 from .trial import new_trial
 
@@ -90,7 +91,7 @@ def _tell(study, trial, values=None, state=None, skip_if_finished=False):
         send_failure("the script told the trial FAIL")
     else:
         try:
-            send_values(_values_of(values))
+            send_values(values_of(values))
         except ValueError as error:  # Optuna fails the trial with a warning
             send_failure("ValueError: %s" % error)
     worker().trial_ended()
