@@ -49,8 +49,8 @@ Result<float> ParseFeature(const std::string& text) {
   auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
   if (end != t.data() + t.size() || (ec != std::errc() && ec != std::errc::result_out_of_range))
     return Error::BadInput("expected a number, got " + QuoteForMessage(t));
-  bool tiny = ec == std::errc::result_out_of_range && t.find_first_of("eE") != std::string::npos &&
-              t[t.find_first_of("eE") + 1] == '-';
+  size_t exponent = t.find_first_of("eE");
+  bool tiny = ec == std::errc::result_out_of_range && exponent != std::string::npos && t[exponent + 1] == '-';
   if (tiny) return 0.0f;
   if (ec == std::errc() && !std::isfinite(value))
     return Error::BadInput("expected a finite number, got " + QuoteForMessage(t));

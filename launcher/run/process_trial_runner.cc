@@ -395,16 +395,14 @@ void ProcessTrialRunner::HandleMessage(const WorkerPtr& w, const RunningPtr& t, 
   TrialEnd& end = t->outcome.end;
   if (w->rank > 0) {
     // Rank 0 speaks for the trial: another rank's result is its own business, its
-    // failure ends the trial, its report gets rank 0's decision.
+    // failure ends the trial, its report gets rank 0's decision, and its other
+    // requests are answered as rank 0's are.
     if (message.type == TrainerMessage::Type::kFail && !t->got_result && !t->rank_failed) {
       end.trainer_failure = message.reason;
       RankFailed(w, t);
     }
     if (message.type == TrainerMessage::Type::kReport) return AnswerLikeRankZero(w, t, message.step);
-    if (message.type != TrainerMessage::Type::kSuggest && message.type != TrainerMessage::Type::kUserAttr &&
-        message.type != TrainerMessage::Type::kSystemAttr && message.type != TrainerMessage::Type::kStudy &&
-        message.type != TrainerMessage::Type::kEnqueue)
-      return;
+    if (!IsAnswered(message.type)) return;
   }
   switch (message.type) {
     case TrainerMessage::Type::kHello:

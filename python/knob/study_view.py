@@ -67,8 +67,12 @@ class StudyView:
     def __init__(self, standalone):
         self._standalone = standalone
 
+    def _live(self):
+        """Under knob, with its channel (not a standalone run)."""
+        return not self._standalone and _channel.connected()
+
     def _read(self, trials=False):
-        if self._standalone or not _channel.connected():
+        if not self._live():
             return {"name": os.environ.get("KNOB_STUDY", "standalone"), "directions": ["minimize"],
                     "user_attrs": {}, "best_trials": [], "trials": []}
         answer = _channel.request({"type": "study", "trials": True} if trials else {"type": "study"}, "study")
@@ -128,18 +132,17 @@ class StudyView:
 
     def set_user_attr(self, key, value):
         """Sets a user attribute of knob's study (under knob; outside it, nothing)."""
-        if self._standalone or not _channel.connected():
-            return
-        _channel.request({"type": "user_attr", "key": str(key), "value": value, "study": True}, "ok")
+        if self._live():
+            _channel.request({"type": "user_attr", "key": str(key), "value": value, "study": True}, "ok")
 
     def enqueue_trial(self, params, user_attrs=None, skip_if_exists=False):
         """Queues a trial with these params (any of the study's) in knob's study,
         unless a trial already has them or is queued with them (under knob every
         enqueue skips those, since each worker runs the same code); outside knob,
         nothing."""
-        if self._standalone or not _channel.connected():
-            return
-        _channel.request({"type": "enqueue", "params": dict(params), "user_attrs": dict(user_attrs or {})}, "ok")
+        if self._live():
+            _channel.request({"type": "enqueue", "params": dict(params), "user_attrs": dict(user_attrs or {})},
+                             "ok")
 
     @property
     def best_value(self):
